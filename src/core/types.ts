@@ -1,0 +1,106 @@
+/**
+ * The public shape of the bridge core. The HTTP layer, the CLI and library users program against
+ * these types only; `createTokenBridge` (bridge.ts) implements them. No HTTP in here.
+ */
+
+/** Where a token came from: the bridge's own Google OAuth flow, or the Google account linked in Clerk. */
+export type TokenSource = 'oauth' | 'clerk';
+
+/** `auto` prefers the bridge's own connection when it covers the scopes, else a Clerk-held one that does. */
+export type TokenSourcePolicy = 'auto' | TokenSource;
+
+export type ConnectionStatus = 'active' | 'needs_reconnect';
+
+export type ReconnectReason = 'revoked' | 'testing_app_expired' | 'unknown';
+
+export interface GoogleIdentity {
+  /** Google's stable numeric subject id. */
+  sub: string;
+  email: string;
+}
+
+export interface AccessToken {
+  accessToken: string;
+  tokenType: 'Bearer';
+  /** ISO 8601. */
+  expiresAt: string;
+  /** Full scope URLs (and the bare `openid`, `email`, `profile`) that the token carries. */
+  scopes: string[];
+  source: TokenSource;
+  google: GoogleIdentity;
+}
+
+export interface GetAccessTokenOptions {
+  /** Short names (`drive.readonly`) or full URLs; normalised by the core. */
+  scopes?: string[];
+  /** Refresh ahead of time when less than this is left. Default 300. */
+  minValiditySeconds?: number;
+  /** Refresh even when the cached token is still valid (the proxy uses this after a 401). */
+  forceRefresh?: boolean;
+}
+
+export interface Connection {
+  userId: string;
+  status: ConnectionStatus;
+  source: TokenSource;
+  google: GoogleIdentity;
+  scopes: string[];
+  /** ISO 8601 expiry of the current access token, when one is held. */
+  accessTokenExpiresAt: string | null;
+  lastRefreshAt: string | null;
+  lastError: { code: string; message: string; at: string } | null;
+  reconnectReason: ReconnectReason | null;
+  /** ISO 8601; set for grants that Google limits in time (apps in Testing status). */
+  refreshTokenExpiresAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AuthorizationRequest {
+  userId: string;
+  /** Scopes to add; the bridge always asks for `openid email` too and keeps earlier grants. */
+  scopes: string[];
+  /** A same-origin relative path to send the user back to after the callback. */
+  returnTo?: string;
+}
+
+export interface AuthorizationStart {
+  /** Google's authorization URL to send the browser to. */
+  url: string;
+  /** The opaque, single-use state bound to `userId`. */
+  state: string;
+  expiresAt: string;
+}
+
+export interface AuthorizationResult {
+  connection: Connection;
+  returnTo: string;
+}
+
+export type BridgeEvent =
+  | { type: 'connection.created'; userId: string; connection: Connection }
+  | { type: 'connection.updated'; userId: string; connection: Connection }
+  | { type: 'connection.needs_reconnect'; userId: string; reason: ReconnectReason }
+  | { type: 'connection.recovered'; userId: string; connection: Connection }
+  | { type: 'connection.deleted'; userId: string }
+  | { type: 'token.refreshed'; userId: string; source: TokenSource; durationMs: number }
+  | { type: 'token.refresh_failed'; userId: string; code: string; transient: boolean };
+
+export interface TokenBridge {
+  /** A fresh access token for the user that covers `scopes`, or a typed error saying what to do. */
+  getAccessToken(userId: string, options?: GetAccessTokenOptions): Promise<AccessToken>;
+  /** Starts the redirect flow: a Google authorization URL for incremental consent. */
+  createAuthorizationUrl(request: AuthorizationRequest): Promise<AuthorizationStart>;
+  /** Completes the redirect flow for the signed-in user who started it. */
+  completeAuthorization(input: { userId: string; state: string; code: string }): Promise<AuthorizationResult>;
+  /** Completes the popup flow (Google Identity Services' code model, `redirect_uri=postmessage`). */
+  exchangeCode(input: { userId: string; code: string }): Promise<Connection>;
+  /** The user's connection, or null. Under `auto`/`clerk` this may describe a Clerk-held account. */
+  connection(userId: string): Promise<Connection | null>;
+  /** Revokes at Google and forgets the connection. Idempotent. */
+  disconnect(userId: string): Promise<void>;
+  /** Subscribes to events; returns the unsubscribe function. */
+  on(listener: (event: BridgeEvent) => void): () => void;
+  /** Releases timers, locks and database handles. */
+  close(): Promise<void>;
+}
