@@ -99,6 +99,11 @@ export interface TokenBridge {
   connection(userId: string): Promise<Connection | null>;
   /** Revokes at Google and forgets the connection. Idempotent. */
   disconnect(userId: string): Promise<void>;
+  /**
+   * Records that an inbound event (a Clerk webhook's `svix-id`, a RISC `jti`) was processed. Resolves true the first
+   * time, false for a duplicate, so deliveries are idempotent across instances.
+   */
+  claimEvent(source: 'clerk' | 'google_risc', id: string): Promise<boolean>;
   /** Subscribes to events; returns the unsubscribe function. */
   on(listener: (event: BridgeEvent) => void): () => void;
   /** Releases timers, locks and database handles. */
