@@ -109,3 +109,22 @@ export class AuthorizationFailedError extends TokenBridgeError {
     super(message, { status: 400, details });
   }
 }
+
+/** The bridge is misconfigured (a malformed keyring, a missing secret). Raised at start-up, never per request. */
+export class ConfigurationError extends TokenBridgeError {
+  static override readonly code = 'configuration_error';
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(message, { status: 500, details });
+  }
+}
+
+/**
+ * A stored ciphertext did not decrypt: an unknown key id, a tampered value, or a value copied from another
+ * user or purpose. The message never includes the ciphertext.
+ */
+export class DecryptionError extends TokenBridgeError {
+  static override readonly code = 'decryption_failed';
+  constructor(message = 'A stored secret could not be decrypted.', details?: Record<string, unknown>) {
+    super(message, { status: 500, details });
+  }
+}

@@ -11,7 +11,11 @@ export type TokenSourcePolicy = 'auto' | TokenSource;
 
 export type ConnectionStatus = 'active' | 'needs_reconnect';
 
-export type ReconnectReason = 'revoked' | 'testing_app_expired' | 'unknown';
+/**
+ * Why a grant stopped working. `missing_refresh_token`: Clerk holds no refresh token for the user's Google account
+ * (Clerk's `oauth_missing_refresh_token`).
+ */
+export type ReconnectReason = 'revoked' | 'testing_app_expired' | 'missing_refresh_token' | 'unknown';
 
 export interface GoogleIdentity {
   /** Google's stable numeric subject id. */
@@ -37,6 +41,11 @@ export interface GetAccessTokenOptions {
   minValiditySeconds?: number;
   /** Refresh even when the cached token is still valid (the proxy uses this after a 401). */
   forceRefresh?: boolean;
+  /**
+   * Who is reading, when it is not the user themself (e.g. `api_key:billing` for a server-to-server read). When set,
+   * the read is recorded in the audit trail.
+   */
+  actor?: string;
 }
 
 export interface Connection {

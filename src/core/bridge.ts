@@ -1,0 +1,814 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { type Logger, pino } from 'pino';
+import type { Store, StoredConnection } from '../storage/index.js';
+import { ClerkTokenSource, ClerkUnavailable } from './clerk-source.js';
+import { type Clock, systemClock } from './clock.js';
+import {
+  AuthorizationFailedError,
+  ConfigurationError,
+  InvalidRequestError,
+  InvalidStateError,
+  NotConnectedError,
+  ReconnectRequiredError,
+  ScopesMissingError,
+  TokenBridgeError,
+  UpstreamUnavailableError,
+} from './errors.js';
+import { EventHub } from './events.js';
+import { GoogleOAuth, GoogleOAuthError, type GoogleTokens, type VerifiedIdentity } from './google-oauth.js';
+import type { Keyring } from './keyring.js';
+import {
+  defaultRetryPolicy,
+  RetriesExhausted,
+  type RetryPolicy,
+  type Scheduler,
+  timerScheduler,
+  withRetries,
+} from './retry.js';
+import { safeReturnTo } from './return-to.js';
+import { missingScopes, normaliseScopes, parseGrantedScopes } from './scopes.js';
+import { SingleFlight } from './single-flight.js';
+import type {
+  AccessToken,
+  AuthorizationRequest,
+  AuthorizationResult,
+  AuthorizationStart,
+  BridgeEvent,
+  Connection,
+  GetAccessTokenOptions,
+  ReconnectReason,
+  TokenBridge,
+  TokenSourcePolicy,
+} from './types.js';
+
+export interface TokenBridgeOptions {
+  store: Store;
+  keyring: Keyring;
+  google: {
+    clientId: string;
+    clientSecret: string;
+    redirectUri: string;
+    /** One origin serving every Google path (the emulator); default the real Google hosts. */
+    baseUrl?: string;
+    /** The id_token issuer; default https://accounts.google.com (and the legacy accounts.google.com). */
+    issuer?: string;
+  };
+  /** Enables the Clerk-held source (`@clerk/backend` `users.getUserOauthAccessToken`). */
+  clerk?: { secretKey: string; apiUrl?: string };
+  /** Default `auto`. */
+  tokenSource?: TokenSourcePolicy;
+  /** The app-facing URL that starts consent for these scopes (the HTTP layer supplies it). */
+  connectUrl(scopes: string[]): string;
+  clock?: Clock;
+  logger?: Logger;
+  /** Waits between retries; inject one in tests so backoff never sleeps. */
+  scheduler?: Scheduler;
+  /** Bounds on retrying transient Google and Clerk failures. */
+  retry?: Partial<RetryPolicy>;
+  /** Per-request timeout for Google and Clerk calls. Default 10 s. */
+  httpTimeoutMs?: number;
+}
+
+const DEFAULT_MIN_VALIDITY_SECONDS = 300;
+const MAX_MIN_VALIDITY_SECONDS = 3600;
+const STATE_TTL_MS = 10 * 60_000;
+const IDENTITY_SCOPES = ['openid', 'email'];
+/** Always requested anyway, so never worth listing in a connect URL. */
+const NON_GRANT_SCOPES = new Set(['openid', 'email', 'https://www.googleapis.com/auth/userinfo.email']);
+/** Refresh-token lifetimes Google grants apps in Testing status run out within this window of the recorded expiry. */
+const TESTING_EXPIRY_SLACK_MS = 60 * 60_000;
+
+const sha256 = (value: string): string => createHash('sha256').update(value).digest('base64url');
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+const randomToken = (bytes: number): string => randomBytes(bytes).toString('base64url');
+
+function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** What a locked refresh decided; events and audit entries are written after the lock is released. */
+type RefreshOutcome =
+  | { kind: 'fresh'; connection: StoredConnection }
+  | { kind: 'refreshed'; connection: StoredConnection; recovered: boolean; durationMs: number }
+  | { kind: 'needs_reconnect'; connection: StoredConnection; reason: ReconnectReason }
+  | {
+      kind: 'failed';
+      connection: StoredConnection | null;
+      error: GoogleOAuthError | RetriesExhausted;
+      transient: boolean;
+    };
+
+/**
+ * Creates the bridge: one call for a fresh, scope-checked Google access token per Clerk user, from the bridge's own
+ * OAuth connection or the Google account the user linked in Clerk. The caller owns `store` (migrate it first, close
+ * it after `bridge.close()`).
+ *
+ * @example
+ * const bridge = createTokenBridge({ store, keyring, google: { clientId, clientSecret, redirectUri },
+ *   connectUrl: (scopes) => `/connect/google?${scopes.map((s) => `scope=${encodeURIComponent(s)}`).join('&')}` });
+ * const { accessToken } = await bridge.getAccessToken('user_123', { scopes: ['drive.readonly'] });
+ */
+export function createTokenBridge(options: TokenBridgeOptions): TokenBridge {
+  return new Bridge(options);
+}
+
+class Bridge implements TokenBridge {
+  readonly #store: Store;
+  readonly #keyring: Keyring;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #google: GoogleOAuth;
+  readonly #clerk: ClerkTokenSource | null;
+  readonly #policy: TokenSourcePolicy;
+  readonly #events: EventHub;
+  readonly #refreshes = new SingleFlight<string, StoredConnection>();
+  readonly #scheduler: Scheduler;
+  readonly #retry: RetryPolicy;
+  readonly #connectUrl: (scopes: string[]) => string;
+  readonly #redirectUri: string;
+  #closed = false;
+
+  constructor(options: TokenBridgeOptions) {
+    const { google } = options;
+    if (!google?.clientId || !google.clientSecret || !google.redirectUri) {
+      throw new ConfigurationError('Google clientId, clientSecret and redirectUri are required.');
+    }
+    this.#policy = options.tokenSource ?? 'auto';
+    if (!['auto', 'oauth', 'clerk'].includes(this.#policy)) {
+      throw new ConfigurationError('tokenSource must be auto, clerk or oauth.');
+    }
+    if (this.#policy === 'clerk' && !options.clerk) {
+      throw new ConfigurationError('tokenSource "clerk" needs the clerk option (a Clerk secret key).');
+    }
+    this.#store = options.store;
+    this.#keyring = options.keyring;
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger ?? pino({ level: 'silent' });
+    this.#scheduler = options.scheduler ?? timerScheduler;
+    this.#retry = { ...defaultRetryPolicy, ...options.retry };
+    this.#connectUrl = options.connectUrl;
+    this.#redirectUri = google.redirectUri;
+    this.#events = new EventHub(this.#logger);
+    this.#google = new GoogleOAuth({ ...google, clock: this.#clock, timeoutMs: options.httpTimeoutMs });
+    this.#clerk =
+      options.clerk && this.#policy !== 'oauth'
+        ? new ClerkTokenSource({
+            ...options.clerk,
+            clock: this.#clock,
+            scheduler: this.#scheduler,
+            retry: this.#retry,
+            logger: this.#logger,
+            timeoutMs: options.httpTimeoutMs,
+          })
+        : null;
+  }
+
+  on(listener: (event: BridgeEvent) => void): () => void {
+    return this.#events.on(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#refreshes.drain();
+    this.#events.clear();
+  }
+
+  // ---------------------------------------------------------------- tokens
+
+  async getAccessToken(userId: string, options: GetAccessTokenOptions = {}): Promise<AccessToken> {
+    this.#assertOpen();
+    checkUserId(userId);
+    const requested = normaliseScopes(options.scopes ?? []);
+    const minValidityMs = minValidity(options.minValiditySeconds) * 1000;
+    const force = options.forceRefresh === true;
+    const token = await this.#resolve(userId, requested, minValidityMs, force);
+    if (options.actor !== undefined) {
+      await this.#audit(userId, 'token_read', options.actor, { source: token.source, scopes: requested });
+    }
+    return token;
+  }
+
+  async #resolve(userId: string, requested: string[], minValidityMs: number, force: boolean): Promise<AccessToken> {
+    if (this.#policy === 'oauth') return this.#ownToken(userId, requested, minValidityMs, force, undefined);
+    if (this.#policy === 'clerk') return this.#clerkToken(userId, requested, force);
+
+    // auto: the own connection when it covers the scopes; else a Clerk-held one that does; else the precise error.
+    const own = await this.#store.getConnection(userId);
+    let ownError: TokenBridgeError | undefined;
+    if (own) {
+      if (own.status === 'active' && missingScopes(own.scopes, requested).length === 0) {
+        try {
+          return await this.#ownToken(userId, requested, minValidityMs, force, own);
+        } catch (error) {
+          if (!(error instanceof ReconnectRequiredError || error instanceof ScopesMissingError)) throw error;
+          ownError = error;
+        }
+      } else {
+        ownError = this.#unusable(own, requested) ?? undefined;
+      }
+    }
+    if (!this.#clerk) throw ownError ?? new NotConnectedError(this.#connectUrl(requested));
+    try {
+      return await this.#clerkToken(userId, requested, force);
+    } catch (clerkError) {
+      // The own connection's story is the more useful one: it is what the connect URL repairs.
+      if (ownError && clerkError instanceof TokenBridgeError && clerkError.status !== 503) throw ownError;
+      throw clerkError;
+    }
+  }
+
+  /** Why a stored connection cannot serve `requested`, or null when it can. */
+  #unusable(connection: StoredConnection, requested: string[]): TokenBridgeError | null {
+    if (connection.status !== 'active') {
+      return new ReconnectRequiredError(
+        connection.reconnectReason ?? 'unknown',
+        this.#connectUrl(reconnectScopes(connection.scopes, requested)),
+      );
+    }
+    const missing = missingScopes(connection.scopes, requested);
+    return missing.length > 0 ? new ScopesMissingError(missing, this.#connectUrl(missing)) : null;
+  }
+
+  async #ownToken(
+    userId: string,
+    requested: string[],
+    minValidityMs: number,
+    force: boolean,
+    known: StoredConnection | undefined,
+  ): Promise<AccessToken> {
+    const connection = known ?? (await this.#store.getConnection(userId));
+    if (!connection) throw new NotConnectedError(this.#connectUrl(requested));
+    const unusable = this.#unusable(connection, requested);
+    if (unusable) throw unusable;
+    if (!force && this.#validFor(connection, minValidityMs)) return this.#accessToken(connection);
+
+    const refreshed = await this.#refreshes.run(userId, () =>
+      this.#refresh(userId, { minValidityMs, force, seenVersion: connection.version }),
+    );
+    const stillUnusable = this.#unusable(refreshed, requested);
+    if (stillUnusable) throw stillUnusable;
+    return this.#accessToken(refreshed);
+  }
+
+  #validFor(connection: StoredConnection, minValidityMs: number): boolean {
+    return (
+      connection.accessToken !== null &&
+      connection.accessTokenExpiresAt !== null &&
+      connection.accessTokenExpiresAt - this.#clock.now() >= minValidityMs
+    );
+  }
+
+  #accessToken(connection: StoredConnection): AccessToken {
+    return {
+      accessToken: this.#keyring.decrypt(connection.accessToken!, {
+        userId: connection.userId,
+        purpose: 'access_token',
+      }),
+      tokenType: 'Bearer',
+      expiresAt: iso(connection.accessTokenExpiresAt)!,
+      scopes: connection.scopes,
+      source: 'oauth',
+      google: { sub: connection.googleSub, email: connection.googleEmail },
+    };
+  }
+
+  /**
+   * Refreshes under the cross-instance lock: re-reads the row once the lock is held (another instance may have
+   * refreshed meanwhile), then spends at most one refresh grant. Runs inside the in-process single-flight.
+   */
+  async #refresh(
+    userId: string,
+    want: { minValidityMs: number; force: boolean; seenVersion: number },
+  ): Promise<StoredConnection> {
+    const outcome = await this.#store.withRefreshLock(userId, async (repo): Promise<RefreshOutcome> => {
+      const current = await repo.getConnection(userId);
+      if (!current) throw new NotConnectedError(this.#connectUrl([]));
+      if (current.status !== 'active') return { kind: 'fresh', connection: current };
+      const someoneElseRefreshed = current.version !== want.seenVersion;
+      if ((!want.force || someoneElseRefreshed) && this.#validFor(current, want.minValidityMs)) {
+        return { kind: 'fresh', connection: current };
+      }
+      const now = this.#clock.now();
+      if (current.refreshToken === null) {
+        // Without a refresh token nothing can be renewed: the user must consent again (with prompt=consent).
+        const dead = {
+          ...current,
+          status: 'needs_reconnect' as const,
+          reconnectReason: 'unknown' as const,
+          updatedAt: now,
+        };
+        return { kind: 'needs_reconnect', connection: (await repo.updateConnection(dead)) ?? dead, reason: 'unknown' };
+      }
+      const refreshToken = this.#keyring.decrypt(current.refreshToken, { userId, purpose: 'refresh_token' });
+      let tokens: GoogleTokens;
+      try {
+        tokens = await withRetries(
+          () => this.#google.refresh(refreshToken),
+          GoogleOAuthError.classify,
+          this.#scheduler,
+          this.#retry,
+        );
+      } catch (error) {
+        const at = this.#clock.now();
+        if (error instanceof GoogleOAuthError && error.kind === 'invalid_grant') {
+          const reason = reconnectReason(current, error, at);
+          const dead: StoredConnection = {
+            ...current,
+            status: 'needs_reconnect',
+            reconnectReason: reason,
+            refreshToken: null,
+            accessToken: null,
+            accessTokenExpiresAt: null,
+            lastError: { code: 'invalid_grant', message: error.description ?? 'invalid_grant', at },
+            updatedAt: at,
+          };
+          return { kind: 'needs_reconnect', connection: (await repo.updateConnection(dead)) ?? dead, reason };
+        }
+        if (error instanceof GoogleOAuthError || error instanceof RetriesExhausted) {
+          const cause = error instanceof RetriesExhausted ? (error.lastError as GoogleOAuthError) : error;
+          const noted: StoredConnection = {
+            ...current,
+            lastError: { code: cause.oauthError, message: describeFailure(cause), at },
+            updatedAt: at,
+          };
+          const saved = await repo.updateConnection(noted);
+          return { kind: 'failed', connection: saved ?? current, error, transient: error instanceof RetriesExhausted };
+        }
+        throw error;
+      }
+      const at = this.#clock.now();
+      const granted = tokens.scope === null ? current.scopes : parseGrantedScopes(tokens.scope);
+      const next: StoredConnection = {
+        ...current,
+        accessToken: this.#keyring.encrypt(tokens.accessToken, { userId, purpose: 'access_token' }),
+        accessTokenExpiresAt: at + tokens.expiresInSeconds * 1000,
+        // Google's refresh replies carry no refresh token: the stored one stays (re-encrypted after a key rotation).
+        refreshToken: tokens.refreshToken
+          ? this.#keyring.encrypt(tokens.refreshToken, { userId, purpose: 'refresh_token' })
+          : this.#keyring.needsReencryption(current.refreshToken)
+            ? this.#keyring.encrypt(refreshToken, { userId, purpose: 'refresh_token' })
+            : current.refreshToken,
+        refreshTokenExpiresAt: tokens.refreshTokenExpiresInSeconds
+          ? at + tokens.refreshTokenExpiresInSeconds * 1000
+          : current.refreshTokenExpiresAt,
+        scopes: granted,
+        lastRefreshAt: at,
+        lastError: null,
+        updatedAt: at,
+      };
+      const saved = await repo.updateConnection(next);
+      if (!saved) {
+        // The row changed under us (a disconnect or a relink on this instance): its new state wins.
+        const latest = await repo.getConnection(userId);
+        if (!latest) throw new NotConnectedError(this.#connectUrl([]));
+        return { kind: 'fresh', connection: latest };
+      }
+      return { kind: 'refreshed', connection: saved, recovered: current.lastError !== null, durationMs: at - now };
+    });
+    return this.#settleRefresh(userId, outcome);
+  }
+
+  async #settleRefresh(userId: string, outcome: RefreshOutcome): Promise<StoredConnection> {
+    switch (outcome.kind) {
+      case 'fresh':
+        return outcome.connection;
+      case 'refreshed':
+        this.#logger.info({ userId }, 'google token refreshed');
+        this.#events.emit({ type: 'token.refreshed', userId, source: 'oauth', durationMs: outcome.durationMs });
+        if (outcome.recovered) {
+          this.#events.emit({ type: 'connection.recovered', userId, connection: this.#view(outcome.connection) });
+        }
+        await this.#audit(userId, 'refresh', 'system', { scopes: outcome.connection.scopes });
+        return outcome.connection;
+      case 'needs_reconnect':
+        this.#logger.warn({ userId, reason: outcome.reason }, 'google grant no longer valid');
+        this.#events.emit({ type: 'token.refresh_failed', userId, code: 'invalid_grant', transient: false });
+        this.#events.emit({ type: 'connection.needs_reconnect', userId, reason: outcome.reason });
+        await this.#audit(userId, 'needs_reconnect', 'system', { reason: outcome.reason });
+        return outcome.connection;
+      case 'failed': {
+        const cause =
+          outcome.error instanceof RetriesExhausted ? (outcome.error.lastError as GoogleOAuthError) : outcome.error;
+        this.#logger.warn(
+          { userId, code: cause.oauthError, status: cause.status, transient: outcome.transient },
+          'google token refresh failed',
+        );
+        this.#events.emit({
+          type: 'token.refresh_failed',
+          userId,
+          code: cause.oauthError,
+          transient: outcome.transient,
+        });
+        await this.#audit(userId, 'refresh_failed', 'system', { code: cause.oauthError, transient: outcome.transient });
+        const connection = outcome.connection;
+        // A still-valid token is served meanwhile; a transient failure never marks the connection needs_reconnect.
+        if (connection && this.#validFor(connection, 1)) return connection;
+        const retryAfterMs = outcome.error instanceof RetriesExhausted ? outcome.error.retryAfterMs : 60_000;
+        throw new UpstreamUnavailableError('google', Math.max(1, Math.ceil(retryAfterMs / 1000)), cause);
+      }
+    }
+  }
+
+  async #clerkToken(userId: string, requested: string[], force: boolean): Promise<AccessToken> {
+    const clerk = this.#clerk;
+    if (!clerk) throw new NotConnectedError(this.#connectUrl(requested));
+    let lookup: Awaited<ReturnType<ClerkTokenSource['lookup']>>;
+    try {
+      lookup = await clerk.lookup(userId, force);
+    } catch (error) {
+      if (!(error instanceof ClerkUnavailable)) throw error;
+      this.#events.emit({ type: 'token.refresh_failed', userId, code: error.clerkCode, transient: true });
+      const stale = clerk.stillValid(userId);
+      if (stale && missingScopes(stale.scopes, requested).length === 0) return clerkAccessToken(stale);
+      throw new UpstreamUnavailableError('clerk', Math.max(1, Math.ceil(error.retryAfterMs / 1000)), error);
+    }
+    switch (lookup.kind) {
+      case 'not_connected':
+        throw new NotConnectedError(this.#connectUrl(requested));
+      case 'reconnect_required':
+        throw new ReconnectRequiredError(
+          lookup.clerkCode === 'oauth_missing_refresh_token' ? 'missing_refresh_token' : 'unknown',
+          this.#connectUrl(requested),
+        );
+      case 'token': {
+        const missing = missingScopes(lookup.token.scopes, requested);
+        if (missing.length > 0) throw new ScopesMissingError(missing, this.#connectUrl(missing));
+        return clerkAccessToken(lookup.token);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- the own flow
+
+  async createAuthorizationUrl(request: AuthorizationRequest): Promise<AuthorizationStart> {
+    this.#assertOpen();
+    checkUserId(request?.userId);
+    const requested = normaliseScopes(request.scopes ?? []);
+    const returnTo = safeReturnTo(request.returnTo);
+    const now = this.#clock.now();
+    const existing = await this.#store.getConnection(request.userId);
+    const usable = existing !== null && existing.status === 'active' && existing.refreshToken !== null;
+    // A dead grant keeps nothing at Google, so include_granted_scopes cannot restore the earlier scopes: ask again.
+    const scopes = normaliseScopes([
+      ...IDENTITY_SCOPES,
+      ...requested,
+      ...(existing && !usable ? existing.scopes.filter((s) => !NON_GRANT_SCOPES.has(s)) : []),
+    ]);
+    const state = randomToken(32);
+    const nonce = randomToken(24);
+    const { codeVerifier, codeChallenge } = await this.#google.codeVerifier();
+    const url = this.#google.authorizationUrl({
+      scopes,
+      state,
+      nonce,
+      codeChallenge,
+      ...(usable ? {} : { prompt: 'consent' }),
+      ...(existing?.googleEmail
+        ? { loginHint: existing.googleEmail }
+        : existing
+          ? { loginHint: existing.googleSub }
+          : {}),
+    });
+    const expiresAt = now + STATE_TTL_MS;
+    await this.#store.purgeExpiredAuthorizations(now);
+    await this.#store.savePendingAuthorization({
+      stateHash: sha256(state),
+      userId: request.userId,
+      nonceHash: sha256(nonce),
+      codeVerifier: this.#keyring.encrypt(codeVerifier, { userId: request.userId, purpose: 'pkce_verifier' }),
+      scopes,
+      returnTo,
+      expiresAt,
+      createdAt: now,
+    });
+    return { url, state, expiresAt: iso(expiresAt)! };
+  }
+
+  async completeAuthorization(input: { userId: string; state: string; code: string }): Promise<AuthorizationResult> {
+    this.#assertOpen();
+    checkUserId(input?.userId);
+    if (typeof input.state !== 'string' || input.state === '' || input.state.length > 512)
+      throw new InvalidStateError();
+    checkCode(input.code);
+    // Taken (deleted) before any check, so a state works once whoever presents it.
+    const pending = await this.#store.takePendingAuthorization(sha256(input.state));
+    if (!pending || pending.expiresAt <= this.#clock.now() || pending.userId !== input.userId) {
+      throw new InvalidStateError();
+    }
+    const codeVerifier = this.#keyring.decrypt(pending.codeVerifier, {
+      userId: input.userId,
+      purpose: 'pkce_verifier',
+    });
+    const tokens = await this.#exchange(input.code, { codeVerifier });
+    const identity = await this.#verifyIdentity(
+      tokens,
+      (nonce) => nonce !== undefined && sameHash(sha256(nonce), pending.nonceHash),
+    );
+    const connection = await this.#link(input.userId, identity, tokens, 'redirect');
+    return { connection, returnTo: pending.returnTo };
+  }
+
+  async exchangeCode(input: { userId: string; code: string }): Promise<Connection> {
+    this.#assertOpen();
+    checkUserId(input?.userId);
+    checkCode(input.code);
+    // Google Identity Services' popup code model: no state or PKCE, the code came to the page by postMessage.
+    const tokens = await this.#exchange(input.code, { redirectUri: 'postmessage' });
+    const identity = await this.#verifyIdentity(tokens, undefined);
+    return this.#link(input.userId, identity, tokens, 'popup');
+  }
+
+  async #exchange(code: string, extra: { codeVerifier?: string; redirectUri?: string }): Promise<GoogleTokens> {
+    try {
+      // No retry: a code is single use, and a retried exchange that had in fact succeeded would be refused anyway.
+      return await this.#google.exchangeCode({ code, ...extra });
+    } catch (error) {
+      throw this.#authorizationError(error, 'Google refused the authorization code.');
+    }
+  }
+
+  async #verifyIdentity(
+    tokens: GoogleTokens,
+    nonceCheck: ((nonce: string | undefined) => boolean) | undefined,
+  ): Promise<VerifiedIdentity> {
+    if (!tokens.idToken) {
+      throw new AuthorizationFailedError('Google returned no id_token; the openid scope must be granted.');
+    }
+    try {
+      return await this.#google.verifyIdToken(tokens.idToken, nonceCheck);
+    } catch (error) {
+      throw this.#authorizationError(error, 'The id_token from Google did not verify.');
+    }
+  }
+
+  #authorizationError(error: unknown, message: string): TokenBridgeError {
+    if (error instanceof GoogleOAuthError) {
+      if (error.kind === 'transient') {
+        return new UpstreamUnavailableError('google', Math.ceil((error.retryAfterMs ?? 5000) / 1000), error);
+      }
+      this.#logger.info({ code: error.oauthError }, 'authorization failed');
+      return new AuthorizationFailedError(message, { googleError: error.oauthError });
+    }
+    return error instanceof TokenBridgeError ? error : new AuthorizationFailedError(message);
+  }
+
+  /** Records the grant for the user, replacing (and revoking) a link to another Google account explicitly. */
+  async #link(
+    userId: string,
+    identity: VerifiedIdentity,
+    tokens: GoogleTokens,
+    flow: 'redirect' | 'popup',
+  ): Promise<Connection> {
+    const granted = parseGrantedScopes(tokens.scope ?? '');
+    const result = await this.#store.withRefreshLock(userId, async (repo) => {
+      const previous = await repo.getConnection(userId);
+      const now = this.#clock.now();
+      const sameAccount = previous !== null && previous.googleSub === identity.sub;
+      const keepOld = sameAccount && previous.status === 'active';
+      const next: StoredConnection = {
+        userId,
+        status: 'active',
+        googleSub: identity.sub,
+        googleEmail: identity.email,
+        scopes: granted.length > 0 ? granted : keepOld ? previous.scopes : [],
+        accessToken: this.#keyring.encrypt(tokens.accessToken, { userId, purpose: 'access_token' }),
+        accessTokenExpiresAt: now + tokens.expiresInSeconds * 1000,
+        refreshToken: tokens.refreshToken
+          ? this.#keyring.encrypt(tokens.refreshToken, { userId, purpose: 'refresh_token' })
+          : keepOld
+            ? previous.refreshToken
+            : null,
+        refreshTokenExpiresAt: tokens.refreshToken
+          ? tokens.refreshTokenExpiresInSeconds
+            ? now + tokens.refreshTokenExpiresInSeconds * 1000
+            : null
+          : keepOld
+            ? previous.refreshTokenExpiresAt
+            : null,
+        reconnectReason: null,
+        lastRefreshAt: now,
+        lastError: null,
+        version: previous?.version ?? 0,
+        createdAt: sameAccount ? previous.createdAt : now,
+        updatedAt: now,
+      };
+      const saved = await repo.putConnection(next);
+      return { saved, previous, sameAccount };
+    });
+    const { saved, previous, sameAccount } = result;
+    const view = this.#view(saved);
+    if (previous && !sameAccount) {
+      // The old account's grant is revoked, not left dangling: the user linked a different Google account.
+      const revoked = await this.#revokeStored(previous);
+      await this.#audit(userId, 'link_replaced', 'user', {
+        previousSub: previous.googleSub,
+        newSub: identity.sub,
+        revoked,
+      });
+      this.#events.emit({ type: 'connection.deleted', userId });
+    }
+    await this.#audit(userId, previous && sameAccount ? 'reconnect' : 'connect', 'user', {
+      flow,
+      scopes: saved.scopes,
+      sub: identity.sub,
+    });
+    this.#clerk?.forget(userId);
+    if (!previous || !sameAccount) this.#events.emit({ type: 'connection.created', userId, connection: view });
+    else if (previous.status !== 'active')
+      this.#events.emit({ type: 'connection.recovered', userId, connection: view });
+    else this.#events.emit({ type: 'connection.updated', userId, connection: view });
+    return view;
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  async connection(userId: string): Promise<Connection | null> {
+    this.#assertOpen();
+    checkUserId(userId);
+    const own = await this.#store.getConnection(userId);
+    if (own) return this.#view(own);
+    if (!this.#clerk) return null;
+    let lookup: Awaited<ReturnType<ClerkTokenSource['lookup']>>;
+    try {
+      lookup = await this.#clerk.lookup(userId);
+    } catch (error) {
+      if (error instanceof ClerkUnavailable) {
+        throw new UpstreamUnavailableError('clerk', Math.max(1, Math.ceil(error.retryAfterMs / 1000)), error);
+      }
+      throw error;
+    }
+    const now = iso(this.#clock.now())!;
+    if (lookup.kind === 'not_connected') return null;
+    if (lookup.kind === 'reconnect_required') {
+      return {
+        userId,
+        status: 'needs_reconnect',
+        source: 'clerk',
+        google: { sub: '', email: '' },
+        scopes: [],
+        accessTokenExpiresAt: null,
+        lastRefreshAt: null,
+        lastError: { code: lookup.clerkCode, message: 'Clerk could not provide a Google token.', at: now },
+        reconnectReason: lookup.clerkCode === 'oauth_missing_refresh_token' ? 'missing_refresh_token' : 'unknown',
+        refreshTokenExpiresAt: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+    }
+    const t = lookup.token;
+    return {
+      userId,
+      status: 'active',
+      source: 'clerk',
+      google: t.google,
+      scopes: t.scopes,
+      accessTokenExpiresAt: iso(t.expiresAt),
+      lastRefreshAt: iso(t.fetchedAt),
+      lastError: null,
+      reconnectReason: null,
+      refreshTokenExpiresAt: null,
+      createdAt: iso(t.fetchedAt)!,
+      updatedAt: iso(t.fetchedAt)!,
+    };
+  }
+
+  async disconnect(userId: string): Promise<void> {
+    this.#assertOpen();
+    checkUserId(userId);
+    this.#clerk?.forget(userId);
+    const existing = await this.#store.getConnection(userId);
+    if (!existing) return;
+    // Revoke first: once the row is gone the bridge could no longer reach the grant.
+    const revoked = await this.#revokeStored(existing);
+    const removed = await this.#store.withRefreshLock(userId, (repo) => repo.deleteConnection(userId));
+    if (!removed) return;
+    await this.#audit(userId, 'disconnect', 'user', { revoked, sub: removed.googleSub });
+    this.#events.emit({ type: 'connection.deleted', userId });
+  }
+
+  /** Revokes the grant a stored row holds (refresh token first: revoking it ends the whole grant). */
+  async #revokeStored(connection: StoredConnection): Promise<boolean> {
+    const { userId } = connection;
+    let token: string | null = null;
+    try {
+      if (connection.refreshToken)
+        token = this.#keyring.decrypt(connection.refreshToken, { userId, purpose: 'refresh_token' });
+      else if (connection.accessToken)
+        token = this.#keyring.decrypt(connection.accessToken, { userId, purpose: 'access_token' });
+    } catch (error) {
+      this.#logger.warn(
+        { userId, code: (error as TokenBridgeError).code },
+        'stored token could not be decrypted for revocation',
+      );
+    }
+    if (token === null) return false;
+    try {
+      await withRetries(() => this.#google.revoke(token), GoogleOAuthError.classify, this.#scheduler, this.#retry);
+      await this.#audit(userId, 'revoke', 'system', { sub: connection.googleSub });
+      return true;
+    } catch (error) {
+      const code = error instanceof GoogleOAuthError ? error.oauthError : 'unavailable';
+      this.#logger.warn({ userId, code }, 'revoking the Google grant failed');
+      return false;
+    }
+  }
+
+  async claimEvent(source: 'clerk' | 'google_risc', id: string): Promise<boolean> {
+    this.#assertOpen();
+    if (source !== 'clerk' && source !== 'google_risc') throw new InvalidRequestError('Unknown event source.');
+    if (typeof id !== 'string' || id === '' || id.length > 256)
+      throw new InvalidRequestError('An event id is required.');
+    return this.#store.claimEvent(source, id);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  #view(c: StoredConnection): Connection {
+    return {
+      userId: c.userId,
+      status: c.status,
+      source: 'oauth',
+      google: { sub: c.googleSub, email: c.googleEmail },
+      scopes: c.scopes,
+      accessTokenExpiresAt: iso(c.accessTokenExpiresAt),
+      lastRefreshAt: iso(c.lastRefreshAt),
+      lastError: c.lastError
+        ? { code: c.lastError.code, message: c.lastError.message, at: iso(c.lastError.at)! }
+        : null,
+      reconnectReason: c.reconnectReason,
+      refreshTokenExpiresAt: iso(c.refreshTokenExpiresAt),
+      createdAt: iso(c.createdAt)!,
+      updatedAt: iso(c.updatedAt)!,
+    };
+  }
+
+  async #audit(userId: string, action: string, actor: string, detail: Record<string, unknown>): Promise<void> {
+    try {
+      await this.#store.appendAudit({ userId, action, actor, detail });
+    } catch (error) {
+      // The audit trail must not turn a served token into an error.
+      this.#logger.error({ userId, action, err: (error as Error).message }, 'audit write failed');
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new TokenBridgeError('The token bridge is closed.', { status: 503 });
+  }
+}
+
+function clerkAccessToken(t: {
+  accessToken: string;
+  expiresAt: number | null;
+  scopes: string[];
+  google: { sub: string; email: string };
+}): AccessToken {
+  return {
+    accessToken: t.accessToken,
+    tokenType: 'Bearer',
+    expiresAt: iso(t.expiresAt) ?? '',
+    scopes: t.scopes,
+    source: 'clerk',
+    google: t.google,
+  };
+}
+
+function checkUserId(userId: unknown): asserts userId is string {
+  if (typeof userId !== 'string' || userId === '' || userId.length > 256) {
+    throw new InvalidRequestError('A user id is required.');
+  }
+}
+
+function checkCode(code: unknown): asserts code is string {
+  if (typeof code !== 'string' || code === '' || code.length > 2048) {
+    throw new InvalidRequestError('An authorization code is required.');
+  }
+}
+
+function minValidity(seconds: number | undefined): number {
+  if (seconds === undefined) return DEFAULT_MIN_VALIDITY_SECONDS;
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_MIN_VALIDITY_SECONDS) {
+    throw new InvalidRequestError(`minValiditySeconds must be a whole number from 0 to ${MAX_MIN_VALIDITY_SECONDS}.`);
+  }
+  return seconds;
+}
+
+/** The scopes a reconnect should ask for: everything the dead grant held plus what is requested now. */
+function reconnectScopes(previous: string[], requested: string[]): string[] {
+  return [...new Set([...previous.filter((s) => !NON_GRANT_SCOPES.has(s)), ...requested])].sort();
+}
+
+function reconnectReason(connection: StoredConnection, error: GoogleOAuthError, now: number): ReconnectReason {
+  if (connection.refreshTokenExpiresAt !== null && now >= connection.refreshTokenExpiresAt - TESTING_EXPIRY_SLACK_MS) {
+    return 'testing_app_expired';
+  }
+  if (/revoked|expired/i.test(error.description ?? '')) return 'revoked';
+  return 'unknown';
+}
+
+function describeFailure(error: GoogleOAuthError): string {
+  return error.status
+    ? `Google answered HTTP ${error.status} (${error.oauthError}).`
+    : `Google could not be reached (${error.oauthError}).`;
+}

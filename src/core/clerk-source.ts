@@ -1,0 +1,241 @@
+import { createClerkClient } from '@clerk/backend';
+import { decodeJwt } from 'jose';
+import type { Logger } from 'pino';
+import type { Clock } from './clock.js';
+import { RetriesExhausted, type RetryPolicy, type Scheduler, type Transience, withRetries } from './retry.js';
+import { parseGrantedScopes } from './scopes.js';
+import { SingleFlight } from './single-flight.js';
+import type { GoogleIdentity } from './types.js';
+
+/** A Google access token held by Clerk for the user's linked Google account. */
+export interface ClerkHeldToken {
+  accessToken: string;
+  /** Epoch ms; null when Clerk did not say. */
+  expiresAt: number | null;
+  scopes: string[];
+  google: GoogleIdentity;
+  fetchedAt: number;
+}
+
+/** What Clerk said about the user's Google account. */
+export type ClerkLookup =
+  | { kind: 'token'; token: ClerkHeldToken }
+  | { kind: 'not_connected' }
+  | { kind: 'reconnect_required'; clerkCode: string };
+
+/** Clerk failed transiently (429, 5xx, network) and the retries are spent. */
+export class ClerkUnavailable extends Error {
+  constructor(
+    readonly retryAfterMs: number,
+    readonly clerkCode: string,
+  ) {
+    super(`Clerk unavailable: ${clerkCode}`);
+    this.name = 'ClerkUnavailable';
+  }
+}
+
+interface ClerkErrorShape {
+  status?: number;
+  retryAfter?: number;
+  errors?: { code?: string }[];
+}
+
+class TransientClerkError extends Error {
+  constructor(
+    readonly code: string,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(code);
+  }
+}
+
+export interface ClerkSourceOptions {
+  secretKey: string;
+  apiUrl?: string;
+  clock: Clock;
+  scheduler: Scheduler;
+  retry: RetryPolicy;
+  logger: Logger;
+  /** How long before `expires_at` a cached token stops being served, so Clerk is asked for its successor. Default 60 s. */
+  refreshMarginSeconds?: number;
+  /** How long a token without `expires_at` is cached. Default 5 min. */
+  defaultTtlSeconds?: number;
+  /** Per-call timeout. Default 10 s. */
+  timeoutMs?: number;
+  /** Most users cached. Default 10,000 (least recently used first out). */
+  maxEntries?: number;
+}
+
+/**
+ * Reads Clerk-held Google tokens with `@clerk/backend` and caches each until shortly before it expires, so Clerk is
+ * asked once per token lifetime rather than once per request (development instances allow 100 calls per 10 s).
+ * Concurrent misses for one user share a single Backend API call.
+ */
+export class ClerkTokenSource {
+  readonly #clerk: ReturnType<typeof createClerkClient>;
+  readonly #cache = new Map<string, ClerkHeldToken>();
+  readonly #identities = new Map<string, GoogleIdentity>();
+  readonly #flights = new SingleFlight<string, ClerkLookup>();
+  readonly #marginMs: number;
+  readonly #defaultTtlMs: number;
+  readonly #maxEntries: number;
+
+  constructor(private readonly options: ClerkSourceOptions) {
+    this.#clerk = createClerkClient({
+      secretKey: options.secretKey,
+      ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
+      telemetry: { disabled: true },
+    });
+    this.#marginMs = (options.refreshMarginSeconds ?? 60) * 1000;
+    this.#defaultTtlMs = (options.defaultTtlSeconds ?? 300) * 1000;
+    this.#maxEntries = options.maxEntries ?? 10_000;
+  }
+
+  /** The cached token when still fresh, else Clerk's answer. `force` skips the cache. */
+  async lookup(userId: string, force = false): Promise<ClerkLookup> {
+    if (!force) {
+      const cached = this.#fresh(userId);
+      if (cached) return { kind: 'token', token: cached };
+    }
+    return this.#flights.run(userId, () => this.#fetch(userId));
+  }
+
+  /** The cached token, if any, that has not yet expired (served while Clerk is failing). */
+  stillValid(userId: string): ClerkHeldToken | null {
+    const cached = this.#cache.get(userId);
+    if (!cached) return null;
+    return cached.expiresAt === null || cached.expiresAt > this.options.clock.now() ? cached : null;
+  }
+
+  /** Drops what is cached for the user (on disconnect, user deletion, or a 401 from Google). */
+  forget(userId: string): void {
+    this.#cache.delete(userId);
+    this.#identities.delete(userId);
+  }
+
+  #fresh(userId: string): ClerkHeldToken | null {
+    const cached = this.#cache.get(userId);
+    if (!cached) return null;
+    const now = this.options.clock.now();
+    const until =
+      cached.expiresAt === null
+        ? cached.fetchedAt + this.#defaultTtlMs
+        : // A token Clerk handed out already inside the margin is kept until it expires: asking again would only
+          // return the same one (Clerk refreshes only once a token has expired).
+          cached.fetchedAt >= cached.expiresAt - this.#marginMs
+          ? cached.expiresAt
+          : cached.expiresAt - this.#marginMs;
+    if (now >= until) return null;
+    // Re-insert to keep the Map in least-recently-used order.
+    this.#cache.delete(userId);
+    this.#cache.set(userId, cached);
+    return cached;
+  }
+
+  async #fetch(userId: string): Promise<ClerkLookup> {
+    const { clock } = this.options;
+    let items: { token: string; expiresAt?: number | null; scopes?: string[]; idToken?: string | undefined }[];
+    try {
+      const reply = await withRetries(
+        () => this.#call(() => this.#clerk.users.getUserOauthAccessToken(userId, 'google')),
+        classify,
+        this.options.scheduler,
+        this.options.retry,
+      );
+      items = reply.data ?? [];
+    } catch (error) {
+      if (error instanceof RetriesExhausted) {
+        const last = error.lastError as TransientClerkError;
+        throw new ClerkUnavailable(error.retryAfterMs, last.code ?? 'unavailable');
+      }
+      const shape = error as ClerkErrorShape;
+      const code = shape.errors?.[0]?.code ?? `http_${shape.status ?? 'error'}`;
+      if (shape.status === 404) {
+        this.forget(userId);
+        return { kind: 'not_connected' };
+      }
+      if (shape.status === 422 || shape.status === 400) {
+        this.forget(userId);
+        return { kind: 'reconnect_required', clerkCode: code };
+      }
+      this.options.logger.warn({ userId, status: shape.status, code }, 'Clerk refused the OAuth token request');
+      throw new ClerkUnavailable(60_000, code);
+    }
+    const item = items.find((i) => typeof i.token === 'string' && i.token !== '');
+    if (!item) {
+      this.forget(userId);
+      return { kind: 'not_connected' };
+    }
+    const google = await this.#identity(userId, item.idToken);
+    const token: ClerkHeldToken = {
+      accessToken: item.token,
+      expiresAt: typeof item.expiresAt === 'number' ? item.expiresAt * 1000 : null,
+      scopes: parseGrantedScopes((item.scopes ?? []).join(' ')),
+      google,
+      fetchedAt: clock.now(),
+    };
+    this.#cache.delete(userId);
+    this.#cache.set(userId, token);
+    while (this.#cache.size > this.#maxEntries) {
+      const oldest = this.#cache.keys().next().value as string;
+      this.#cache.delete(oldest);
+    }
+    return { kind: 'token', token };
+  }
+
+  /** The Google account behind the token: from the id_token Clerk relays, else from the user's external accounts. */
+  async #identity(userId: string, idToken: string | undefined): Promise<GoogleIdentity> {
+    if (idToken) {
+      try {
+        const claims = decodeJwt(idToken);
+        if (typeof claims.sub === 'string') {
+          return { sub: claims.sub, email: typeof claims.email === 'string' ? claims.email : '' };
+        }
+      } catch {
+        // Fall through to the Backend API.
+      }
+    }
+    const known = this.#identities.get(userId);
+    if (known) return known;
+    try {
+      const user = await this.#call(() => this.#clerk.users.getUser(userId));
+      const account = user.externalAccounts.find((a) => a.provider === 'oauth_google' || a.provider === 'google');
+      const identity = { sub: account?.providerUserId ?? '', email: account?.emailAddress ?? '' };
+      this.#identities.set(userId, identity);
+      return identity;
+    } catch {
+      return { sub: '', email: '' };
+    }
+  }
+
+  /** Bounds a Backend API call in time: the SDK's fetch has no timeout of its own. */
+  async #call<T>(fn: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TransientClerkError('timeout', undefined)), this.options.timeoutMs ?? 10_000);
+      timer.unref?.();
+    });
+    try {
+      return await Promise.race([fn(), timeout]);
+    } catch (error) {
+      if (error instanceof TransientClerkError) throw error;
+      const shape = error as ClerkErrorShape;
+      const code = shape.errors?.[0]?.code ?? 'unexpected_error';
+      if (shape.status === undefined || shape.status === 429 || shape.status >= 500) {
+        throw new TransientClerkError(
+          code,
+          typeof shape.retryAfter === 'number' ? Math.min(shape.retryAfter, 86_400) * 1000 : undefined,
+        );
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function classify(error: unknown): Transience {
+  return error instanceof TransientClerkError
+    ? { transient: true, retryAfterMs: error.retryAfterMs }
+    : { transient: false };
+}

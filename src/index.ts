@@ -1,0 +1,41 @@
+// Tokenbridge's public library API: the core (no HTTP) and its storage.
+export { createTokenBridge, type TokenBridgeOptions } from './core/bridge.js';
+export { type ClerkHeldToken, ClerkTokenSource } from './core/clerk-source.js';
+export { type Clock, epochSeconds, ManualClock, systemClock } from './core/clock.js';
+export {
+  AuthorizationFailedError,
+  ConfigurationError,
+  DecryptionError,
+  InvalidRequestError,
+  InvalidScopeError,
+  InvalidStateError,
+  NotConnectedError,
+  ReconnectRequiredError,
+  ScopesMissingError,
+  TokenBridgeError,
+  UnauthenticatedError,
+  UpstreamUnavailableError,
+} from './core/errors.js';
+export { type GoogleEndpoints, googleEndpoints } from './core/google-oauth.js';
+export { Keyring, type SecretContext } from './core/keyring.js';
+export {
+  defaultRetryPolicy,
+  parseRetryAfter,
+  type RetryPolicy,
+  type Scheduler,
+  timerScheduler,
+} from './core/retry.js';
+export { safeReturnTo } from './core/return-to.js';
+export { coversScopes, expandScopes, missingScopes, normaliseScopes, parseGrantedScopes } from './core/scopes.js';
+export { SingleFlight } from './core/single-flight.js';
+export type * from './core/types.js';
+export {
+  type AuditAction,
+  type AuditEntry,
+  type ConnectionRepository,
+  type OpenStoreOptions,
+  openStore,
+  type PendingAuthorization,
+  type Store,
+  type StoredConnection,
+} from './storage/index.js';

@@ -1,0 +1,98 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { type Clock, systemClock } from '../core/clock.js';
+import { ConfigurationError } from '../core/errors.js';
+import { KyselyStore } from './kysely-store.js';
+import type { Database } from './schema.js';
+import type { Store } from './store.js';
+
+export { KyselyStore } from './kysely-store.js';
+export { migrations } from './migrations.js';
+export type { Database } from './schema.js';
+export type {
+  AuditAction,
+  AuditEntry,
+  ConnectionRepository,
+  PendingAuthorization,
+  Store,
+  StoredConnection,
+} from './store.js';
+
+export interface OpenStoreOptions {
+  clock?: Clock;
+  /**
+   * PostgreSQL schema to keep the tables in (created by `migrate`). May also be given as `?schema=` on the URL.
+   * Lets several deployments, or parallel test files, share one database.
+   */
+  schema?: string;
+  /** PostgreSQL pool size. Default 10. */
+  poolSize?: number;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const INT8_OID = 20;
+
+/**
+ * Opens the bridge's store. `postgres://…` or `postgresql://…` selects PostgreSQL (a pg Pool); anything else is a
+ * SQLite file path (`sqlite:` prefix optional; `:memory:` for a throwaway database), whose folder is created.
+ * Call `migrate()` before use.
+ *
+ * @example
+ * const store = await openStore(process.env.DATABASE_URL ?? './data/tokenbridge.db');
+ * await store.migrate();
+ */
+export async function openStore(databaseUrl: string, options: OpenStoreOptions = {}): Promise<Store> {
+  const clock = options.clock ?? systemClock;
+  if (typeof databaseUrl !== 'string' || databaseUrl.trim() === '') {
+    throw new ConfigurationError('A database URL or SQLite file path is required.');
+  }
+  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) return openPostgres(databaseUrl, clock, options);
+  return openSqlite(databaseUrl, clock);
+}
+
+function openPostgres(databaseUrl: string, clock: Clock, options: OpenStoreOptions): Store {
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    throw new ConfigurationError('DATABASE_URL is not a valid PostgreSQL URL.');
+  }
+  const schema = options.schema ?? url.searchParams.get('schema') ?? undefined;
+  url.searchParams.delete('schema');
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new ConfigurationError('The PostgreSQL schema name must be lower-case letters, digits and "_".');
+  }
+  const pool = new pg.Pool({
+    connectionString: url.toString(),
+    max: options.poolSize ?? 10,
+    // Times are bigint columns; parse them as numbers (epoch milliseconds fit in 2^53).
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as never,
+    },
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client losing its server (a PostgreSQL restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new KyselyStore(db, 'postgres', clock, schema ? { schema } : {});
+}
+
+function openSqlite(databaseUrl: string, clock: Clock): Store {
+  let path = databaseUrl.replace(/^sqlite:(\/\/)?/i, '');
+  if (path === '') throw new ConfigurationError('The SQLite path is empty.');
+  const memory = path === ':memory:';
+  if (!memory) {
+    path = resolve(path);
+    mkdirSync(dirname(path), { recursive: true });
+  }
+  const database = new Sqlite(path);
+  if (!memory) database.pragma('journal_mode = WAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('synchronous = NORMAL');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return new KyselyStore(db, 'sqlite', clock);
+}

@@ -1,0 +1,260 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { type Kysely, Migrator, type Selectable, sql } from 'kysely';
+import type { Clock } from '../core/clock.js';
+import type { ConnectionStatus, ReconnectReason } from '../core/types.js';
+import { migrations } from './migrations.js';
+import type { ConnectionTable, Database, PendingAuthorizationTable } from './schema.js';
+import type { AuditEntry, ConnectionRepository, PendingAuthorization, Store, StoredConnection } from './store.js';
+
+/** How long a PostgreSQL refresh-lock waiter waits before giving up (the holder's HTTP calls are bounded well below). */
+const LOCK_TIMEOUT_MS = 30_000;
+
+const num = (value: number | string | bigint | null): number | null => (value === null ? null : Number(value));
+
+function toConnection(row: Selectable<ConnectionTable>): StoredConnection {
+  return {
+    userId: row.user_id,
+    status: row.status as ConnectionStatus,
+    googleSub: row.google_sub,
+    googleEmail: row.google_email,
+    scopes: row.scopes === '' ? [] : row.scopes.split(' '),
+    refreshToken: row.refresh_token,
+    accessToken: row.access_token,
+    accessTokenExpiresAt: num(row.access_token_expires_at),
+    refreshTokenExpiresAt: num(row.refresh_token_expires_at),
+    reconnectReason: row.reconnect_reason as ReconnectReason | null,
+    lastRefreshAt: num(row.last_refresh_at),
+    lastError:
+      row.last_error_code === null
+        ? null
+        : { code: row.last_error_code, message: row.last_error_message ?? '', at: num(row.last_error_at) ?? 0 },
+    version: Number(row.version),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+function fromConnection(c: StoredConnection, version: number): ConnectionTable {
+  return {
+    user_id: c.userId,
+    status: c.status,
+    google_sub: c.googleSub,
+    google_email: c.googleEmail,
+    scopes: c.scopes.join(' '),
+    refresh_token: c.refreshToken,
+    access_token: c.accessToken,
+    access_token_expires_at: c.accessTokenExpiresAt,
+    refresh_token_expires_at: c.refreshTokenExpiresAt,
+    reconnect_reason: c.reconnectReason,
+    last_refresh_at: c.lastRefreshAt,
+    last_error_code: c.lastError?.code ?? null,
+    last_error_message: c.lastError?.message ?? null,
+    last_error_at: c.lastError?.at ?? null,
+    version,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+  };
+}
+
+function toPending(row: Selectable<PendingAuthorizationTable>): PendingAuthorization {
+  return {
+    stateHash: row.state_hash,
+    userId: row.user_id,
+    nonceHash: row.nonce_hash,
+    codeVerifier: row.code_verifier,
+    scopes: row.scopes === '' ? [] : row.scopes.split(' '),
+    returnTo: row.return_to,
+    expiresAt: Number(row.expires_at),
+    createdAt: Number(row.created_at),
+  };
+}
+
+class KyselyConnections implements ConnectionRepository {
+  constructor(protected readonly db: Kysely<Database>) {}
+
+  async getConnection(userId: string): Promise<StoredConnection | null> {
+    const row = await this.db.selectFrom('tb_connections').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    return row ? toConnection(row) : null;
+  }
+
+  async putConnection(connection: StoredConnection): Promise<StoredConnection> {
+    const version = connection.version + 1;
+    const row = fromConnection(connection, version);
+    const { user_id: _userId, created_at: _createdAt, ...update } = row;
+    await this.db
+      .insertInto('tb_connections')
+      .values(row)
+      .onConflict((oc) => oc.column('user_id').doUpdateSet(update))
+      .execute();
+    return { ...connection, version };
+  }
+
+  async updateConnection(connection: StoredConnection): Promise<StoredConnection | null> {
+    const version = connection.version + 1;
+    const { user_id: _userId, created_at: _createdAt, ...update } = fromConnection(connection, version);
+    const result = await this.db
+      .updateTable('tb_connections')
+      .set(update)
+      .where('user_id', '=', connection.userId)
+      .where('version', '=', connection.version)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1 ? { ...connection, version } : null;
+  }
+
+  async deleteConnection(userId: string): Promise<StoredConnection | null> {
+    const row = await this.db
+      .deleteFrom('tb_connections')
+      .where('user_id', '=', userId)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toConnection(row) : null;
+  }
+}
+
+/** The Store over Kysely, for both dialects; only locking differs. */
+export class KyselyStore extends KyselyConnections implements Store {
+  constructor(
+    db: Kysely<Database>,
+    readonly kind: 'sqlite' | 'postgres',
+    readonly clock: Clock,
+    private readonly options: { schema?: string } = {},
+  ) {
+    super(db);
+  }
+
+  /** The Kysely instance, for tools that need raw access (tests, the CLI). */
+  get kysely(): Kysely<Database> {
+    return this.db;
+  }
+
+  async migrate(): Promise<void> {
+    const schema = this.options.schema;
+    if (this.kind === 'postgres' && schema) {
+      await sql`create schema if not exists ${sql.id(schema)}`.execute(this.db);
+    }
+    const migrator = new Migrator({
+      db: this.db,
+      provider: { getMigrations: async () => migrations },
+      migrationTableName: 'tb_migrations',
+      migrationLockTableName: 'tb_migrations_lock',
+      ...(this.kind === 'postgres' && schema ? { migrationTableSchema: schema } : {}),
+    });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+      throw new Error(`Database migration ${failed ?? ''} failed: ${(error as Error).message ?? String(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  async withRefreshLock<T>(userId: string, fn: (repository: ConnectionRepository) => Promise<T>): Promise<T> {
+    if (this.kind === 'sqlite') {
+      // One process owns a SQLite file; the bridge's in-process single-flight is the lock. A transaction here would
+      // hold SQLite's only connection across an HTTP call and stall every other query.
+      return fn(this);
+    }
+    const key = advisoryKey(`${this.options.schema ?? 'public'}:refresh:${userId}`);
+    return this.db.transaction().execute(async (trx) => {
+      await sql`select set_config('lock_timeout', ${`${LOCK_TIMEOUT_MS}ms`}, true)`.execute(trx);
+      await sql`select pg_advisory_xact_lock(${key}::bigint)`.execute(trx);
+      return fn(new KyselyConnections(trx));
+    });
+  }
+
+  async savePendingAuthorization(p: PendingAuthorization): Promise<void> {
+    await this.db
+      .insertInto('tb_pending_authorizations')
+      .values({
+        state_hash: p.stateHash,
+        user_id: p.userId,
+        nonce_hash: p.nonceHash,
+        code_verifier: p.codeVerifier,
+        scopes: p.scopes.join(' '),
+        return_to: p.returnTo,
+        expires_at: p.expiresAt,
+        created_at: p.createdAt,
+      })
+      .execute();
+  }
+
+  async takePendingAuthorization(stateHash: string): Promise<PendingAuthorization | null> {
+    const row = await this.db
+      .deleteFrom('tb_pending_authorizations')
+      .where('state_hash', '=', stateHash)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toPending(row) : null;
+  }
+
+  async purgeExpiredAuthorizations(now: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('tb_pending_authorizations')
+      .where('expires_at', '<', now)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async claimEvent(source: string, id: string): Promise<boolean> {
+    const result = await this.db
+      .insertInto('tb_processed_events')
+      .values({ source, event_id: id, processed_at: this.clock.now() })
+      .onConflict((oc) => oc.columns(['source', 'event_id']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async appendAudit(entry: Omit<AuditEntry, 'id' | 'at'> & { at?: number }): Promise<void> {
+    await this.db
+      .insertInto('tb_audit_log')
+      .values({
+        id: randomUUID(),
+        at: entry.at ?? this.clock.now(),
+        user_id: entry.userId,
+        action: entry.action,
+        actor: entry.actor,
+        detail: JSON.stringify(entry.detail),
+      })
+      .execute();
+  }
+
+  async listAudit(filter: { userId?: string; limit?: number; before?: number } = {}): Promise<AuditEntry[]> {
+    let query = this.db.selectFrom('tb_audit_log').selectAll();
+    if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+    if (filter.before !== undefined) query = query.where('at', '<', filter.before);
+    const rows = await query
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(Math.min(Math.max(filter.limit ?? 100, 1), 1000))
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      at: Number(r.at),
+      userId: r.user_id,
+      action: r.action,
+      actor: r.actor,
+      detail: JSON.parse(r.detail) as Record<string, unknown>,
+    }));
+  }
+
+  async countConnections(): Promise<number> {
+    const row = await this.db
+      .selectFrom('tb_connections')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+}
+
+/** A stable signed 64-bit advisory-lock key for a name, as a decimal string. */
+function advisoryKey(name: string): string {
+  return createHash('sha256').update(name).digest().readBigInt64BE(0).toString();
+}

@@ -1,0 +1,75 @@
+import type { Kysely, Migration } from 'kysely';
+
+/**
+ * The schema history. The same migrations run on SQLite and PostgreSQL, so only portable types are used
+ * (text, integer, bigint); new migrations are appended, never edited.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026_11_25_0001_initial': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('tb_connections')
+        .addColumn('user_id', 'text', (c) => c.primaryKey())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('google_sub', 'text', (c) => c.notNull())
+        .addColumn('google_email', 'text', (c) => c.notNull())
+        .addColumn('scopes', 'text', (c) => c.notNull())
+        .addColumn('refresh_token', 'text')
+        .addColumn('access_token', 'text')
+        .addColumn('access_token_expires_at', 'bigint')
+        .addColumn('refresh_token_expires_at', 'bigint')
+        .addColumn('reconnect_reason', 'text')
+        .addColumn('last_refresh_at', 'bigint')
+        .addColumn('last_error_code', 'text')
+        .addColumn('last_error_message', 'text')
+        .addColumn('last_error_at', 'bigint')
+        .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('tb_connections_google_sub').on('tb_connections').column('google_sub').execute();
+
+      await db.schema
+        .createTable('tb_pending_authorizations')
+        .addColumn('state_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('nonce_hash', 'text', (c) => c.notNull())
+        .addColumn('code_verifier', 'text', (c) => c.notNull())
+        .addColumn('scopes', 'text', (c) => c.notNull())
+        .addColumn('return_to', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('tb_pending_authorizations_expires_at')
+        .on('tb_pending_authorizations')
+        .column('expires_at')
+        .execute();
+
+      await db.schema
+        .createTable('tb_processed_events')
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('processed_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('tb_processed_events_pk', ['source', 'event_id'])
+        .execute();
+
+      await db.schema
+        .createTable('tb_audit_log')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('user_id', 'text')
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('tb_audit_log_user_at').on('tb_audit_log').columns(['user_id', 'at']).execute();
+      await db.schema.createIndex('tb_audit_log_at').on('tb_audit_log').column('at').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const table of ['tb_audit_log', 'tb_processed_events', 'tb_pending_authorizations', 'tb_connections']) {
+        await db.schema.dropTable(table).ifExists().execute();
+      }
+    },
+  },
+};

@@ -1,0 +1,59 @@
+/**
+ * The tables, as Kysely sees them. Times are milliseconds since the Unix epoch (bigint on PostgreSQL, parsed back to
+ * numbers); secrets are keyring ciphertexts, never plaintext.
+ */
+export interface Database {
+  tb_connections: ConnectionTable;
+  tb_pending_authorizations: PendingAuthorizationTable;
+  tb_processed_events: ProcessedEventTable;
+  tb_audit_log: AuditTable;
+}
+
+export interface ConnectionTable {
+  user_id: string;
+  status: string;
+  google_sub: string;
+  google_email: string;
+  /** Space-separated, as granted by Google. */
+  scopes: string;
+  refresh_token: string | null;
+  access_token: string | null;
+  access_token_expires_at: number | null;
+  refresh_token_expires_at: number | null;
+  reconnect_reason: string | null;
+  last_refresh_at: number | null;
+  last_error_code: string | null;
+  last_error_message: string | null;
+  last_error_at: number | null;
+  /** Bumped on every write, so caches and waiters can tell a newer row. */
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PendingAuthorizationTable {
+  /** SHA-256 of the state: the state itself is never stored. */
+  state_hash: string;
+  user_id: string;
+  nonce_hash: string;
+  code_verifier: string;
+  scopes: string;
+  return_to: string;
+  expires_at: number;
+  created_at: number;
+}
+
+export interface ProcessedEventTable {
+  source: string;
+  event_id: string;
+  processed_at: number;
+}
+
+export interface AuditTable {
+  id: string;
+  at: number;
+  user_id: string | null;
+  action: string;
+  actor: string;
+  detail: string;
+}

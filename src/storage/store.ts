@@ -1,0 +1,99 @@
+import type { Clock } from '../core/clock.js';
+import type { ConnectionStatus, ReconnectReason } from '../core/types.js';
+
+/** A connection as stored. `refreshToken` and `accessToken` are keyring ciphertexts; times are epoch milliseconds. */
+export interface StoredConnection {
+  userId: string;
+  status: ConnectionStatus;
+  googleSub: string;
+  googleEmail: string;
+  scopes: string[];
+  refreshToken: string | null;
+  accessToken: string | null;
+  accessTokenExpiresAt: number | null;
+  refreshTokenExpiresAt: number | null;
+  reconnectReason: ReconnectReason | null;
+  lastRefreshAt: number | null;
+  lastError: { code: string; message: string; at: number } | null;
+  /** Bumped by the store on every write. */
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A redirect-flow authorization in progress: single use, bound to the user who started it. */
+export interface PendingAuthorization {
+  stateHash: string;
+  userId: string;
+  nonceHash: string;
+  /** Keyring ciphertext of the PKCE code verifier. */
+  codeVerifier: string;
+  scopes: string[];
+  returnTo: string;
+  expiresAt: number;
+  createdAt: number;
+}
+
+export type AuditAction =
+  | 'connect'
+  | 'reconnect'
+  | 'link_replaced'
+  | 'refresh'
+  | 'refresh_failed'
+  | 'needs_reconnect'
+  | 'disconnect'
+  | 'revoke'
+  | 'token_read';
+
+export interface AuditEntry {
+  id: string;
+  at: number;
+  userId: string | null;
+  action: AuditAction | (string & {});
+  /** Who acted: `user`, `api_key:<name>`, `system`, `webhook:clerk`, … */
+  actor: string;
+  /** Never holds a secret. */
+  detail: Record<string, unknown>;
+}
+
+/** Reads and writes of connections; inside `withRefreshLock` these run on the lock's own database session. */
+export interface ConnectionRepository {
+  getConnection(userId: string): Promise<StoredConnection | null>;
+  /** Inserts or replaces the row; the stored version becomes `connection.version + 1` and is returned. */
+  putConnection(connection: StoredConnection): Promise<StoredConnection>;
+  /**
+   * Writes the row only if it still holds `connection.version` (optimistic concurrency); returns the stored row with
+   * its new version, or null when the row changed or vanished meanwhile.
+   */
+  updateConnection(connection: StoredConnection): Promise<StoredConnection | null>;
+  /** Removes the row and returns what it held, or null when there was none. */
+  deleteConnection(userId: string): Promise<StoredConnection | null>;
+}
+
+/** The bridge's persistence: one small interface over SQLite and PostgreSQL. */
+export interface Store extends ConnectionRepository {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly clock: Clock;
+  /** Applies pending migrations (safe to call from several instances at once). */
+  migrate(): Promise<void>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /**
+   * Runs `fn` while holding the refresh lock for `userId`, across every instance sharing the database. On PostgreSQL
+   * this is a transaction-scoped advisory lock, released on commit, rollback or a dropped connection (so a crashed
+   * holder never leaves it behind); `fn` must re-read the row through the repository it is given.
+   */
+  withRefreshLock<T>(userId: string, fn: (repository: ConnectionRepository) => Promise<T>): Promise<T>;
+  savePendingAuthorization(pending: PendingAuthorization): Promise<void>;
+  /** Atomically removes and returns the pending authorization (single use), or null. */
+  takePendingAuthorization(stateHash: string): Promise<PendingAuthorization | null>;
+  /** Deletes pending authorizations that expired before `now`; returns how many. */
+  purgeExpiredAuthorizations(now: number): Promise<number>;
+  /** True the first time `(source, id)` is claimed, false for every duplicate, across instances. */
+  claimEvent(source: string, id: string): Promise<boolean>;
+  appendAudit(entry: Omit<AuditEntry, 'id' | 'at'> & { at?: number }): Promise<void>;
+  /** Newest first. */
+  listAudit(filter?: { userId?: string; limit?: number; before?: number }): Promise<AuditEntry[]>;
+  countConnections(): Promise<number>;
+}
