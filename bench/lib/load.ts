@@ -1,0 +1,91 @@
+/**
+ * A closed-loop HTTP load generator: `concurrency` workers on keep-alive connections, each sending its next request as
+ * soon as the previous answer is read. Latencies are recorded per request; nothing is sampled.
+ */
+import http from 'node:http';
+
+export interface LoadRequest {
+  path: string;
+  headers?: Record<string, string>;
+}
+
+export interface LoadOptions {
+  url: string;
+  concurrency: number;
+  /** Total requests across all workers. */
+  requests: number;
+  /** Builds request `i`; lets each request carry its own user's session token. */
+  request(i: number): LoadRequest;
+}
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  statuses: Record<number, number>;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** Every latency in milliseconds, sorted. */
+  latencies: Float64Array;
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const target = new URL(options.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const latencies = new Float64Array(options.requests);
+  const statuses: Record<number, number> = {};
+  let next = 0;
+  let errors = 0;
+
+  const one = (i: number): Promise<void> =>
+    new Promise((resolve) => {
+      const { path, headers } = options.request(i);
+      const started = performance.now();
+      const req = http.request({ host: target.hostname, port: target.port, path, agent, headers }, (res) => {
+        res.on('data', () => {});
+        res.on('end', () => {
+          latencies[i] = performance.now() - started;
+          const status = res.statusCode ?? 0;
+          statuses[status] = (statuses[status] ?? 0) + 1;
+          if (status >= 400) errors++;
+          resolve();
+        });
+      });
+      req.on('error', () => {
+        latencies[i] = performance.now() - started;
+        errors++;
+        resolve();
+      });
+      req.end();
+    });
+
+  const worker = async (): Promise<void> => {
+    while (next < options.requests) await one(next++);
+  };
+
+  const started = performance.now();
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort();
+  return {
+    requests: options.requests,
+    errors,
+    statuses,
+    seconds,
+    rps: options.requests / seconds,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    max: latencies[latencies.length - 1] ?? 0,
+    latencies,
+  };
+}
+
+/** The value below which `q` of the sorted samples fall (nearest rank). */
+export function percentile(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank] ?? 0;
+}
