@@ -1,0 +1,13 @@
+// The Google emulator: OAuth 2.0 / OpenID Connect, Drive/People/Gmail/Calendar and a control API on one origin.
+export type { GoogleAccount } from './accounts.js';
+export { DEFAULT_CLIENT, type OAuthClientConfig } from './clients.js';
+export { type ConsentOptions, ConsentPageError, CookieJar, completeConsent } from './consent-driver.js';
+export {
+  type AccountTarget,
+  ControlError,
+  type EmulatorCounters,
+  type GoogleEmulatorControl,
+  type GrantCounters,
+} from './control.js';
+export { googleEndpoints } from './endpoints.js';
+export { type GoogleEmulator, type GoogleEmulatorOptions, startGoogleEmulator } from './server.js';

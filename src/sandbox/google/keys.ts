@@ -1,0 +1,53 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { exportJWK, exportSPKI, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+
+/** One RS256 signing key with the id Google-style JWKS publish it under. */
+interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  jwk: JWK;
+  pem: string;
+}
+
+/**
+ * The emulator's id_token signing keys. Like Google it publishes two keys and signs with the first; a fresh pair is
+ * made on each start, so tokens from one emulator run never verify against another.
+ */
+export class SigningKeys {
+  private constructor(private readonly keys: SigningKey[]) {}
+
+  /** Generates the key pair(s). */
+  static async generate(count = 2): Promise<SigningKeys> {
+    const keys: SigningKey[] = [];
+    for (let i = 0; i < count; i++) {
+      const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+      // Google's kids are 40 hex characters.
+      const kid = randomBytes(20).toString('hex');
+      const jwk = { ...(await exportJWK(publicKey)), alg: 'RS256', use: 'sig', kid };
+      keys.push({ kid, privateKey, jwk, pem: await exportSPKI(publicKey) });
+    }
+    return new SigningKeys(keys);
+  }
+
+  /** The JWKS document of `/oauth2/v3/certs`. */
+  jwks(): { keys: JWK[] } {
+    return { keys: this.keys.map((k) => ({ ...k.jwk })) };
+  }
+
+  /** The `{kid: PEM}` map of `/oauth2/v1/certs`. */
+  pemMap(): Record<string, string> {
+    return Object.fromEntries(this.keys.map((k) => [k.kid, k.pem]));
+  }
+
+  /** Signs an id_token with the current key. */
+  async sign(payload: JWTPayload): Promise<string> {
+    const key = this.keys[0]!;
+    return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' }).sign(key.privateKey);
+  }
+}
+
+/** OIDC `at_hash`: the left half of the SHA-256 of the access token, base64url. */
+export function accessTokenHash(accessToken: string): string {
+  const digest = createHash('sha256').update(accessToken).digest();
+  return digest.subarray(0, digest.length / 2).toString('base64url');
+}

@@ -1,0 +1,151 @@
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { AdjustableClock, type Clock, systemClock } from '../kit/clock.js';
+import { CallCounters, countCalls } from '../kit/counters.js';
+import { FaultInjector, installFaults } from '../kit/faults.js';
+import { listen } from '../kit/listen.js';
+import type { GoogleAccount } from './accounts.js';
+import { AuthorizationEndpoint } from './authorize.js';
+import { ClientRegistry, DEFAULT_CLIENT, type OAuthClientConfig } from './clients.js';
+import { createControl, type GoogleEmulatorControl, type GrantCounters, registerControlApi } from './control.js';
+import { registerDiscovery } from './discovery.js';
+import { apiErrorBody, isOAuthPath, notFoundHtml, oauthErrorBody } from './error-shapes.js';
+import { SigningKeys } from './keys.js';
+import { OAuthState } from './oauth-state.js';
+import { registerRevoke } from './revoke.js';
+import { defaultAccounts } from './seed.js';
+import { SessionStore } from './sessions.js';
+import { registerTokenEndpoint } from './token-endpoint.js';
+import { registerTokenInfo } from './tokeninfo.js';
+import { registerUserInfo } from './userinfo.js';
+
+export interface GoogleEmulatorOptions {
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  /** Default the system clock; pass a ManualClock in tests. */
+  clock?: Clock;
+  /** Default: one seeded client (see docs/sandbox/google.md). */
+  clients?: OAuthClientConfig[];
+  /** Default `https://accounts.google.com`, so google-auth-library's verifyIdToken works unchanged. */
+  issuer?: string;
+  logger?: boolean;
+  /** Default: the seeded accounts of `seed.ts`. */
+  accounts?: GoogleAccount[];
+  /** Source of randomness for probabilistic faults. */
+  random?: () => number;
+}
+
+export interface GoogleEmulator {
+  /** Origin, such as `http://127.0.0.1:40123`. */
+  url: string;
+  control: GoogleEmulatorControl;
+  close(): Promise<void>;
+}
+
+const CONTROL_PREFIX = '/__emulator';
+
+/**
+ * Starts the Google emulator: OAuth 2.0 / OpenID Connect, the APIs, and the control API, all on one origin.
+ *
+ * @example
+ * const google = await startGoogleEmulator({ clock: new ManualClock() });
+ * const client = new OAuth2Client({ clientId, clientSecret, endpoints: googleEndpoints(google.url) });
+ */
+export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): Promise<GoogleEmulator> {
+  const clock = new AdjustableClock(options.clock ?? systemClock);
+  const issuer = options.issuer ?? 'https://accounts.google.com';
+  const accounts = options.accounts ?? defaultAccounts();
+  const listAccounts = () => accounts;
+  const account = (sub: string) => accounts.find((a) => a.sub === sub);
+  const clients = new ClientRegistry(options.clients ?? [DEFAULT_CLIENT]);
+  const state = new OAuthState(clock);
+  const sessions = new SessionStore();
+  const keys = await SigningKeys.generate();
+  const calls = new CallCounters();
+  const grants: GrantCounters = { authorization_code: 0, refresh_token: 0 };
+  const faults = new FaultInjector({
+    ...(options.random === undefined ? {} : { random: options.random }),
+    defaultBody: (status, request) =>
+      isOAuthPath(request.url.split('?', 1)[0] ?? '/') ? oauthErrorBody(status) : apiErrorBody(status),
+  });
+
+  const app = Fastify({ logger: options.logger ?? false });
+  // A body Google would not parse is not an error by itself: the endpoint then finds its parameters missing.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  await app.register(formbody);
+  installErrorHandlers(app);
+  countCalls(app, calls, [CONTROL_PREFIX, '/healthz']);
+  installFaults(app, faults, [CONTROL_PREFIX, '/healthz']);
+
+  const authorize = new AuthorizationEndpoint({ clients, state, sessions, clock, issuer, accounts: listAccounts });
+  authorize.register(app);
+  registerTokenEndpoint(app, {
+    clients,
+    state,
+    keys,
+    clock,
+    issuer,
+    account,
+    onGrant: (type) => {
+      grants[type] += 1;
+    },
+  });
+  registerRevoke(app, state);
+  registerTokenInfo(app, { state, keys, clock, issuer, account });
+  registerUserInfo(app, { state, account });
+  registerDiscovery(app, { keys, issuer });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  const controlDeps = {
+    clients,
+    state,
+    clock,
+    faults,
+    calls,
+    grants,
+    accounts: listAccounts,
+    onReset: [() => sessions.reset(), () => authorize.reset()],
+  };
+  const control = createControl(controlDeps);
+  registerControlApi(app, control, controlDeps);
+
+  const listening = await listen(app, {
+    ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.port === undefined ? {} : { port: options.port }),
+  });
+  return { url: listening.url, control, close: listening.close };
+}
+
+/** Maps every failure to Google's shape: bad input is a 4xx, never a stack trace. */
+function installErrorHandlers(app: FastifyInstance): void {
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .type('text/html; charset=UTF-8')
+      .send(notFoundHtml(request.url.split('?', 1)[0] ?? '/')),
+  );
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status =
+      error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'google emulator bug');
+    const path = request.url.split('?', 1)[0] ?? '/';
+    if (path.startsWith(CONTROL_PREFIX)) {
+      return reply.code(status).send({
+        error: {
+          code: status,
+          message: status === 500 ? 'Internal error' : error.message,
+          status: status === 500 ? 'INTERNAL' : 'INVALID_ARGUMENT',
+        },
+      });
+    }
+    if (isOAuthPath(path)) {
+      return reply
+        .code(status === 500 ? 500 : 400)
+        .type('application/json; charset=utf-8')
+        .send(status === 500 ? oauthErrorBody(500) : { error: 'invalid_request', error_description: 'Bad Request' });
+    }
+    return reply.code(status).send(apiErrorBody(status, status === 500 ? undefined : 'Invalid request.'));
+  });
+}

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** The browser's Google sign-in: which accounts are signed in, in order (the index is `authuser`). */
+export interface BrowserSession {
+  id: string;
+  accounts: string[];
+}
+
+const COOKIE = 'GEMU_SID';
+
+/** Google sign-in sessions, kept in memory and keyed by an HttpOnly cookie. */
+export class SessionStore {
+  private sessions = new Map<string, BrowserSession>();
+
+  /** The session the request's cookie names, if it is known. */
+  fromRequest(request: FastifyRequest): BrowserSession | undefined {
+    const id = readCookie(request.headers.cookie, COOKIE);
+    return id === undefined ? undefined : this.sessions.get(id);
+  }
+
+  /** Signs `sub` into the request's session (creating it and setting the cookie if needed); returns its authuser. */
+  signIn(request: FastifyRequest, reply: FastifyReply, sub: string): number {
+    let session = this.fromRequest(request);
+    if (session === undefined) {
+      session = { id: randomBytes(24).toString('base64url'), accounts: [] };
+      this.sessions.set(session.id, session);
+      reply.header('set-cookie', `${COOKIE}=${session.id}; Path=/; HttpOnly; SameSite=Lax`);
+    }
+    if (!session.accounts.includes(sub)) session.accounts.push(sub);
+    return session.accounts.indexOf(sub);
+  }
+
+  reset(): void {
+    this.sessions.clear();
+  }
+}
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}

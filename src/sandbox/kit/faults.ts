@@ -1,0 +1,134 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+
+/**
+ * A fault to inject. A fault matches calls by `endpoint` (an exact path, or a prefix ending in `*`; default: every
+ * endpoint) and optionally `method`. Then, in this order: it waits `latencyMs`; it drops the connection if `reset`;
+ * it answers `status` with `body` if a status is set; otherwise the call proceeds normally (pure latency).
+ * It applies to the next `times` matching calls (default 1), or, if `probability` is set and `times` is not,
+ * to each matching call with that probability until cleared.
+ */
+export const faultSpecSchema = z.strictObject({
+  endpoint: z.string().min(1).optional(),
+  method: z.string().min(1).optional(),
+  status: z.number().int().min(100).max(599).optional(),
+  body: z.unknown().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  retryAfterSeconds: z.number().int().min(0).optional(),
+  latencyMs: z.number().int().min(0).max(120_000).optional(),
+  reset: z.boolean().optional(),
+  times: z.number().int().min(1).optional(),
+  probability: z.number().min(0).max(1).optional(),
+});
+
+export type FaultSpec = z.infer<typeof faultSpecSchema>;
+
+interface ActiveFault {
+  id: number;
+  spec: FaultSpec;
+  remaining: number;
+}
+
+/** Options of a {@link FaultInjector}. */
+export interface FaultInjectorOptions {
+  /** Source of randomness for `probability` faults; inject a seeded one for reproducible tests. */
+  random?: () => number;
+  /** The body sent when a fault has a status but no body, in the emulated service's error shape. */
+  defaultBody?: (status: number, request: FastifyRequest) => unknown;
+}
+
+/**
+ * Holds injected faults and applies them to matching requests.
+ *
+ * @example
+ * const faults = new FaultInjector();
+ * installFaults(app, faults, ['/__emulator/']);
+ * faults.inject({ endpoint: '/token', status: 503, times: 2 });
+ */
+export class FaultInjector {
+  private faults: ActiveFault[] = [];
+  private nextId = 1;
+  private readonly random: () => number;
+  private readonly defaultBody: (status: number, request: FastifyRequest) => unknown;
+
+  constructor(options: FaultInjectorOptions = {}) {
+    this.random = options.random ?? Math.random;
+    this.defaultBody =
+      options.defaultBody ?? ((status) => ({ error: { code: status, message: 'Injected fault', status: 'UNKNOWN' } }));
+  }
+
+  /** Adds a fault; returns its id. Throws a ZodError when the spec is invalid. */
+  inject(spec: FaultSpec): number {
+    const parsed = faultSpecSchema.parse(spec);
+    const id = this.nextId++;
+    const remaining = parsed.times ?? (parsed.probability === undefined ? 1 : Number.POSITIVE_INFINITY);
+    this.faults.push({ id, spec: parsed, remaining });
+    return id;
+  }
+
+  /** Removes every fault. */
+  clear(): void {
+    this.faults = [];
+  }
+
+  /** The faults still armed, for inspection. */
+  list(): Array<FaultSpec & { id: number; remaining: number | null }> {
+    return this.faults.map((f) => ({
+      ...f.spec,
+      id: f.id,
+      remaining: Number.isFinite(f.remaining) ? f.remaining : null,
+    }));
+  }
+
+  /** Picks the fault to apply to this call, if any, and uses up one of its shots. */
+  take(method: string, path: string): FaultSpec | undefined {
+    for (const fault of this.faults) {
+      if (!matches(fault.spec, method, path)) continue;
+      if (fault.spec.probability !== undefined && this.random() >= fault.spec.probability) continue;
+      fault.remaining -= 1;
+      if (fault.remaining <= 0) this.faults = this.faults.filter((f) => f !== fault);
+      return fault.spec;
+    }
+    return undefined;
+  }
+
+  /** @internal the reply body for a status fault without an explicit body. */
+  bodyFor(spec: FaultSpec, request: FastifyRequest): unknown {
+    return spec.body ?? this.defaultBody(spec.status ?? 500, request);
+  }
+}
+
+function matches(spec: FaultSpec, method: string, path: string): boolean {
+  if (spec.method !== undefined && spec.method.toUpperCase() !== method.toUpperCase()) return false;
+  const endpoint = spec.endpoint;
+  if (endpoint === undefined || endpoint === '*') return true;
+  return endpoint.endsWith('*') ? path.startsWith(endpoint.slice(0, -1)) : path === endpoint;
+}
+
+/**
+ * Applies `faults` to every request on `app` except paths under `exemptPrefixes` (the control API must stay reachable).
+ * Call it before registering routes; it also covers unknown paths.
+ */
+export function installFaults(app: FastifyInstance, faults: FaultInjector, exemptPrefixes: string[] = []): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?', 1)[0] ?? '/';
+    if (exemptPrefixes.some((prefix) => path.startsWith(prefix))) return;
+    const spec = faults.take(request.method, path);
+    if (spec === undefined) return;
+    if (spec.latencyMs !== undefined && spec.latencyMs > 0) await delay(spec.latencyMs);
+    if (spec.reset === true) {
+      // Drop the TCP connection without an HTTP answer, as a crashing front end or a proxy timeout would.
+      reply.hijack();
+      request.raw.socket.resetAndDestroy?.() ?? request.raw.socket.destroy();
+      return reply;
+    }
+    if (spec.status === undefined) return;
+    reply.code(spec.status);
+    if (spec.retryAfterSeconds !== undefined) reply.header('retry-after', String(spec.retryAfterSeconds));
+    for (const [name, value] of Object.entries(spec.headers ?? {})) reply.header(name, value);
+    const body = faults.bodyFor(spec, request);
+    if (typeof body === 'string') reply.type('text/plain; charset=utf-8');
+    return reply.send(body);
+  });
+}
