@@ -13,13 +13,12 @@ export class SingleFlight<K, V> {
   run(key: K, work: () => Promise<V>): Promise<V> {
     const existing = this.#inFlight.get(key);
     if (existing) return existing;
-    const promise = (async () => {
-      try {
-        return await work();
-      } finally {
-        this.#inFlight.delete(key);
-      }
-    })();
+    // The work starts on a microtask, so the key is registered before it can settle (even by a synchronous throw).
+    const promise: Promise<V> = Promise.resolve()
+      .then(work)
+      .finally(() => {
+        if (this.#inFlight.get(key) === promise) this.#inFlight.delete(key);
+      });
     this.#inFlight.set(key, promise);
     return promise;
   }
