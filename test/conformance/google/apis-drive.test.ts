@@ -1,6 +1,6 @@
 import { drive_v3 } from '@googleapis/drive';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApisWorld, AUTH, startApis } from './apis-fixture.js';
+import { type ApisWorld, AUTH, apiAuth, header, startApis } from './apis-fixture.js';
 
 let world: ApisWorld;
 beforeAll(async () => {
@@ -9,7 +9,7 @@ beforeAll(async () => {
 afterAll(() => world.close());
 
 const drive = (scopes = [AUTH + 'drive.readonly'], email = 'ada@example.com') =>
-  new drive_v3.Drive({ rootUrl: world.url + '/', auth: world.authFor(email, scopes) });
+  new drive_v3.Drive({ rootUrl: world.url + '/', auth: apiAuth(world.authFor(email, scopes)) });
 
 describe('Drive files.list', () => {
   it('pages to the end of the seeded files with the official client', async () => {
@@ -24,7 +24,7 @@ describe('Drive files.list', () => {
         fields: 'nextPageToken, files(id, name, mimeType)',
       });
       expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toBe('application/json; charset=UTF-8');
+      expect(header(res, 'content-type')).toBe('application/json; charset=UTF-8');
       for (const f of res.data.files ?? []) seen.push(f.id!);
       pageToken = res.data.nextPageToken ?? undefined;
       pages++;

@@ -1,3 +1,4 @@
+import type { drive_v3 } from '@googleapis/drive';
 import Fastify from 'fastify';
 import { OAuth2Client } from 'google-auth-library';
 import {
@@ -9,6 +10,17 @@ import { defaultAccounts, SEED_EPOCH, type SeedAccount } from '../../../src/sand
 import { ManualClock } from '../../../src/sandbox/kit/clock.js';
 
 export const AUTH = 'https://www.googleapis.com/auth/';
+
+/** The `auth` option of the @googleapis clients (they type it against their own copy of google-auth-library). */
+export type ApiAuth = NonNullable<drive_v3.Options['auth']>;
+
+/** Hands a top-level OAuth2Client to an @googleapis client: the same class at run time, another copy for tsc. */
+export const apiAuth = (client: OAuth2Client): ApiAuth => client as unknown as ApiAuth;
+
+/** A response header, whatever shape the client's gaxios gives headers in. */
+export function header(response: { headers: unknown }, name: string): string | null {
+  return (response.headers as Headers).get(name);
+}
 
 export interface ApisWorld {
   url: string;
