@@ -1,0 +1,437 @@
+import type { Clock } from '../core/clock.js';
+import { normaliseScopes } from '../core/scopes.js';
+import type { ReconnectReason } from '../core/types.js';
+import { TokenbridgeClientError } from './errors.js';
+import { type GisOauth2, globalGis, requestPopupCode } from './popup.js';
+import type {
+  ConnectAction,
+  ConnectionResult,
+  DisconnectResult,
+  GoogleTokenResult,
+  PopupConnectResult,
+} from './results.js';
+import { sessionSubject } from './session-subject.js';
+import { TokenCache } from './token-cache.js';
+import { retryAfterSeconds, wireConnection, wireError, wireToken } from './wire.js';
+
+/** How the browser client reaches the bridge and what it does while it waits. */
+export interface TokenbridgeClientOptions {
+  /**
+   * Where the bridge is served, such as `https://bridge.example.com` or `/tokenbridge`. Defaults to the page's own
+   * origin. A bridge on another origin must list the page's origin in `TOKENBRIDGE_CORS_ORIGINS`.
+   */
+  baseUrl?: string;
+  /**
+   * Returns the Clerk session token to send as `Authorization: Bearer`, or null when signed out; for example
+   * `() => Clerk.session?.getToken() ?? null`. Without it the browser sends the `__session` cookie instead.
+   */
+  getSessionToken?: () => string | null | undefined | Promise<string | null | undefined>;
+  /** The `fetch` to use. Defaults to the global one. */
+  fetch?: typeof fetch;
+  /** The time source for cache expiry. Defaults to the system clock. */
+  clock?: Clock;
+  /** The fetch credentials mode. Defaults to `include`, so the session cookie also reaches a bridge on another origin. */
+  credentials?: RequestCredentials;
+  /** A cached token is served only while at least this many seconds are left. Default 60. */
+  minValiditySeconds?: number;
+  /**
+   * When the bridge answers 503 `upstream_unavailable` with a `Retry-After` of at most this many seconds, the client
+   * waits that long and asks once more before throwing. Default 5; 0 turns the retry off.
+   */
+  maxRetryAfterSeconds?: number;
+  /** Waits `ms` milliseconds (the `Retry-After` pause). Defaults to `setTimeout`; tests inject their own. */
+  wait?: (ms: number) => Promise<void>;
+  /** Sends the browser to a URL. Defaults to `location.assign`. */
+  navigate?: (url: string) => void;
+  /** The page to come back to after consent, as a relative path. Defaults to the current path, query and hash. */
+  currentPath?: () => string;
+  /**
+   * Enables `connectWithPopup` (Google Identity Services' code model). `clientId` is the bridge's Google OAuth client
+   * id (`GOOGLE_CLIENT_ID`); `gis` returns `google.accounts.oauth2`, by default from the page's
+   * `<script src="https://accounts.google.com/gsi/client">`.
+   */
+  popup?: { clientId: string; gis?: () => GisOauth2 | undefined };
+}
+
+/** Per-call options of `getGoogleToken`. */
+export interface GetGoogleTokenOptions {
+  /** Serve a cached token only when at least this many seconds are left; overrides the client's default. */
+  minValiditySeconds?: number;
+}
+
+/** The browser client returned by {@link createTokenbridgeClient}. */
+export interface TokenbridgeClient {
+  /**
+   * A Google access token covering `scopes` (short names such as `drive.readonly`, or full scope URLs), from the
+   * cache when one is still fresh, else from the bridge. Concurrent calls for the same scopes share one request.
+   * The expected refusals come back as `{ ok: false, reason }` results; only the unexpected throws
+   * {@link TokenbridgeClientError}.
+   */
+  getGoogleToken(scopes: readonly string[], options?: GetGoogleTokenOptions): Promise<GoogleTokenResult>;
+  /** The signed-in user's Google connection, or `connection: null` when there is none. */
+  connection(): Promise<ConnectionResult>;
+  /** Revokes the Google grant at Google, forgets the connection and empties the cache. Idempotent. */
+  disconnect(): Promise<DisconnectResult>;
+  /**
+   * Forgets cached tokens: the one given (say, after Google answered 401 to it), or all of them. Call it without an
+   * argument when the user signs out, if you authenticate with the session cookie rather than `getSessionToken`.
+   */
+  invalidate(accessToken?: string): void;
+  /** The bridge's connect URL for `scopes`, returning to `returnTo` (default: the current page) afterwards. */
+  connectUrl(scopes: readonly string[], options?: { returnTo?: string }): string;
+  /** Sends the browser to Google's consent for `scopes` and back to `returnTo` (default: the current page). */
+  connect(scopes: readonly string[], options?: { returnTo?: string }): void;
+  /**
+   * Asks Google for `scopes` in a popup and hands the code to the bridge (`POST /api/google/code`). Call it from a
+   * click handler: browsers block popups opened later. Needs the `popup` option.
+   */
+  connectWithPopup(scopes: readonly string[]): Promise<PopupConnectResult>;
+}
+
+interface Session {
+  bearer: string | undefined;
+  subject: string;
+}
+
+interface Reply {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+const RECONNECT_REASONS: readonly string[] = ['revoked', 'testing_app_expired', 'unknown'] satisfies ReconnectReason[];
+
+/**
+ * Creates the browser client for a Tokenbridge server: one call for a fresh Google access token, with the refusals a
+ * user can fix (not connected, a missing scope, a dead grant) returned as typed results that carry the fix.
+ *
+ * @example
+ * const tokenbridge = createTokenbridgeClient({ getSessionToken: () => Clerk.session?.getToken() ?? null });
+ * const result = await tokenbridge.getGoogleToken(['drive.readonly']);
+ * if (!result.ok) return result.reason === 'unauthenticated' ? Clerk.openSignIn() : result.connect();
+ * await fetch('https://www.googleapis.com/drive/v3/files', {
+ *   headers: { Authorization: `Bearer ${result.token.accessToken}` },
+ * });
+ */
+export function createTokenbridgeClient(options: TokenbridgeClientOptions = {}): TokenbridgeClient {
+  const clock = options.clock ?? { now: () => Date.now() };
+  const credentials = options.credentials ?? 'include';
+  const defaultMinValidity = options.minValiditySeconds ?? 60;
+  const maxRetryAfter = options.maxRetryAfterSeconds ?? 5;
+  const wait = options.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const baseUrl = options.baseUrl?.replace(/\/+$/, '');
+
+  const cache = new TokenCache();
+  const inFlight = new Map<string, Promise<GoogleTokenResult>>();
+  // Bumped by every invalidation, so a reply that was already on its way does not refill the cache.
+  let generation = 0;
+  let cachedFor: string | undefined;
+
+  const forget = (accessToken?: string): void => {
+    cache.drop(accessToken);
+    if (accessToken === undefined) {
+      inFlight.clear();
+      generation++;
+    }
+  };
+
+  const resolveUrl = (pathOrUrl: string): string => {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(pathOrUrl)) return pathOrUrl;
+    if (baseUrl !== undefined) return baseUrl + pathOrUrl;
+    const here = (globalThis as { location?: { href: string } }).location?.href;
+    return here === undefined ? pathOrUrl : new URL(pathOrUrl, here).href;
+  };
+
+  const currentPath = (): string => {
+    if (options.currentPath) return options.currentPath();
+    const location = (globalThis as { location?: { pathname: string; search: string; hash: string } }).location;
+    return location ? location.pathname + location.search + location.hash : '/';
+  };
+
+  const navigate = (url: string): void => {
+    if (options.navigate) {
+      options.navigate(url);
+      return;
+    }
+    const location = (globalThis as { location?: { assign(url: string): void } }).location;
+    if (!location)
+      throw new TokenbridgeClientError('invalid_request', 'connect() needs a browser, or the navigate option.');
+    location.assign(url);
+  };
+
+  const withReturnTo = (url: string, returnTo: string | undefined): string => {
+    const absolute = resolveUrl(url);
+    const parsed = new URL(absolute, 'http://relative.invalid');
+    parsed.searchParams.set('return_to', returnTo ?? currentPath());
+    return parsed.origin === 'http://relative.invalid' ? parsed.pathname + parsed.search + parsed.hash : parsed.href;
+  };
+
+  const connectUrlFor = (scopes: readonly string[], returnTo?: string): string => {
+    const query = new URLSearchParams();
+    for (const scope of scopes) query.append('scope', scope);
+    return withReturnTo(`/connect/google?${query}`, returnTo);
+  };
+
+  const session = async (): Promise<Session | null> => {
+    if (!options.getSessionToken) return { bearer: undefined, subject: '' };
+    const bearer = await options.getSessionToken();
+    if (!bearer) return null;
+    return { bearer, subject: sessionSubject(bearer) ?? '' };
+  };
+
+  // One user's tokens are never served to the next one who signs in on the same page.
+  const enter = (current: Session | null): void => {
+    const subject = current === null ? undefined : current.subject;
+    if (subject !== cachedFor) forget();
+    cachedFor = subject;
+  };
+
+  const send = async (
+    method: string,
+    path: string,
+    current: Session,
+    extra: { query?: URLSearchParams; json?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Reply> => {
+    const headers: Record<string, string> = { accept: 'application/json', ...extra.headers };
+    if (current.bearer !== undefined) headers.authorization = `Bearer ${current.bearer}`;
+    if (extra.json !== undefined) headers['content-type'] = 'application/json';
+    const query = extra.query && [...extra.query].length > 0 ? `?${extra.query}` : '';
+    const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    let response: Response;
+    try {
+      response = await doFetch(resolveUrl(path + query), {
+        method,
+        headers,
+        credentials,
+        ...(extra.json === undefined ? {} : { body: JSON.stringify(extra.json) }),
+      });
+    } catch (cause) {
+      throw new TokenbridgeClientError(
+        'network_error',
+        `The Tokenbridge server could not be reached (${method} ${path}).`,
+        {
+          cause,
+        },
+      );
+    }
+    let body: unknown;
+    const text = await response.text().catch(() => '');
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    return { status: response.status, headers: response.headers, body };
+  };
+
+  const unexpected = (reply: Reply, what: string): TokenbridgeClientError => {
+    const error = wireError(reply.body);
+    if (error) return new TokenbridgeClientError(error.code, error.message, { status: reply.status });
+    return new TokenbridgeClientError(
+      'unexpected_response',
+      `The Tokenbridge server answered ${what} with HTTP ${reply.status}.`,
+      {
+        status: reply.status,
+      },
+    );
+  };
+
+  const popupFor = (scopes: readonly string[]): Promise<PopupConnectResult> => {
+    const popup = options.popup;
+    if (!popup) {
+      return Promise.reject(
+        new TokenbridgeClientError('popup_unavailable', 'connectWithPopup needs the popup option ({ clientId }).'),
+      );
+    }
+    const gis = (popup.gis ?? globalGis)();
+    if (!gis) {
+      return Promise.reject(
+        new TokenbridgeClientError(
+          'popup_unavailable',
+          'Google Identity Services is not loaded (google.accounts.oauth2).',
+        ),
+      );
+    }
+    const answer = requestPopupCode(gis, popup.clientId, canonical(scopes));
+    return (async (): Promise<PopupConnectResult> => {
+      const code = await answer;
+      if ('error' in code) return { ok: false, reason: 'cancelled', error: code.error };
+      const current = await session();
+      enter(current);
+      if (current === null) return { ok: false, reason: 'unauthenticated' };
+      const reply = await send('POST', '/api/google/code', current, {
+        json: { code: code.code },
+        headers: { 'x-requested-with': 'XmlHttpRequest' },
+      });
+      if (reply.status === 401) return { ok: false, reason: 'unauthenticated' };
+      const connection = reply.status >= 200 && reply.status < 300 ? wireConnection(reply.body) : undefined;
+      if (!connection) throw unexpected(reply, 'the popup code');
+      // The grant changed; a fresh token will carry the new scopes.
+      forget();
+      return { ok: true, connection };
+    })();
+  };
+
+  const action = (url: string, scopes: readonly string[]): ConnectAction => ({
+    connectUrl: withReturnTo(url, undefined),
+    connect: () => navigate(withReturnTo(url, undefined)),
+    connectWithPopup: () => popupFor(scopes),
+  });
+
+  const fetchToken = async (
+    requested: readonly string[],
+    scopes: readonly string[],
+    current: Session,
+    minValidityMs: number,
+  ): Promise<GoogleTokenResult> => {
+    const startedIn = generation;
+    const query = new URLSearchParams();
+    for (const scope of requested) query.append('scope', scope);
+    let retried = false;
+    for (;;) {
+      const reply = await send('GET', '/api/google-token', current, { query });
+      if (reply.status === 200) {
+        const token = wireToken(reply.body);
+        if (!token) throw unexpected(reply, 'the token request');
+        if (startedIn === generation) cache.put(token, Date.parse(token.expiresAt));
+        return { ok: true, token };
+      }
+      const error = wireError(reply.body);
+      const code =
+        error?.code ?? (reply.status === 401 ? 'unauthenticated' : reply.status === 503 ? 'upstream_unavailable' : '');
+      switch (code) {
+        case 'unauthenticated':
+          forget();
+          return { ok: false, reason: 'unauthenticated' };
+        case 'scopes_missing': {
+          const missing = error?.missing ?? [...scopes];
+          return {
+            ok: false,
+            reason: 'scopes_missing',
+            missing,
+            ...action(error?.connectUrl ?? connectUrlFor(missing), missing),
+          };
+        }
+        case 'not_connected':
+          forget();
+          return {
+            ok: false,
+            reason: 'not_connected',
+            ...action(error?.connectUrl ?? connectUrlFor(requested), scopes),
+          };
+        case 'reconnect_required': {
+          forget();
+          const cause = (
+            RECONNECT_REASONS.includes(error?.reason ?? '') ? error?.reason : 'unknown'
+          ) as ReconnectReason;
+          return {
+            ok: false,
+            reason: 'reconnect_required',
+            cause,
+            ...action(error?.connectUrl ?? connectUrlFor(requested), scopes),
+          };
+        }
+        case 'upstream_unavailable': {
+          const after = retryAfterSeconds(reply.headers.get('retry-after'), clock.now()) ?? 1;
+          if (!retried && after <= maxRetryAfter) {
+            retried = true;
+            await wait(after * 1000);
+            continue;
+          }
+          // Google is unreachable but the token we hold has not expired: it is still better than nothing.
+          const stillValid =
+            startedIn === generation ? cache.find(scopes, clock.now(), Math.min(minValidityMs, 1)) : undefined;
+          if (stillValid) return { ok: true, token: stillValid };
+          throw new TokenbridgeClientError(
+            'upstream_unavailable',
+            error?.message ?? 'Google is unavailable right now.',
+            {
+              status: reply.status,
+              retryAfterSeconds: after,
+            },
+          );
+        }
+        default:
+          throw unexpected(reply, 'the token request');
+      }
+    }
+  };
+
+  return {
+    async getGoogleToken(requested, callOptions = {}) {
+      const current = await session();
+      enter(current);
+      if (current === null) return { ok: false, reason: 'unauthenticated' };
+      const scopes = canonical(requested);
+      const minValidityMs = (callOptions.minValiditySeconds ?? defaultMinValidity) * 1000;
+      const cached = cache.find(scopes, clock.now(), minValidityMs);
+      if (cached) return { ok: true, token: cached };
+      const key = scopes.join(' ');
+      const shared = inFlight.get(key);
+      if (shared) return shared;
+      const flight = fetchToken(requested, scopes, current, minValidityMs).finally(() => {
+        if (inFlight.get(key) === flight) inFlight.delete(key);
+      });
+      inFlight.set(key, flight);
+      return flight;
+    },
+
+    async connection() {
+      const current = await session();
+      enter(current);
+      if (current === null) return { ok: false, reason: 'unauthenticated' };
+      const reply = await send('GET', '/api/google/connection', current);
+      if (reply.status === 401) return { ok: false, reason: 'unauthenticated' };
+      if (reply.status === 404 || wireError(reply.body)?.code === 'not_connected')
+        return { ok: true, connection: null };
+      if (reply.status === 200) {
+        const connection = wireConnection(reply.body);
+        if (connection) return { ok: true, connection };
+        if (reply.body === null || (reply.body as { connection?: unknown }).connection === null) {
+          return { ok: true, connection: null };
+        }
+      }
+      throw unexpected(reply, 'the connection request');
+    },
+
+    async disconnect() {
+      const current = await session();
+      enter(current);
+      if (current === null) return { ok: false, reason: 'unauthenticated' };
+      const reply = await send('DELETE', '/api/google/connection', current);
+      if (reply.status === 401) return { ok: false, reason: 'unauthenticated' };
+      forget();
+      if ((reply.status >= 200 && reply.status < 300) || reply.status === 404) return { ok: true };
+      if (wireError(reply.body)?.code === 'not_connected') return { ok: true };
+      throw unexpected(reply, 'the disconnect request');
+    },
+
+    invalidate(accessToken) {
+      forget(accessToken);
+    },
+
+    connectUrl(scopes, connectOptions = {}) {
+      return connectUrlFor(scopes, connectOptions.returnTo);
+    },
+
+    connect(scopes, connectOptions = {}) {
+      navigate(connectUrlFor(scopes, connectOptions.returnTo));
+    },
+
+    connectWithPopup(scopes) {
+      return popupFor(scopes);
+    },
+  };
+}
+
+/**
+ * The canonical, sorted form of the requested scopes, so `drive.readonly` and its URL share a cache entry and a
+ * request. An unknown scope is left as it is: the bridge is the judge and answers `invalid_scope`.
+ */
+function canonical(scopes: readonly string[]): string[] {
+  try {
+    return normaliseScopes(scopes);
+  } catch {
+    return [...new Set(scopes)].sort();
+  }
+}

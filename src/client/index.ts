@@ -1,0 +1,21 @@
+/**
+ * `tokenbridge/client`: the browser client for a Tokenbridge server. It uses `fetch` only, so it runs in any browser
+ * (and in Node, Deno or Bun, with a `baseUrl`).
+ */
+export {
+  createTokenbridgeClient,
+  type GetGoogleTokenOptions,
+  type TokenbridgeClient,
+  type TokenbridgeClientOptions,
+} from './client.js';
+export { TokenbridgeClientError, type TokenbridgeClientErrorCode } from './errors.js';
+export type { GisOauth2 } from './popup.js';
+export type {
+  ConnectAction,
+  ConnectionResult,
+  DisconnectResult,
+  GoogleConnection,
+  GoogleToken,
+  GoogleTokenResult,
+  PopupConnectResult,
+} from './results.js';

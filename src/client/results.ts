@@ -1,0 +1,43 @@
+import type { AccessToken, Connection, ReconnectReason } from '../core/types.js';
+
+/** A Google access token as the bridge hands it out (`GET /api/google-token`). */
+export type GoogleToken = AccessToken;
+
+/** The user's Google connection as the bridge describes it (`GET /api/google/connection`). */
+export type GoogleConnection = Connection;
+
+/** What the user can do about a token the bridge cannot give yet: go through Google's consent. */
+export interface ConnectAction {
+  /** The bridge's connect URL for what is missing (resolved against `baseUrl`), with `return_to` set to the current page. */
+  connectUrl: string;
+  /** Sends the browser to Google's consent (a full-page redirect) and back to the current page afterwards. */
+  connect(): void;
+  /**
+   * Opens Google's consent in a popup (Google Identity Services' code model) instead of leaving the page, then hands
+   * the code to the bridge. Resolves once the bridge has stored the grant; the next `getGoogleToken` then succeeds.
+   * Needs the `popup` option of {@link createTokenbridgeClient}.
+   */
+  connectWithPopup(): Promise<PopupConnectResult>;
+}
+
+/** The outcome of `getGoogleToken`: a token, or the one thing that stands in the way. */
+export type GoogleTokenResult =
+  | { ok: true; token: GoogleToken }
+  | ({ ok: false; reason: 'scopes_missing'; missing: string[] } & ConnectAction)
+  | ({ ok: false; reason: 'not_connected' } & ConnectAction)
+  | ({ ok: false; reason: 'reconnect_required'; cause: ReconnectReason } & ConnectAction)
+  | { ok: false; reason: 'unauthenticated' };
+
+/** The outcome of `connection()`: the connection (null when there is none), or not signed in. */
+export type ConnectionResult =
+  | { ok: true; connection: GoogleConnection | null }
+  | { ok: false; reason: 'unauthenticated' };
+
+/** The outcome of `disconnect()`. Disconnecting twice is fine: the second call also answers ok. */
+export type DisconnectResult = { ok: true } | { ok: false; reason: 'unauthenticated' };
+
+/** The outcome of a popup connect. `cancelled` covers a closed popup and a denied consent. */
+export type PopupConnectResult =
+  | { ok: true; connection: GoogleConnection }
+  | { ok: false; reason: 'cancelled'; error: string }
+  | { ok: false; reason: 'unauthenticated' };
