@@ -464,12 +464,12 @@ class Bridge implements TokenBridge {
       state,
       nonce,
       codeChallenge,
-      ...(usable ? {} : { prompt: 'consent' }),
-      ...(existing?.googleEmail
-        ? { loginHint: existing.googleEmail }
-        : existing
-          ? { loginHint: existing.googleSub }
-          : {}),
+      ...(request.switchAccount === true
+        ? { prompt: 'select_account consent' }
+        : {
+            ...(usable ? {} : { prompt: 'consent' }),
+            ...(existing ? { loginHint: existing.googleEmail || existing.googleSub } : {}),
+          }),
     });
     const expiresAt = now + STATE_TTL_MS;
     await this.#store.purgeExpiredAuthorizations(now);

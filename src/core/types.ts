@@ -71,6 +71,11 @@ export interface AuthorizationRequest {
   scopes: string[];
   /** A same-origin relative path to send the user back to after the callback. */
   returnTo?: string;
+  /**
+   * Let the user pick a different Google account: sends `prompt=select_account consent` and no `login_hint`. Linking
+   * another account replaces the old link and revokes its grant.
+   */
+  switchAccount?: boolean;
 }
 
 export interface AuthorizationStart {

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { type Kysely, Migrator, type Selectable, sql } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import type { ConnectionStatus, ReconnectReason } from '../core/types.js';
+import { KeyedMutex } from './keyed-mutex.js';
 import { migrations } from './migrations.js';
 import type { ConnectionTable, Database, PendingAuthorizationTable } from './schema.js';
 import type { AuditEntry, ConnectionRepository, PendingAuthorization, Store, StoredConnection } from './store.js';
@@ -113,6 +114,8 @@ class KyselyConnections implements ConnectionRepository {
 
 /** The Store over Kysely, for both dialects; only locking differs. */
 export class KyselyStore extends KyselyConnections implements Store {
+  readonly #localLocks = new KeyedMutex();
+
   constructor(
     db: Kysely<Database>,
     readonly kind: 'sqlite' | 'postgres',
@@ -158,9 +161,9 @@ export class KyselyStore extends KyselyConnections implements Store {
 
   async withRefreshLock<T>(userId: string, fn: (repository: ConnectionRepository) => Promise<T>): Promise<T> {
     if (this.kind === 'sqlite') {
-      // One process owns a SQLite file; the bridge's in-process single-flight is the lock. A transaction here would
-      // hold SQLite's only connection across an HTTP call and stall every other query.
-      return fn(this);
+      // One process owns a SQLite file, so an in-process lock suffices. A transaction here would hold SQLite's only
+      // connection across an HTTP call and stall every other query.
+      return this.#localLocks.run(userId, () => fn(this));
     }
     const key = advisoryKey(`${this.options.schema ?? 'public'}:refresh:${userId}`);
     return this.db.transaction().execute(async (trx) => {

@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTokenBridge, type TokenBridgeOptions } from '../../src/core/bridge.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { Keyring } from '../../src/core/keyring.js';
+import type { Scheduler } from '../../src/core/retry.js';
+import type { BridgeEvent, TokenBridge } from '../../src/core/types.js';
+import {
+  ConsentPageError,
+  completeConsent,
+  DEFAULT_CLIENT,
+  type GoogleEmulator,
+  startGoogleEmulator,
+} from '../../src/sandbox/google/index.js';
+import { openStore, type Store } from '../../src/storage/index.js';
+import { dropSchema, PG_URL, uniqueSchema } from './pg.js';
+
+export const REDIRECT_URI = 'http://127.0.0.1:3000/oauth/google/callback';
+export const APP_ORIGIN = 'http://127.0.0.1:3000';
+
+/** A scheduler that never sleeps and remembers every wait the bridge asked for. */
+export class InstantScheduler implements Scheduler {
+  waits: number[] = [];
+  async sleep(ms: number): Promise<void> {
+    this.waits.push(ms);
+  }
+}
+
+export type Backend = 'sqlite' | 'postgres';
+
+export interface Harness {
+  clock: ManualClock;
+  google: GoogleEmulator;
+  store: Store;
+  keyring: Keyring;
+  bridge: TokenBridge;
+  events: BridgeEvent[];
+  scheduler: InstantScheduler;
+  dbFile: string | undefined;
+  /** Another bridge instance on the same database (PostgreSQL: its own pool, as a second process would have). */
+  secondInstance(): Promise<{ bridge: TokenBridge; store: Store }>;
+  /** Runs the redirect flow for `userId` as `account`, ticking `grant` (default: every box). */
+  connect(
+    userId: string,
+    account: string,
+    scopes: string[],
+    grant?: string[],
+    options?: { switchAccount?: boolean },
+  ): Promise<URL>;
+  close(): Promise<void>;
+}
+
+/** Starts the Google emulator and a bridge on the chosen database, sharing one manual clock. */
+export async function startHarness(backend: Backend, overrides: Partial<TokenBridgeOptions> = {}): Promise<Harness> {
+  const clock = new ManualClock(Date.now());
+  const google = await startGoogleEmulator({ clock });
+  const keyring = Keyring.parse(Keyring.generate('test'));
+  const scheduler = new InstantScheduler();
+  const dir = backend === 'sqlite' ? mkdtempSync(join(tmpdir(), 'tb-bridge-')) : undefined;
+  const schema = backend === 'postgres' ? uniqueSchema('tb_bridge') : undefined;
+  const dbFile = dir ? join(dir, 'data', 'tokenbridge.db') : undefined;
+  const url = dbFile ?? PG_URL;
+  const open = async () => {
+    const store = await openStore(url, { clock, ...(schema ? { schema } : {}) });
+    await store.migrate();
+    return store;
+  };
+  const make = (store: Store) =>
+    createTokenBridge({
+      store,
+      keyring,
+      google: {
+        clientId: DEFAULT_CLIENT.clientId,
+        clientSecret: DEFAULT_CLIENT.clientSecret,
+        redirectUri: REDIRECT_URI,
+        baseUrl: google.url,
+      },
+      tokenSource: 'oauth',
+      connectUrl: (scopes) => `/connect/google?${scopes.map((s) => `scope=${encodeURIComponent(s)}`).join('&')}`,
+      clock,
+      scheduler,
+      retry: { random: () => 0.5 },
+      ...overrides,
+    });
+  const store = await open();
+  const bridge = make(store);
+  const events: BridgeEvent[] = [];
+  bridge.on((event) => events.push(event));
+  const extra: { bridge: TokenBridge; store: Store }[] = [];
+
+  return {
+    clock,
+    google,
+    store,
+    keyring,
+    bridge,
+    events,
+    scheduler,
+    dbFile,
+    async secondInstance() {
+      const other = backend === 'postgres' ? await open() : store;
+      const instance = { bridge: make(other), store: other };
+      extra.push(instance);
+      return instance;
+    },
+    async connect(userId, account, scopes, grant, options = {}) {
+      const start = await bridge.createAuthorizationUrl({ userId, scopes, returnTo: '/settings', ...options });
+      const callback = await completeConsent(start.url, { account, ...(grant ? { grant } : {}) });
+      const code = callback.searchParams.get('code');
+      if (!code) throw new Error(`consent did not return a code: ${callback.search}`);
+      await bridge.completeAuthorization({ userId, state: callback.searchParams.get('state') ?? '', code });
+      return new URL(start.url);
+    },
+    async close() {
+      for (const instance of extra) {
+        await instance.bridge.close();
+        if (instance.store !== store) await instance.store.close();
+      }
+      await bridge.close();
+      await store.close();
+      await google.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+      if (schema) await dropSchema(schema);
+    },
+  };
+}
+
+/**
+ * Runs Google Identity Services' popup code flow against the emulator as the GIS script would, and returns the code
+ * the popup posts back to the app's page.
+ */
+export async function popupCode(googleUrl: string, account: string, scopes: string[]): Promise<string> {
+  const url = new URL('/o/oauth2/v2/auth', googleUrl);
+  url.search = new URLSearchParams({
+    client_id: DEFAULT_CLIENT.clientId,
+    redirect_uri: 'postmessage',
+    origin: APP_ORIGIN,
+    response_type: 'code',
+    access_type: 'offline',
+    include_granted_scopes: 'true',
+    scope: scopes.join(' '),
+  }).toString();
+  try {
+    await completeConsent(url.toString(), { account });
+  } catch (error) {
+    // The popup ends on the relay page that posts the code to the opener, not on a redirect.
+    if (!(error instanceof ConsentPageError)) throw error;
+    const json = /<script type="application\/json" id="gsi-response">([\s\S]*?)<\/script>/.exec(error.html)?.[1];
+    const code = json ? (JSON.parse(json) as { response: { code?: string } }).response.code : undefined;
+    if (code) return code;
+    throw error;
+  }
+  throw new Error('The popup flow ended on a redirect, not on the relay page.');
+}
