@@ -151,6 +151,9 @@ describe('getGoogleToken', () => {
     expect(tokenRequests()).toHaveLength(1);
     await tokenbridge.getGoogleToken(['drive.readonly'], { minValiditySeconds: 900 });
     expect(tokenRequests()).toHaveLength(2);
+    // The bridge is asked to refresh ahead of time on the same terms.
+    expect(tokenRequests()[1]!.query.get('minValiditySeconds')).toBe('900');
+    expect(tokenRequests()[0]!.query.has('minValiditySeconds')).toBe(false);
   });
 
   it('serves a request from a cached token that covers a superset of its scopes', async () => {
@@ -196,7 +199,13 @@ describe('getGoogleToken', () => {
   it('answers not_connected with a connect URL, and connect() navigates to it', async () => {
     bridge.answer(() => ({
       status: 409,
-      body: { error: { code: 'not_connected', message: 'Not connected.', connectUrl: `${bridge.url}/connect/google?scope=drive.readonly` } },
+      body: {
+        error: {
+          code: 'not_connected',
+          message: 'Not connected.',
+          connectUrl: `${bridge.url}/connect/google?scope=drive.readonly`,
+        },
+      },
     }));
     const result = await client().getGoogleToken(['drive.readonly']);
 

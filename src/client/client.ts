@@ -55,7 +55,10 @@ export interface TokenbridgeClientOptions {
 
 /** Per-call options of `getGoogleToken`. */
 export interface GetGoogleTokenOptions {
-  /** Serve a cached token only when at least this many seconds are left; overrides the client's default. */
+  /**
+   * Serve a cached token only when at least this many seconds are left, and ask the bridge to refresh ahead of time on
+   * the same terms (it accepts up to 3000). Overrides the client's default for this call.
+   */
   minValiditySeconds?: number;
 }
 
@@ -283,10 +286,12 @@ export function createTokenbridgeClient(options: TokenbridgeClientOptions = {}):
     scopes: readonly string[],
     current: Session,
     minValidityMs: number,
+    minValiditySeconds: number | undefined,
   ): Promise<GoogleTokenResult> => {
     const startedIn = generation;
     const query = new URLSearchParams();
     for (const scope of requested) query.append('scope', scope);
+    if (minValiditySeconds !== undefined) query.set('minValiditySeconds', String(minValiditySeconds));
     let retried = false;
     for (;;) {
       const reply = await send('GET', '/api/google-token', current, { query });
@@ -369,9 +374,11 @@ export function createTokenbridgeClient(options: TokenbridgeClientOptions = {}):
       const key = scopes.join(' ');
       const shared = inFlight.get(key);
       if (shared) return shared;
-      const flight = fetchToken(requested, scopes, current, minValidityMs).finally(() => {
-        if (inFlight.get(key) === flight) inFlight.delete(key);
-      });
+      const flight = fetchToken(requested, scopes, current, minValidityMs, callOptions.minValiditySeconds).finally(
+        () => {
+          if (inFlight.get(key) === flight) inFlight.delete(key);
+        },
+      );
       inFlight.set(key, flight);
       return flight;
     },
@@ -382,14 +389,14 @@ export function createTokenbridgeClient(options: TokenbridgeClientOptions = {}):
       if (current === null) return { ok: false, reason: 'unauthenticated' };
       const reply = await send('GET', '/api/google/connection', current);
       if (reply.status === 401) return { ok: false, reason: 'unauthenticated' };
-      if (reply.status === 404 || wireError(reply.body)?.code === 'not_connected')
-        return { ok: true, connection: null };
+      const body = (typeof reply.body === 'object' && reply.body !== null ? reply.body : {}) as Record<string, unknown>;
+      const connectUrl = withReturnTo(
+        typeof body.connectUrl === 'string' ? body.connectUrl : connectUrlFor([]),
+        undefined,
+      );
       if (reply.status === 200) {
-        const connection = wireConnection(reply.body);
-        if (connection) return { ok: true, connection };
-        if (reply.body === null || (reply.body as { connection?: unknown }).connection === null) {
-          return { ok: true, connection: null };
-        }
+        const connection = body.connection === null ? null : wireConnection(body);
+        if (connection !== undefined) return { ok: true, connection, connectUrl };
       }
       throw unexpected(reply, 'the connection request');
     },
@@ -401,8 +408,7 @@ export function createTokenbridgeClient(options: TokenbridgeClientOptions = {}):
       const reply = await send('DELETE', '/api/google/connection', current);
       if (reply.status === 401) return { ok: false, reason: 'unauthenticated' };
       forget();
-      if ((reply.status >= 200 && reply.status < 300) || reply.status === 404) return { ok: true };
-      if (wireError(reply.body)?.code === 'not_connected') return { ok: true };
+      if (reply.status >= 200 && reply.status < 300) return { ok: true };
       throw unexpected(reply, 'the disconnect request');
     },
 

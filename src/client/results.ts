@@ -28,9 +28,12 @@ export type GoogleTokenResult =
   | ({ ok: false; reason: 'reconnect_required'; cause: ReconnectReason } & ConnectAction)
   | { ok: false; reason: 'unauthenticated' };
 
-/** The outcome of `connection()`: the connection (null when there is none), or not signed in. */
+/**
+ * The outcome of `connection()`: the connection (null when there is none) with the connect URL that adds to it (it
+ * returns to the current page), or not signed in.
+ */
 export type ConnectionResult =
-  | { ok: true; connection: GoogleConnection | null }
+  | { ok: true; connection: GoogleConnection | null; connectUrl: string }
   | { ok: false; reason: 'unauthenticated' };
 
 /** The outcome of `disconnect()`. Disconnecting twice is fine: the second call also answers ok. */

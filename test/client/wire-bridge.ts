@@ -25,7 +25,10 @@ type Handler = (request: SeenRequest) => Answer | Promise<Answer>;
  */
 export class WireBridge {
   readonly requests: SeenRequest[] = [];
-  private handler: Handler = () => ({ status: 500, body: { error: { code: 'internal_error', message: 'no answer set' } } });
+  private handler: Handler = () => ({
+    status: 500,
+    body: { error: { code: 'internal_error', message: 'no answer set' } },
+  });
   private server: Server | undefined;
   url = '';
 
