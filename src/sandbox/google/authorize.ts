@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../kit/clock.js';
 import { findAccount, type GoogleAccount } from './accounts.js';
 import type { ClientRegistry, OAuthClient } from './clients.js';
+import { allowedPostMessageOrigin, POSTMESSAGE_REDIRECT_URI, sendGsiRelay } from './gsi/index.js';
 import { param } from './oauth-reply.js';
 import type { OAuthState } from './oauth-state.js';
 import { CHOOSER_ACTION, CONSENT_ACTION, chooserPage, consentPage, errorPage } from './pages.js';
@@ -14,6 +15,8 @@ interface PendingRequest {
   id: string;
   client: OAuthClient;
   redirectUri: string;
+  /** For `redirect_uri=postmessage` (the GIS popup): the page origin the answer is posted to. */
+  origin?: string;
   scopes: string[];
   state?: string;
   nonce?: string;
@@ -185,6 +188,17 @@ export class AuthorizationEndpoint {
       authTimeSeconds: Math.floor(this.deps.clock.now() / 1000),
     });
     const authuser = this.deps.sessions.signIn(request, reply, sub);
+    if (pending.origin !== undefined) {
+      const hd = this.hd(sub);
+      return sendGsiRelay(reply, pending.origin, {
+        code: code.code,
+        scope: expandScopes(scopes).join(' '),
+        authuser: String(authuser),
+        prompt,
+        ...(pending.state === undefined ? {} : { state: pending.state }),
+        ...(hd === undefined ? {} : { hd }),
+      });
+    }
     const target = new URL(pending.redirectUri);
     if (pending.state !== undefined) target.searchParams.set('state', pending.state);
     target.searchParams.set('iss', this.deps.issuer);
@@ -243,8 +257,20 @@ export class AuthorizationEndpoint {
     }
     const redirectUri = get('redirect_uri');
     if (redirectUri === undefined || redirectUri === '') return missing('redirect_uri');
-    // `postmessage` is the GIS popup flow's pseudo-URI, allowed for clients with JavaScript origins.
-    if (redirectUri === 'postmessage' || !client.redirectUris.includes(redirectUri)) {
+    // `postmessage` is the GIS popup flow's pseudo-URI, allowed for the client's registered JavaScript origins.
+    const origin =
+      redirectUri === POSTMESSAGE_REDIRECT_URI
+        ? allowedPostMessageOrigin(client.javascriptOrigins, get('origin'))
+        : undefined;
+    if (redirectUri === POSTMESSAGE_REDIRECT_URI && origin === undefined) {
+      return {
+        error: 'origin_mismatch',
+        status: 400,
+        description: `You can't sign in to this app because it doesn't comply with Google's OAuth 2.0 policy. If you're the app developer, register the JavaScript origin in the Google Cloud Console.`,
+        details: { origin: get('origin') ?? '' },
+      };
+    }
+    if (redirectUri !== POSTMESSAGE_REDIRECT_URI && !client.redirectUris.includes(redirectUri)) {
       return {
         error: 'redirect_uri_mismatch',
         status: 400,
@@ -306,6 +332,7 @@ export class AuthorizationEndpoint {
       id: randomBytes(18).toString('base64url'),
       client,
       redirectUri,
+      ...(origin === undefined ? {} : { origin }),
       scopes,
       ...optional('state', get('state')),
       ...optional('nonce', get('nonce')),
@@ -348,6 +375,12 @@ function expired(reply: FastifyReply) {
 
 /** Sends the user back to the app with an OAuth error (only for errors that happen after the client is trusted). */
 function redirectError(reply: FastifyReply, pending: PendingRequest, error: string) {
+  if (pending.origin !== undefined) {
+    return sendGsiRelay(reply, pending.origin, {
+      error,
+      ...(pending.state === undefined ? {} : { state: pending.state }),
+    });
+  }
   const target = new URL(pending.redirectUri);
   target.searchParams.set('error', error);
   if (pending.state !== undefined) target.searchParams.set('state', pending.state);
