@@ -4,6 +4,7 @@ import type { AdjustableClock } from '../kit/clock.js';
 import type { CallCounters } from '../kit/counters.js';
 import { type FaultInjector, type FaultSpec, faultSpecSchema } from '../kit/faults.js';
 import { findAccount, type GoogleAccount } from './accounts.js';
+import type { RateLimitInput } from './apis/index.js';
 import { type ClientRegistry, type OAuthClientConfig, oauthClientConfigSchema } from './clients.js';
 import type { OAuthState } from './oauth-state.js';
 
@@ -48,6 +49,11 @@ export interface GoogleEmulatorControl {
   /** Disarms every fault. */
   clearFaults(): void;
   counters(): EmulatorCounters;
+  /**
+   * Sets the APIs' per-user quota (everyone, or one account by email or sub); `null` lifts it. Over quota, the APIs
+   * answer 429 RESOURCE_EXHAUSTED. Also at `/__emulator/ratelimit`.
+   */
+  setRateLimit(limit: RateLimitInput | null, account?: { email?: string; sub?: string }): void;
   /** Back to the start: clients, grants, tokens, sessions, faults, counters and clock offset. */
   reset(): void;
 }
@@ -73,6 +79,7 @@ export interface ControlDeps {
   accounts(): readonly GoogleAccount[];
   /** Extra reset steps (sessions, pending requests, the APIs' own state). */
   onReset: Array<() => void>;
+  setRateLimit(limit: RateLimitInput | null, sub?: string): void;
 }
 
 /** Builds the control handle. */
@@ -112,6 +119,8 @@ export function createControl(deps: ControlDeps): GoogleEmulatorControl {
       return deps.faults.inject(parsed.data);
     },
     clearFaults: () => deps.faults.clear(),
+    setRateLimit: (limit, account) =>
+      deps.setRateLimit(limit, account === undefined ? undefined : resolve(account).sub),
     counters: () => ({ calls: deps.calls.snapshot(), grants: { ...deps.grants } }),
     reset: () => {
       deps.clients.reset();

@@ -4,16 +4,17 @@ import { AdjustableClock, type Clock, systemClock } from '../kit/clock.js';
 import { CallCounters, countCalls } from '../kit/counters.js';
 import { FaultInjector, installFaults } from '../kit/faults.js';
 import { listen } from '../kit/listen.js';
-import type { GoogleAccount } from './accounts.js';
+import { registerGoogleApis } from './apis/index.js';
 import { AuthorizationEndpoint } from './authorize.js';
 import { ClientRegistry, DEFAULT_CLIENT, type OAuthClientConfig } from './clients.js';
 import { createControl, type GoogleEmulatorControl, type GrantCounters, registerControlApi } from './control.js';
 import { registerDiscovery } from './discovery.js';
 import { apiErrorBody, isOAuthPath, notFoundHtml, oauthErrorBody } from './error-shapes.js';
+import { registerGsi } from './gsi/index.js';
 import { SigningKeys } from './keys.js';
 import { OAuthState } from './oauth-state.js';
 import { registerRevoke } from './revoke.js';
-import { defaultAccounts } from './seed.js';
+import { defaultAccounts, type SeedAccount } from './seed.js';
 import { SessionStore } from './sessions.js';
 import { registerTokenEndpoint } from './token-endpoint.js';
 import { registerTokenInfo } from './tokeninfo.js';
@@ -31,8 +32,8 @@ export interface GoogleEmulatorOptions {
   /** Default `https://accounts.google.com`, so google-auth-library's verifyIdToken works unchanged. */
   issuer?: string;
   logger?: boolean;
-  /** Default: the seeded accounts of `seed.ts`. */
-  accounts?: GoogleAccount[];
+  /** Default: the seeded accounts of `seed.ts` (with their Drive, contacts, Gmail and Calendar data). */
+  accounts?: SeedAccount[];
   /** Source of randomness for probabilistic faults. */
   random?: () => number;
 }
@@ -96,6 +97,12 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   registerTokenInfo(app, { state, keys, clock, issuer, account });
   registerUserInfo(app, { state, account });
   registerDiscovery(app, { keys, issuer });
+  registerGsi(app);
+  const apis = registerGoogleApis(app, {
+    lookupAccessToken: (token) => state.lookupAccessToken(token),
+    clock,
+    accounts,
+  });
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   const controlDeps = {
@@ -106,7 +113,8 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     calls,
     grants,
     accounts: listAccounts,
-    onReset: [() => sessions.reset(), () => authorize.reset()],
+    onReset: [() => sessions.reset(), () => authorize.reset(), () => apis.reset()],
+    setRateLimit: apis.setRateLimit.bind(apis),
   };
   const control = createControl(controlDeps);
   registerControlApi(app, control, controlDeps);
