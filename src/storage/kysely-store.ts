@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { type Kysely, Migrator, type Selectable, sql } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import type { ConnectionStatus, ReconnectReason } from '../core/types.js';
@@ -216,11 +216,12 @@ export class KyselyStore extends KyselyConnections implements Store {
   }
 
   async appendAudit(entry: Omit<AuditEntry, 'id' | 'at'> & { at?: number }): Promise<void> {
+    const at = entry.at ?? this.clock.now();
     await this.db
       .insertInto('tb_audit_log')
       .values({
-        id: randomUUID(),
-        at: entry.at ?? this.clock.now(),
+        id: auditId(at),
+        at,
         user_id: entry.userId,
         action: entry.action,
         actor: entry.actor,
@@ -255,6 +256,18 @@ export class KyselyStore extends KyselyConnections implements Store {
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
+}
+
+let auditSequence = 0;
+
+/** Sorts by time, then by order of writing within this process, so entries in the same millisecond keep their order. */
+function auditId(at: number): string {
+  auditSequence = (auditSequence + 1) % 36 ** 6;
+  return (
+    Math.max(0, at).toString(36).padStart(9, '0') +
+    auditSequence.toString(36).padStart(6, '0') +
+    randomBytes(6).toString('hex')
+  );
 }
 
 /** A stable signed 64-bit advisory-lock key for a name, as a decimal string. */

@@ -34,6 +34,8 @@ export interface Harness {
   google: GoogleEmulator;
   store: Store;
   keyring: Keyring;
+  /** The keyring as `TOKENBRIDGE_ENCRYPTION_KEYS` would hold it. */
+  keyringSpec: string;
   bridge: TokenBridge;
   events: BridgeEvent[];
   scheduler: InstantScheduler;
@@ -55,7 +57,8 @@ export interface Harness {
 export async function startHarness(backend: Backend, overrides: Partial<TokenBridgeOptions> = {}): Promise<Harness> {
   const clock = new ManualClock(Date.now());
   const google = await startGoogleEmulator({ clock });
-  const keyring = Keyring.parse(Keyring.generate('test'));
+  const keyringSpec = Keyring.generate('test');
+  const keyring = Keyring.parse(keyringSpec);
   const scheduler = new InstantScheduler();
   const dir = backend === 'sqlite' ? mkdtempSync(join(tmpdir(), 'tb-bridge-')) : undefined;
   const schema = backend === 'postgres' ? uniqueSchema('tb_bridge') : undefined;
@@ -94,6 +97,7 @@ export async function startHarness(backend: Backend, overrides: Partial<TokenBri
     google,
     store,
     keyring,
+    keyringSpec,
     bridge,
     events,
     scheduler,
