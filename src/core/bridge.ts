@@ -627,8 +627,10 @@ class Bridge implements TokenBridge {
   async connection(userId: string): Promise<Connection | null> {
     this.#assertOpen();
     checkUserId(userId);
-    const own = await this.#store.getConnection(userId);
-    if (own) return this.#view(own);
+    if (this.#policy !== 'clerk') {
+      const own = await this.#store.getConnection(userId);
+      if (own) return this.#view(own);
+    }
     if (!this.#clerk) return null;
     let lookup: Awaited<ReturnType<ClerkTokenSource['lookup']>>;
     try {

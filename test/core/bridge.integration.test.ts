@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { drive } from '@googleapis/drive';
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,7 +9,7 @@ import {
   ScopesMissingError,
   UpstreamUnavailableError,
 } from '../../src/core/errors.js';
-import { type Backend, type Harness, startHarness } from './harness.js';
+import { type Backend, type Harness, popupCode, startHarness } from './harness.js';
 
 const A = 'https://www.googleapis.com/auth/';
 const ADA = 'ada@example.com';
@@ -49,7 +50,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('the token bridge on %s against t
     await h?.close();
   });
 
-  it('the redirect flow connects a user and Google confirms the token', async () => {
+  it('the redirect flow connects a user and the token reads their Drive with the real googleapis client', async () => {
     const authUrl = await h.connect('user_flow', ADA, ['drive.readonly']);
     const q = authUrl.searchParams;
     expect(q.get('code_challenge_method')).toBe('S256');
@@ -70,6 +71,12 @@ describe.each<Backend>(['sqlite', 'postgres'])('the token bridge on %s against t
     );
     expect(info.sub).toBe(ADA_SUB);
     expect(info.scopes).toContain(`${A}drive.readonly`);
+
+    // And the real googleapis Drive client reads the user's files with it.
+    const auth = new OAuth2Client();
+    auth.setCredentials({ access_token: token.accessToken });
+    const files = await drive({ version: 'v3', auth, rootUrl: `${h.google.url}/` }).files.list({ pageSize: 5 });
+    expect(files.data.files?.length).toBeGreaterThan(0);
 
     const connection = await h.bridge.connection('user_flow');
     expect(connection).toMatchObject({ status: 'active', source: 'oauth', google: { sub: ADA_SUB, email: ADA } });
@@ -271,6 +278,18 @@ describe.each<Backend>(['sqlite', 'postgres'])('the token bridge on %s against t
     expect(connection?.google).toEqual({ sub: GRACE_SUB, email: GRACE });
     expect(await refreshTokenWorks(h, adaRefresh!)).toBe(false);
     expect((await h.store.listAudit({ userId: 'user_switch' })).map((e) => e.action)).toContain('link_replaced');
+  });
+
+  it('the popup code flow (redirect_uri=postmessage) connects the user with a verified id_token', async () => {
+    const code = await popupCode(h.google.url, ADA, ['openid', 'email', `${A}calendar.readonly`]);
+    const connection = await h.bridge.exchangeCode({ userId: 'user_popup', code });
+    expect(connection).toMatchObject({ status: 'active', google: { sub: ADA_SUB, email: ADA } });
+    expect(connection.scopes).toContain(`${A}calendar.readonly`);
+    await expect(h.bridge.getAccessToken('user_popup', { scopes: ['calendar.readonly'] })).resolves.toBeTruthy();
+    // The same code cannot be redeemed twice.
+    await expect(h.bridge.exchangeCode({ userId: 'user_popup', code })).rejects.toMatchObject({
+      code: 'authorization_failed',
+    });
   });
 
   it('disconnect revokes at Google, forgets the connection, and is idempotent', async () => {
