@@ -73,9 +73,10 @@ describe.each<Backend>(['sqlite', 'postgres'])('the token bridge on %s against t
     expect(info.scopes).toContain(`${A}drive.readonly`);
 
     // And the real googleapis Drive client reads the user's files with it.
-    const auth = new OAuth2Client();
-    auth.setCredentials({ access_token: token.accessToken });
-    const files = await drive({ version: 'v3', auth, rootUrl: `${h.google.url}/` }).files.list({ pageSize: 5 });
+    const files = await drive({ version: 'v3', rootUrl: `${h.google.url}/` }).files.list(
+      { pageSize: 5 },
+      { headers: { authorization: `Bearer ${token.accessToken}` } },
+    );
     expect(files.data.files?.length).toBeGreaterThan(0);
 
     const connection = await h.bridge.connection('user_flow');
