@@ -1,0 +1,134 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { InvalidRequestError } from '../../core/errors.js';
+import { safeReturnTo } from '../../core/return-to.js';
+import { normaliseScopes } from '../../core/scopes.js';
+import { authenticate } from '../authenticate.js';
+import type { RouteContext } from '../context.js';
+import { connectionSchema, errorResponses, scopeListSchema } from '../schemas.js';
+
+/** Holds `return_to` across the trip to Google, so a denied consent can still send the user back. */
+const RETURN_COOKIE = 'tb_return_to';
+const CALLBACK_PATH = '/oauth/google/callback';
+/** The `__session` cookie lives ~60 s; consent can take longer, and the state itself is bound to the user. */
+const CALLBACK_SESSION_GRACE_SECONDS = 600;
+
+/** The redirect flow (`/connect/google` → Google → `/oauth/google/callback`) and the popup code flow. */
+export async function connectRoutes(app: FastifyInstance, context: RouteContext): Promise<void> {
+  const secure = new URL(context.config.publicUrl).protocol === 'https:';
+
+  app.get<{ Querystring: { scope?: string[]; return_to?: string } }>(
+    '/connect/google',
+    {
+      schema: {
+        summary: 'Start connecting Google (redirects to Google consent)',
+        querystring: {
+          type: 'object',
+          properties: { scope: scopeListSchema, return_to: { type: 'string', maxLength: 2048 } },
+        },
+        response: errorResponses,
+      },
+    },
+    async (request, reply) => {
+      const { userId } = await authenticate(request, context.verifier);
+      const returnTo = safeReturnTo(request.query.return_to);
+      const scopes = normaliseScopes(request.query.scope ?? []);
+      const start = await context.bridge.createAuthorizationUrl({ userId, scopes, returnTo });
+      reply.setCookie(RETURN_COOKIE, returnTo, {
+        path: CALLBACK_PATH,
+        httpOnly: true,
+        sameSite: 'lax',
+        secure,
+        maxAge: 600,
+      });
+      reply.header('cache-control', 'no-store');
+      return reply.redirect(start.url, 302);
+    },
+  );
+
+  app.get<{ Querystring: { code?: string; state?: string; error?: string } }>(
+    CALLBACK_PATH,
+    {
+      schema: {
+        summary: "Google's redirect back after consent",
+        querystring: {
+          type: 'object',
+          properties: {
+            code: { type: 'string', minLength: 1, maxLength: 2048 },
+            state: { type: 'string', minLength: 1, maxLength: 512 },
+            error: { type: 'string', maxLength: 256 },
+          },
+        },
+        response: errorResponses,
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const { code, state, error } = request.query;
+      if (error !== undefined) {
+        const marker = /^[a-z_]{1,64}$/.test(error) ? error : 'authorization_failed';
+        const back = safeReturnToOrRoot(request.cookies[RETURN_COOKIE]);
+        clearReturnCookie(reply, secure);
+        return reply.redirect(withMarker(back, marker), 302);
+      }
+      if (state === undefined || code === undefined) {
+        throw new InvalidRequestError('The callback needs both "code" and "state" from Google.');
+      }
+      const { userId } = await authenticate(request, context.verifier, {
+        graceSeconds: CALLBACK_SESSION_GRACE_SECONDS,
+      });
+      const result = await context.bridge.completeAuthorization({ userId, state, code });
+      clearReturnCookie(reply, secure);
+      return reply.redirect(withMarker(safeReturnToOrRoot(result.returnTo), 'connected'), 302);
+    },
+  );
+
+  app.post<{ Body: { code: string } }>(
+    '/api/google/code',
+    {
+      schema: {
+        summary: 'Complete the popup flow with a code from Google Identity Services',
+        headers: {
+          type: 'object',
+          properties: { 'x-requested-with': { type: 'string', maxLength: 64 } },
+        },
+        body: {
+          type: 'object',
+          required: ['code'],
+          additionalProperties: false,
+          properties: { code: { type: 'string', minLength: 1, maxLength: 2048 } },
+        },
+        response: { 200: { type: 'object', properties: { connection: connectionSchema } }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      // Google's advice against CSRF for the code model: a header a cross-site form cannot send.
+      const requestedWith = request.headers['x-requested-with'];
+      if (typeof requestedWith !== 'string' || requestedWith.toLowerCase() !== 'xmlhttprequest') {
+        throw new InvalidRequestError('The X-Requested-With: XmlHttpRequest header is required.');
+      }
+      const { userId } = await authenticate(request, context.verifier);
+      const connection = await context.bridge.exchangeCode({ userId, code: request.body.code });
+      reply.header('cache-control', 'no-store');
+      return { connection };
+    },
+  );
+}
+
+function safeReturnToOrRoot(value: string | undefined): string {
+  try {
+    return safeReturnTo(value);
+  } catch {
+    return '/';
+  }
+}
+
+/** Adds `google_connect=<outcome>` to a relative path, keeping its own query and fragment. */
+function withMarker(path: string, outcome: string): string {
+  const url = new URL(path, 'https://tokenbridge.invalid');
+  url.searchParams.set('google_connect', outcome);
+  return url.pathname + url.search + url.hash;
+}
+
+function clearReturnCookie(reply: FastifyReply, secure: boolean): void {
+  reply.clearCookie(RETURN_COOKIE, { path: CALLBACK_PATH, httpOnly: true, sameSite: 'lax', secure });
+}

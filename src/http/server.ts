@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { ServiceConfig } from '../config/env.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import type { TokenBridge } from '../core/types.js';
+import type { Store } from '../storage/store.js';
+import { connectUrlBuilder } from './connect-url.js';
+import type { RouteContext } from './context.js';
+import { registerCors } from './cors.js';
+import { notFoundReply, toErrorReply } from './error-reply.js';
+import { loggingOptions } from './logger.js';
+import { clerkWebhookRoutes } from './routes/clerk-webhook.js';
+import { connectRoutes } from './routes/connect.js';
+import { connectionRoutes } from './routes/connection.js';
+import { consoleConfigRoutes } from './routes/console-config.js';
+import { googleProxyRoutes } from './routes/google-proxy.js';
+import { googleTokenRoutes } from './routes/google-token.js';
+import { healthRoutes } from './routes/health.js';
+import { serverTokenRoutes } from './routes/server-token.js';
+import { webRoutes } from './routes/web.js';
+import { registerSecurityHeaders } from './security-headers.js';
+import { issuersFromPublishableKey, SessionVerifier } from './session-verifier.js';
+
+export interface BuildServerOptions {
+  config: ServiceConfig;
+  bridge: TokenBridge;
+  store: Pick<Store, 'ping' | 'appendAudit'>;
+  /** pino logger; the service logs JSON lines through it. */
+  logger: Logger;
+  clock?: Clock;
+  /** Folder of the web console. Default `src/web` of this package. */
+  webRoot?: string;
+  /** An already-listening http server to attach to (the launcher reserves the port before building). */
+  server?: Server;
+}
+
+const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../src/web/', import.meta.url));
+
+/**
+ * Builds the bridge's HTTP server (Fastify): every route with a JSON schema, errors in `{error:{code,message}}`,
+ * security headers, CORS for configured origins, and pino JSON logs with request ids and secrets redacted.
+ *
+ * @example
+ * const app = await buildServer({ config, bridge, store, logger });
+ * await app.listen({ host: config.host, port: config.port });
+ */
+export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const attached = options.server;
+  // Whatever logger the caller passes, the bridge's redaction and serializers apply to everything logged here.
+  const logger = options.logger.child({}, loggingOptions(config.logLevel));
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    requestIdLogLabel: 'requestId',
+    disableRequestLogging: false,
+    bodyLimit: 64 * 1024,
+    // Refuse oversized URLs and headers before any handler runs.
+    maxParamLength: 500,
+    trustProxy: false,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    serverFactory: (handler) => {
+      const server = attached ?? createServer();
+      server.on('request', handler);
+      return server;
+    },
+  });
+
+  const verifier = new SessionVerifier({
+    jwtKey: config.clerk.jwtKey,
+    secretKey: config.clerk.secretKey,
+    apiUrl: config.clerk.apiUrl,
+    authorizedParties: config.clerk.authorizedParties,
+    issuers: issuersFromPublishableKey(config.clerk.publishableKey),
+    clock,
+  });
+  const context: RouteContext = {
+    config,
+    bridge: options.bridge,
+    store: options.store,
+    verifier,
+    clock,
+    connectUrl: connectUrlBuilder(config.publicUrl),
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerSecurityHeaders(app, { https: config.publicUrl.startsWith('https:') });
+  registerCors(app, config.corsOrigins);
+  await app.register(fastifyCookie);
+  // JSON only: a text/plain body is refused with 415 instead of reaching schemas as a string.
+  app.removeContentTypeParser('text/plain');
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Tokenbridge', version: '0.1.0', description: 'Fresh, scope-checked Google access tokens.' },
+    },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.setErrorHandler((error, request, reply) => {
+    const answer = toErrorReply(error);
+    if (answer.status >= 500 && answer.status !== 503) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: answer.body.error.code, status: answer.status }, 'request refused');
+    return reply.code(answer.status).headers(answer.headers).type('application/json').send(answer.body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const answer = notFoundReply(request.method, request.url);
+    return reply.code(answer.status).type('application/json').send(answer.body);
+  });
+
+  await app.register(healthRoutes, context);
+  await app.register(googleTokenRoutes, context);
+  await app.register(connectRoutes, context);
+  await app.register(connectionRoutes, context);
+  await app.register(serverTokenRoutes, context);
+  await app.register(googleProxyRoutes, context);
+  await app.register(clerkWebhookRoutes, context);
+  await app.register(consoleConfigRoutes, context);
+  await app.register(webRoutes, { webRoot: options.webRoot ?? DEFAULT_WEB_ROOT });
+  return app;
+}

@@ -1,0 +1,140 @@
+import { verifyToken } from '@clerk/backend';
+import type { Clock } from '../core/clock.js';
+import { UnauthenticatedError } from '../core/errors.js';
+
+/** Who a verified Clerk session token belongs to. */
+export interface SessionIdentity {
+  userId: string;
+  sessionId: string | null;
+  /** Epoch seconds. */
+  expiresAt: number;
+}
+
+export interface SessionVerifierOptions {
+  /** PEM public key: verification uses no network when set. */
+  jwtKey?: string | undefined;
+  /** Used to fetch JWKS from `apiUrl` when no `jwtKey` is given. */
+  secretKey: string;
+  apiUrl?: string | undefined;
+  authorizedParties: string[];
+  /** Accepted `iss` values (the Frontend API URL); unchecked when empty. See `issuersFromPublishableKey`. */
+  issuers?: string[];
+  clock: Clock;
+  /** How many verified tokens to remember. Default 10 000. */
+  cacheSize?: number;
+}
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+const MAX_TOKEN_LENGTH = 8192;
+
+/**
+ * Verifies Clerk session tokens with `@clerk/backend`, remembering each verified token until its `exp`, keyed by
+ * the exact token string, so a page that polls does not cost a signature check (or a JWKS fetch) per request.
+ *
+ * @example
+ * const verifier = new SessionVerifier({ secretKey, jwtKey, authorizedParties: ['https://app.example.com'], clock });
+ * const { userId } = await verifier.verify(bearerToken);
+ */
+export class SessionVerifier {
+  readonly #options: SessionVerifierOptions;
+  readonly #cache = new Map<string, SessionIdentity>();
+  readonly #cacheSize: number;
+
+  constructor(options: SessionVerifierOptions) {
+    this.#options = options;
+    this.#cacheSize = options.cacheSize ?? 10_000;
+  }
+
+  /**
+   * Resolves the identity behind `token`, or throws UnauthenticatedError. `graceSeconds` accepts a token that
+   * expired that long ago: the OAuth callback uses it because the short-lived cookie can lapse during consent.
+   */
+  async verify(token: string, options: { graceSeconds?: number } = {}): Promise<SessionIdentity> {
+    if (token.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) {
+      throw new UnauthenticatedError('The session token is malformed.');
+    }
+    const grace = options.graceSeconds ?? 0;
+    const now = this.#options.clock.now() / 1000;
+    const cached = this.#cache.get(token);
+    if (cached) {
+      if (cached.expiresAt + grace > now) return cached;
+      if (grace === 0) this.#cache.delete(token);
+    }
+    let payload: Awaited<ReturnType<typeof verifyToken>>;
+    try {
+      payload = await verifyToken(token, {
+        ...(this.#options.jwtKey ? { jwtKey: this.#options.jwtKey } : { secretKey: this.#options.secretKey }),
+        ...(this.#options.apiUrl ? { apiUrl: this.#options.apiUrl } : {}),
+        authorizedParties: this.#options.authorizedParties,
+        ...(this.#options.issuers && this.#options.issuers.length > 0 ? { issuer: this.#options.issuers } : {}),
+        ...(grace > 0 ? { clockSkewInMs: grace * 1000 } : {}),
+      });
+    } catch (error) {
+      throw new UnauthenticatedError(describe(error));
+    }
+    if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') {
+      throw new UnauthenticatedError('The session token has no subject or expiry.');
+    }
+    const identity: SessionIdentity = {
+      userId: payload.sub,
+      sessionId: typeof payload.sid === 'string' ? payload.sid : null,
+      expiresAt: payload.exp,
+    };
+    // Only tokens verified without grace are remembered, so the grace never leaks to other routes.
+    if (grace === 0) this.#remember(token, identity);
+    return identity;
+  }
+
+  #remember(token: string, identity: SessionIdentity): void {
+    if (this.#cache.size >= this.#cacheSize) {
+      const now = this.#options.clock.now() / 1000;
+      for (const [key, value] of this.#cache) if (value.expiresAt <= now) this.#cache.delete(key);
+      // Still full: drop the oldest insertion.
+      if (this.#cache.size >= this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value as string);
+    }
+    this.#cache.set(token, identity);
+  }
+}
+
+/**
+ * The session-token issuers a publishable key stands for: `pk_test_` + base64(`frontend-api-host$`) names the
+ * Frontend API, whose URL is the `iss` of every session token. Plain http is accepted only for a loopback host.
+ */
+export function issuersFromPublishableKey(publishableKey: string | undefined): string[] {
+  const match = /^pk_(?:test|live)_([A-Za-z0-9+/=_-]+)$/.exec(publishableKey ?? '');
+  if (!match) return [];
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  if (!decoded.endsWith('$')) return [];
+  const host = decoded.slice(0, -1);
+  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(host)) return [];
+  const loopback = /^(localhost|127\.0\.0\.1)(:\d+)?$/.test(host);
+  return loopback ? [`https://${host}`, `http://${host}`] : [`https://${host}`];
+}
+
+/** A message for the 401 that names the reason (expired, wrong party, …) but never the token. */
+function describe(error: unknown): string {
+  const reason = (error as { reason?: unknown } | null)?.reason;
+  switch (reason) {
+    case 'token-expired':
+      return 'The session token has expired.';
+    case 'token-not-active-yet':
+    case 'token-iat-in-the-future':
+      return 'The session token is not valid yet.';
+    case 'token-invalid-authorized-parties':
+      return 'The session token was issued for another origin (azp).';
+    case 'token-invalid-issuer':
+      return 'The session token was issued by another Clerk instance.';
+    case 'token-invalid-algorithm':
+      return 'The session token uses an unsupported algorithm.';
+    case 'token-invalid-signature':
+    case 'token-verification-failed':
+    case 'jwk-kid-mismatch':
+      return 'The session token signature does not verify.';
+    case 'jwk-remote-failed-to-load':
+    case 'jwk-remote-missing':
+    case 'jwk-failed-to-resolve':
+      return 'The session token could not be verified: Clerk signing keys are unavailable.';
+    default:
+      return 'The session token is invalid.';
+  }
+}
