@@ -215,19 +215,17 @@ async function loadClerk(config) {
   return clerk;
 }
 
-/** What the bridge's callback put in the URL on the way back; the URL is cleaned right away. */
+/**
+ * What the bridge's callback put in the URL on the way back (`?google_connect=connected` or the error, such as
+ * `access_denied`); the URL is cleaned right away so a reload does not repeat the message.
+ */
 function readReturnMarkers() {
   const url = new URL(location.href);
-  const names = ['error', 'google_error', 'connect_error', 'tokenbridge_error', 'connected', 'google', 'code', 'state'];
-  if (!names.some((n) => url.searchParams.has(n))) return null;
-  const error =
-    url.searchParams.get('google_error') ??
-    url.searchParams.get('connect_error') ??
-    url.searchParams.get('tokenbridge_error') ??
-    url.searchParams.get('error');
-  for (const name of names) url.searchParams.delete(name);
+  const outcome = url.searchParams.get('google_connect');
+  if (outcome === null) return null;
+  url.searchParams.delete('google_connect');
   history.replaceState(null, '', url.pathname + url.search + url.hash);
-  return { error };
+  return { error: outcome === 'connected' ? null : outcome };
 }
 
 async function reportReturn(returned) {
@@ -479,7 +477,8 @@ async function addThroughClerk(scopes) {
   try {
     const updated = await account.reauthorize({
       additionalScopes: scopes.map(scopeUrl),
-      redirectUrl: `${location.origin}/`,
+      // Same marker as the bridge's own callback, so the page reports the outcome the same way.
+      redirectUrl: `${location.origin}/?google_connect=connected`,
       // Without it Google may reuse the grant and hand Clerk no refresh token (clerk/javascript#9177).
       oidcPrompt: 'consent',
     });
