@@ -1,13 +1,7 @@
 import type { drive_v3 } from '@googleapis/drive';
-import Fastify from 'fastify';
 import { OAuth2Client } from 'google-auth-library';
-import {
-  type AccessTokenInfo,
-  type GoogleApisControl,
-  registerGoogleApis,
-} from '../../../src/sandbox/google/apis/index.js';
-import { defaultAccounts, SEED_EPOCH, type SeedAccount } from '../../../src/sandbox/google/seed.js';
-import { ManualClock } from '../../../src/sandbox/kit/clock.js';
+import { defaultAccounts, type SeedAccount } from '../../../src/sandbox/google/seed.js';
+import { type Harness, startHarness } from './harness.js';
 
 export const AUTH = 'https://www.googleapis.com/auth/';
 
@@ -22,43 +16,38 @@ export function header(response: { headers: unknown }, name: string): string | n
   return (response.headers as Headers).get(name);
 }
 
-export interface ApisWorld {
-  url: string;
-  clock: ManualClock;
-  accounts: SeedAccount[];
-  control: GoogleApisControl;
-  /** An OAuth2Client holding a fresh access token for `email` with `scopes`. */
-  authFor(email: string, scopes: string[]): OAuth2Client;
-  /** Kills a token as the OAuth side would on revoke or expiry. */
-  revoke(client: OAuth2Client): void;
-  close(): Promise<void>;
+/** The seeded data of an account, as the emulator serves it (the seed is deterministic). */
+export function seeded(email: string): SeedAccount {
+  return defaultAccounts().find((a) => a.email === email)!;
 }
 
-/** The APIs on a bare Fastify app, with tokens minted directly instead of through consent. */
+/** An OAuth2Client that holds only an access token, so google-auth-library never refreshes it behind our back. */
+export function bareClient(accessToken: string): OAuth2Client {
+  const client = new OAuth2Client();
+  client.setCredentials({ access_token: accessToken });
+  return client;
+}
+
+export interface ApisWorld extends Harness {
+  /** Runs the real consent flow for `email`, ticking `scopes`, and returns the app's client holding the tokens. */
+  connect(email: string, scopes: string[]): Promise<OAuth2Client>;
+}
+
+/** The whole Google emulator, with tokens that come from the real authorization-code flow. */
 export async function startApis(): Promise<ApisWorld> {
-  const clock = new ManualClock(SEED_EPOCH);
-  const accounts = defaultAccounts();
-  const tokens = new Map<string, AccessTokenInfo>();
-  const app = Fastify();
-  const control = registerGoogleApis(app, { lookupAccessToken: (t) => tokens.get(t) ?? null, clock, accounts });
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  let n = 0;
+  const harness = await startHarness();
   return {
-    url,
-    clock,
-    accounts,
-    control,
-    authFor(email, scopes) {
-      const account = accounts.find((a) => a.email === email)!;
-      const token = `ya29.test-${++n}`;
-      tokens.set(token, { sub: account.sub, clientId: '1234-test.apps.googleusercontent.com', scopes });
-      const client = new OAuth2Client();
-      client.setCredentials({ access_token: token, expiry_date: Date.now() + 3600_000 });
+    ...harness,
+    async connect(email, scopes) {
+      const client = harness.oauthClient();
+      const callback = await harness.authorize(
+        client,
+        { scope: ['openid', 'email', ...scopes], access_type: 'offline', prompt: 'consent' },
+        { account: email },
+      );
+      const { tokens } = await client.getToken(callback.searchParams.get('code')!);
+      client.setCredentials(tokens);
       return client;
     },
-    revoke(client) {
-      tokens.delete(client.credentials.access_token!);
-    },
-    close: () => app.close(),
   };
 }

@@ -2,10 +2,13 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Clock } from '../../kit/clock.js';
 import type { SeedAccount } from '../seed.js';
 import type { AccessTokenInfo } from './auth.js';
+import { registerCalendar } from './calendar/index.js';
 import { registerRateLimitControl } from './control.js';
 import { registerDrive } from './drive/index.js';
 import { badRequest, GoogleApiError, sendGoogleError } from './errors.js';
+import { registerGmail } from './gmail/index.js';
 import { PageTokens } from './page-token.js';
+import { registerPeople } from './people/index.js';
 import { RateLimiter, type RateLimitInput, toRateLimit } from './rate-limit.js';
 import type { ApiContext } from './route.js';
 
@@ -66,6 +69,9 @@ export function registerGoogleApis(app: FastifyInstance, deps: GoogleApisDeps): 
       );
     });
     registerDrive(scope, ctx);
+    registerPeople(scope, ctx);
+    registerGmail(scope, ctx);
+    registerCalendar(scope, ctx);
     registerRateLimitControl(scope, rateLimiter, deps.accounts);
   });
 

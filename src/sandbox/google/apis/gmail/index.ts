@@ -1,0 +1,170 @@
+import type { FastifyInstance } from 'fastify';
+import type { SeedGmailLabel, SeedGmailMessage } from '../../seed.js';
+import type { ApiMethod, Caller } from '../auth.js';
+import { badRequest, forbidden, GoogleApiError, invalidParameter, notFound } from '../errors.js';
+import { paginate } from '../page-token.js';
+import { boolean, integer, many, one, oneOf } from '../params.js';
+import { type ApiContext, apiRoute } from '../route.js';
+import { renderMessage } from './message.js';
+import { compileSearch } from './search.js';
+
+const AUTH = 'https://www.googleapis.com/auth/';
+const MAIL = 'https://mail.google.com/';
+const SERVICE = 'gmail.googleapis.com';
+const RPC = 'caribou.api.proto.MailboxService.';
+const READ = [MAIL, AUTH + 'gmail.metadata', AUTH + 'gmail.modify', AUTH + 'gmail.readonly'];
+/** Scopes that may see message bodies and search; `gmail.metadata` alone may not. */
+const CONTENT = new Set([MAIL, AUTH + 'gmail.modify', AUTH + 'gmail.readonly']);
+
+const LIST_LABELS: ApiMethod = {
+  service: SERVICE,
+  method: RPC + 'ListLabels',
+  scopes: [...READ, AUTH + 'gmail.labels'],
+};
+const GET_LABEL: ApiMethod = { service: SERVICE, method: RPC + 'GetLabel', scopes: [...READ, AUTH + 'gmail.labels'] };
+const LIST_MESSAGES: ApiMethod = { service: SERVICE, method: RPC + 'ListMessages', scopes: READ };
+const GET_MESSAGE: ApiMethod = {
+  service: SERVICE,
+  method: RPC + 'GetMessage',
+  scopes: [
+    ...READ,
+    AUTH + 'gmail.addons.current.message.action',
+    AUTH + 'gmail.addons.current.message.metadata',
+    AUTH + 'gmail.addons.current.message.readonly',
+  ],
+};
+const GET_PROFILE: ApiMethod = {
+  service: SERVICE,
+  method: RPC + 'GetProfile',
+  scopes: [...READ, AUTH + 'gmail.compose'],
+};
+
+/** `me` or the caller's own address; anyone else's mailbox needs domain-wide delegation the emulator does not have. */
+function checkUser(caller: Caller, userId: string | undefined): void {
+  if (userId === 'me' || userId?.toLowerCase() === caller.account.email.toLowerCase()) return;
+  throw forbidden(`Delegation denied for ${caller.account.email}`);
+}
+
+const metadataOnly = (caller: Caller): boolean => ![...caller.scopes].some((s) => CONTENT.has(s));
+
+function labelResource(label: SeedGmailLabel): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: label.id, name: label.name };
+  if (label.messageListVisibility) out.messageListVisibility = label.messageListVisibility;
+  if (label.labelListVisibility) out.labelListVisibility = label.labelListVisibility;
+  out.type = label.type;
+  if (label.color) out.color = label.color;
+  return out;
+}
+
+function labelCounts(label: SeedGmailLabel, messages: readonly SeedGmailMessage[]): Record<string, number> {
+  const withLabel = messages.filter((m) => m.labelIds.includes(label.id));
+  const unread = withLabel.filter((m) => m.labelIds.includes('UNREAD'));
+  return {
+    messagesTotal: withLabel.length,
+    messagesUnread: unread.length,
+    threadsTotal: new Set(withLabel.map((m) => m.threadId)).size,
+    threadsUnread: new Set(unread.map((m) => m.threadId)).size,
+  };
+}
+
+/** Gmail v1: labels (list, get), messages (list, get) and the profile. */
+export function registerGmail(app: FastifyInstance, ctx: ApiContext): void {
+  apiRoute(app, ctx, '/gmail/v1/users/:userId/labels', LIST_LABELS, ({ caller, params }) => {
+    checkUser(caller, params.userId);
+    return { labels: caller.account.gmail.labels.map(labelResource) };
+  });
+
+  apiRoute(app, ctx, '/gmail/v1/users/:userId/labels/:id', GET_LABEL, ({ caller, params }) => {
+    checkUser(caller, params.userId);
+    const label = caller.account.gmail.labels.find((l) => l.id === params.id);
+    if (!label) throw notFound('Requested entity was not found.');
+    return { ...labelResource(label), ...labelCounts(label, caller.account.gmail.messages) };
+  });
+
+  apiRoute(app, ctx, '/gmail/v1/users/:userId/messages', LIST_MESSAGES, ({ caller, params, query }) => {
+    checkUser(caller, params.userId);
+    const maxResults = integer(query, 'maxResults', { min: 1, max: 500, fallback: 100 });
+    const includeSpamTrash = boolean(query, 'includeSpamTrash', false);
+    const labelIds = many(query, 'labelIds')
+      .flatMap((v) => v.split(','))
+      .filter((v) => v !== '');
+    const q = one(query, 'q') ?? '';
+    if (q !== '' && metadataOnly(caller)) {
+      throw new GoogleApiError(403, 'PERMISSION_DENIED', "Metadata scope does not support 'q' parameter", [
+        { message: "Metadata scope does not support 'q' parameter", domain: 'global', reason: 'forbidden' },
+      ]);
+    }
+    const { labels, messages } = caller.account.gmail;
+    for (const id of labelIds)
+      if (!labels.some((l) => l.id === id)) throw invalidParameter('labelIds', `Invalid label: ${id}`);
+    const search = compileSearch(q, labels, ctx.clock.now());
+    const spamTrashOk =
+      includeSpamTrash || search.reachesSpamTrash || labelIds.some((id) => id === 'SPAM' || id === 'TRASH');
+    const matching = messages
+      .filter((m) => spamTrashOk || !m.labelIds.some((id) => id === 'SPAM' || id === 'TRASH'))
+      .filter((m) => labelIds.every((id) => m.labelIds.includes(id)))
+      .filter((m) => search.matches(m))
+      .sort((a, b) => b.internalDate - a.internalDate || (a.id < b.id ? 1 : -1));
+    const scope = JSON.stringify(['gmail', caller.account.sub, q, [...labelIds].sort(), spamTrashOk]);
+    const token = one(query, 'pageToken');
+    const offset = token === undefined || token === '' ? 0 : ctx.pageTokens.read(scope, token);
+    if (offset === null) throw invalidParameter('pageToken', 'Invalid pageToken');
+    const { page, nextPageToken } = paginate(matching, offset, maxResults, (n) => ctx.pageTokens.issue(scope, n));
+    const body: Record<string, unknown> = {};
+    if (page.length > 0) body.messages = page.map((m) => ({ id: m.id, threadId: m.threadId }));
+    if (nextPageToken) body.nextPageToken = nextPageToken;
+    body.resultSizeEstimate = matching.length;
+    return body;
+  });
+
+  apiRoute(app, ctx, '/gmail/v1/users/:userId/messages/:id', GET_MESSAGE, ({ caller, params, query }) => {
+    checkUser(caller, params.userId);
+    const format = oneOf(query, 'format', ['minimal', 'full', 'raw', 'metadata'] as const) ?? 'full';
+    if (metadataOnly(caller) && (format === 'full' || format === 'raw')) {
+      const message = `Metadata scope doesn't allow format ${format.toUpperCase()}`;
+      throw new GoogleApiError(403, 'PERMISSION_DENIED', message, [{ message, domain: 'global', reason: 'forbidden' }]);
+    }
+    const id = params.id ?? '';
+    if (!/^[0-9a-f]{1,20}$/i.test(id)) throw badRequest('Invalid id value');
+    const message = caller.account.gmail.messages.find((m) => m.id === id.toLowerCase());
+    if (!message) throw notFound('Requested entity was not found.');
+    const rendered = renderMessage(message);
+    const base: Record<string, unknown> = {
+      id: message.id,
+      threadId: message.threadId,
+      labelIds: message.labelIds,
+      snippet: rendered.snippet,
+    };
+    const tail = {
+      sizeEstimate: rendered.sizeEstimate,
+      historyId: message.historyId,
+      internalDate: String(message.internalDate),
+    };
+    switch (format) {
+      case 'minimal':
+        return { ...base, ...tail };
+      case 'raw':
+        return { ...base, ...tail, raw: rendered.raw };
+      case 'metadata': {
+        const wanted = many(query, 'metadataHeaders').map((h) => h.toLowerCase());
+        const headers = rendered.payload.headers.filter(
+          (h) => wanted.length === 0 || wanted.includes(h.name.toLowerCase()),
+        );
+        return { ...base, payload: { mimeType: rendered.payload.mimeType, headers }, ...tail };
+      }
+      default:
+        return { ...base, payload: rendered.payload, ...tail };
+    }
+  });
+
+  apiRoute(app, ctx, '/gmail/v1/users/:userId/profile', GET_PROFILE, ({ caller, params }) => {
+    checkUser(caller, params.userId);
+    const { messages } = caller.account.gmail;
+    return {
+      emailAddress: caller.account.email,
+      messagesTotal: messages.length,
+      threadsTotal: new Set(messages.map((m) => m.threadId)).size,
+      historyId: String(Math.max(0, ...messages.map((m) => Number(m.historyId)))),
+    };
+  });
+}
