@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { exportJWK, exportSPKI, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { createHash, KeyObject, randomBytes } from 'node:crypto';
+import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { selfSignedCertificate } from './x509.js';
 
 /** One RS256 signing key with the id Google-style JWKS publish it under. */
 interface SigningKey {
@@ -16,15 +17,22 @@ interface SigningKey {
 export class SigningKeys {
   private constructor(private readonly keys: SigningKey[]) {}
 
-  /** Generates the key pair(s). */
-  static async generate(count = 2): Promise<SigningKeys> {
+  /** Generates the key pair(s), with certificates valid around `now`. */
+  static async generate(now: Date, count = 2): Promise<SigningKeys> {
     const keys: SigningKey[] = [];
     for (let i = 0; i < count; i++) {
       const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
       // Google's kids are 40 hex characters.
       const kid = randomBytes(20).toString('hex');
       const jwk = { ...(await exportJWK(publicKey)), alg: 'RS256', use: 'sig', kid };
-      keys.push({ kid, privateKey, jwk, pem: await exportSPKI(publicKey) });
+      const pem = selfSignedCertificate({
+        publicKey: KeyObject.from(publicKey),
+        privateKey: KeyObject.from(privateKey),
+        // Google's certificates name a random service-account-like subject; any CN does.
+        commonName: `${kid.slice(0, 12)}.securetoken.system.gserviceaccount.com`,
+        now,
+      });
+      keys.push({ kid, privateKey, jwk, pem });
     }
     return new SigningKeys(keys);
   }
@@ -34,7 +42,7 @@ export class SigningKeys {
     return { keys: this.keys.map((k) => ({ ...k.jwk })) };
   }
 
-  /** The `{kid: PEM}` map of `/oauth2/v1/certs`. */
+  /** The `{kid: PEM certificate}` map of `/oauth2/v1/certs`. */
   pemMap(): Record<string, string> {
     return Object.fromEntries(this.keys.map((k) => [k.kid, k.pem]));
   }

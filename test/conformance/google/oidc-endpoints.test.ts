@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADA, APP, DRIVE_READONLY, failure, type Harness, LINUS, startHarness, USERINFO_EMAIL } from './harness.js';
 
@@ -96,7 +97,12 @@ describe('tokeninfo, userinfo, discovery and certs', () => {
     const pems = (await pem.json()) as Record<string, string>;
     expect(keys.map((k) => k.kid).sort()).toEqual(Object.keys(pems).sort());
     for (const key of keys) expect(key).toMatchObject({ alg: 'RS256', kty: 'RSA', use: 'sig' });
-    for (const value of Object.values(pems)) expect(value).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    // X.509 certificates, as Google serves, each holding the JWKS key of the same kid.
+    for (const key of keys) {
+      const certificate = new X509Certificate(pems[key.kid]!);
+      expect(certificate.verify(certificate.publicKey)).toBe(true);
+      expect(certificate.publicKey.export({ format: 'jwk' })).toMatchObject({ n: (key as unknown as { n: string }).n });
+    }
 
     // GAL caches the certs for max-age: a second verification does not fetch them again.
     const { client, tokens } = await tokensFor(ADA, ['openid']);
