@@ -102,7 +102,12 @@ interface Reply {
   body: unknown;
 }
 
-const RECONNECT_REASONS: readonly string[] = ['revoked', 'testing_app_expired', 'unknown'] satisfies ReconnectReason[];
+const RECONNECT_REASONS: readonly string[] = [
+  'revoked',
+  'testing_app_expired',
+  'missing_refresh_token',
+  'unknown',
+] satisfies ReconnectReason[];
 
 /**
  * Creates the browser client for a Tokenbridge server: one call for a fresh Google access token, with the refusals a

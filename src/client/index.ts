@@ -18,4 +18,5 @@ export type {
   GoogleToken,
   GoogleTokenResult,
   PopupConnectResult,
+  ReconnectReason,
 } from './results.js';

@@ -1,5 +1,8 @@
 import type { AccessToken, Connection, ReconnectReason } from '../core/types.js';
 
+/** Why a grant stopped working: `revoked`, `testing_app_expired`, `missing_refresh_token` or `unknown`. */
+export type { ReconnectReason };
+
 /** A Google access token as the bridge hands it out (`GET /api/google-token`). */
 export type GoogleToken = AccessToken;
 
