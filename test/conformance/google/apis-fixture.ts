@@ -29,7 +29,7 @@ export function bareClient(accessToken: string): OAuth2Client {
 }
 
 export interface ApisWorld extends Harness {
-  /** Runs the real consent flow for `email`, ticking `scopes`, and returns the app's client holding the tokens. */
+  /** Runs the real consent flow for `email`, asking for exactly `scopes`, and returns the app's client holding the tokens. */
   connect(email: string, scopes: string[]): Promise<OAuth2Client>;
 }
 
@@ -42,7 +42,7 @@ export async function startApis(): Promise<ApisWorld> {
       const client = harness.oauthClient();
       const callback = await harness.authorize(
         client,
-        { scope: ['openid', 'email', ...scopes], access_type: 'offline', prompt: 'consent' },
+        { scope: scopes, access_type: 'offline', prompt: 'consent' },
         { account: email },
       );
       const { tokens } = await client.getToken(callback.searchParams.get('code')!);
