@@ -467,3 +467,27 @@ describe('logs', () => {
     expect(all).not.toContain('STATEVALUE');
   });
 });
+
+describe('the web console', () => {
+  it('GET /api/config gives the console its public settings and no secret', async () => {
+    server = await startTestServer();
+    const response = await fetch(`${server.url}/api/config`);
+    expect(response.status).toBe(200);
+    const body = await response.text();
+    expect(JSON.parse(body)).toEqual({
+      clerkPublishableKey: null,
+      googleClientId: 'client',
+      gsiClientUrl: 'http://127.0.0.1:9/gsi/client',
+    });
+    expect(body).not.toContain('secret');
+  });
+
+  it('serves the console page at / with a CSP of its own', async () => {
+    server = await startTestServer();
+    const response = await fetch(`${server.url}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect((await fetch(`${server.url}/web/../package.json`)).status).toBe(404);
+  });
+});
