@@ -113,7 +113,7 @@ describe('refresh tokens and access-token expiry', () => {
     h.google.control.advanceClock(6 * 86_400);
     const refreshed = await client.refreshAccessToken();
     expect(refreshed.credentials.access_token).toBeDefined();
-    expect((refreshed.res?.data as Record<string, number>).refresh_token_expires_in).toBe(604799 - 6 * 86_400);
+    expect((refreshed.res!.data as Record<string, number>).refresh_token_expires_in).toBe(604799 - 6 * 86_400);
     h.google.control.advanceClock(86_400);
     const result = await failure(() => client.refreshAccessToken());
     expect(result.data).toEqual({ error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
