@@ -213,6 +213,13 @@ describe('the browser client against the real bridge', () => {
     });
     expect(files.status).toBe(200);
     expect(((await files.json()) as { files: unknown[] }).files.length).toBeGreaterThan(0);
+
+    // The quickstart's proxy call: the same Drive listing through the bridge, with the session instead of a token.
+    const proxied = await fetch(`${publicUrl}/api/google/proxy/drive/v3/files?pageSize=3`, {
+      headers: { authorization: `Bearer ${await signSession()}` },
+    });
+    expect(proxied.status).toBe(200);
+    expect(((await proxied.json()) as { files: unknown[] }).files).toHaveLength(3);
   });
 
   it('shares one bridge request among concurrent calls and then serves from the cache', async () => {
