@@ -160,8 +160,7 @@ describe('Drive files.list through @googleapis/drive', () => {
     const first = await drive.files.list({ pageSize: 5 });
     const token = first.data.nextPageToken!;
     const tampered = token.slice(0, -2) + (token.endsWith('AA') ? 'BB' : 'AA');
-    for (const pageToken of ['garbage', tampered, '']) {
-      if (pageToken === '') continue;
+    for (const pageToken of ['garbage', tampered]) {
       const err = await failure(() => drive.files.list({ pageToken }));
       expect(err.status).toBe(400);
       expect((err.data as { error: { errors: { location: string }[] } }).error.errors[0]!.location).toBe('pageToken');
