@@ -1,0 +1,251 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { ClerkApiError, clerkErrors } from './clerk-errors.js';
+import { type ClerkInstance, endSession, requireSession, requireUser, userUpdated } from './instance.js';
+import { emailSchema, intParam, listParam, metadataSchema, parseParams } from './params.js';
+import { oauthAccessTokenJson, sessionJson, userJson } from './serialize.js';
+import { mintSessionToken } from './session-token.js';
+
+/** Paths of the Backend API that belong to the Frontend API instead (they share `/v1` on this one origin). */
+export const FRONTEND_PREFIXES = ['/v1/client', '/v1/me', '/v1/environment', '/v1/oauth_callback', '/v1/dev_browser'];
+
+/** True when `path` is a Backend API path (Bearer secret key). */
+export function isBackendPath(path: string): boolean {
+  return path.startsWith('/v1/') && !FRONTEND_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
+}
+
+const createUserSchema = z.object({
+  email_address: z.array(emailSchema).min(1).max(10).optional(),
+  first_name: z.string().max(256).nullable().optional(),
+  last_name: z.string().max(256).nullable().optional(),
+  username: z.string().min(1).max(64).nullable().optional(),
+  external_id: z.string().min(1).max(256).nullable().optional(),
+  password: z.string().min(8).max(72).optional(),
+  skip_password_checks: z.boolean().optional(),
+  skip_password_requirement: z.boolean().optional(),
+  public_metadata: metadataSchema.optional(),
+  private_metadata: metadataSchema.optional(),
+  unsafe_metadata: metadataSchema.optional(),
+  skip_legal_checks: z.boolean().optional(),
+});
+
+const updateUserSchema = z.object({
+  first_name: z.string().max(256).nullable().optional(),
+  last_name: z.string().max(256).nullable().optional(),
+  username: z.string().min(1).max(64).nullable().optional(),
+  external_id: z.string().min(1).max(256).nullable().optional(),
+  primary_email_address_id: z.string().min(1).optional(),
+  public_metadata: metadataSchema.optional(),
+  private_metadata: metadataSchema.optional(),
+  unsafe_metadata: metadataSchema.optional(),
+});
+
+const createSessionSchema = z.object({ user_id: z.string().min(1) });
+const tokenSchema = z.object({ expires_in_seconds: z.number().int().min(30).max(315_360_000).optional() });
+
+function pathOf(request: FastifyRequest): string {
+  return request.url.split('?', 1)[0] ?? '/';
+}
+
+/** Checks the Bearer secret key. */
+function authenticate(instance: ClerkInstance, request: FastifyRequest): void {
+  const header = request.headers.authorization;
+  if (header === undefined || header.trim() === '') throw clerkErrors.missingAuthorization();
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (match === null || match[1] !== instance.secretKey) throw clerkErrors.invalidSecretKey();
+}
+
+/** Registers the Backend API (`/v1/...`, Bearer secret key, rate limited except JWKS). */
+export function registerBackendApi(app: FastifyInstance, instance: ClerkInstance): void {
+  app.addHook('preHandler', async (request) => {
+    const path = pathOf(request);
+    if (!isBackendPath(path)) return;
+    authenticate(instance, request);
+    if (path === '/v1/jwks') return;
+    const retryAfter = instance.rateLimit.take();
+    if (retryAfter !== undefined) throw clerkErrors.tooManyRequests(retryAfter);
+  });
+
+  app.get('/v1/jwks', async () => ({ keys: [instance.key.jwk] }));
+
+  // Users
+  app.get('/v1/users', async (request) => {
+    const query = request.query as Record<string, unknown>;
+    const limit = intParam('limit', query.limit, 10, 500);
+    const offset = intParam('offset', query.offset, 0, 1_000_000);
+    const users = filterUsers(instance, query);
+    const page = users.slice(offset, offset + limit).map(userJson);
+    return query.paginated === 'true' ? { data: page, total_count: users.length } : page;
+  });
+  app.get('/v1/users/count', async (request) => ({
+    object: 'total_count',
+    total_count: filterUsers(instance, request.query as Record<string, unknown>).length,
+  }));
+  app.post('/v1/users', async (request) => {
+    const params = parseParams(createUserSchema, request.body);
+    const emails = params.email_address ?? [];
+    if (emails.length === 0 && (params.username ?? null) === null) throw clerkErrors.formParamMissing('email_address');
+    for (const email of emails) {
+      if (instance.store.findUserByEmail(email) !== undefined) throw clerkErrors.identifierExists('email_address');
+    }
+    if (new Set(emails).size !== emails.length) throw clerkErrors.identifierExists('email_address');
+    if (params.username != null && [...instance.store.users.values()].some((u) => u.username === params.username)) {
+      throw new ClerkApiError(
+        422,
+        'form_identifier_exists',
+        'That username is taken. Please try another.',
+        'That username is taken. Please try another.',
+        { param_name: 'username' },
+      );
+    }
+    const user = instance.store.createUser({
+      emails,
+      firstName: params.first_name ?? null,
+      lastName: params.last_name ?? null,
+      username: params.username ?? null,
+      externalId: params.external_id ?? null,
+      password: params.password ?? null,
+      ...(params.public_metadata === undefined ? {} : { publicMetadata: params.public_metadata }),
+      ...(params.private_metadata === undefined ? {} : { privateMetadata: params.private_metadata }),
+      ...(params.unsafe_metadata === undefined ? {} : { unsafeMetadata: params.unsafe_metadata }),
+    });
+    const json = userJson(user);
+    instance.webhooks.emit('user.created', json, requestInfo(request));
+    return json;
+  });
+  app.get('/v1/users/:userId', async (request) => userJson(requireUser(instance, userIdOf(request))));
+  app.patch('/v1/users/:userId', async (request) => {
+    const user = requireUser(instance, userIdOf(request));
+    const params = parseParams(updateUserSchema, request.body);
+    if (params.first_name !== undefined) user.firstName = params.first_name;
+    if (params.last_name !== undefined) user.lastName = params.last_name;
+    if (params.username !== undefined) user.username = params.username;
+    if (params.external_id !== undefined) user.externalId = params.external_id;
+    if (params.primary_email_address_id !== undefined) {
+      if (!user.emailAddresses.some((e) => e.id === params.primary_email_address_id)) {
+        throw clerkErrors.formParamInvalid(
+          'primary_email_address_id',
+          'primary_email_address_id is not one of the user’s email addresses.',
+        );
+      }
+      user.primaryEmailAddressId = params.primary_email_address_id;
+    }
+    if (params.public_metadata !== undefined) user.publicMetadata = params.public_metadata;
+    if (params.private_metadata !== undefined) user.privateMetadata = params.private_metadata;
+    if (params.unsafe_metadata !== undefined) user.unsafeMetadata = params.unsafe_metadata;
+    user.updatedAt = instance.clock.now();
+    userUpdated(instance, user);
+    return userJson(user);
+  });
+  app.delete('/v1/users/:userId', async (request) => {
+    const user = requireUser(instance, userIdOf(request));
+    const ended = instance.store.deleteUser(user.id);
+    for (const session of ended) instance.webhooks.emit('session.ended', sessionJson(session, 'ended'));
+    const deleted = { object: 'user', id: user.id, deleted: true };
+    instance.webhooks.emit('user.deleted', deleted, requestInfo(request));
+    return deleted;
+  });
+  app.get('/v1/users/:userId/oauth_access_tokens/:provider', async (request) => {
+    const user = requireUser(instance, userIdOf(request));
+    const { provider } = request.params as { provider: string };
+    const query = request.query as Record<string, unknown>;
+    if (!/^oauth_[a-z0-9_]+$/.test(provider)) {
+      throw clerkErrors.formParamInvalid('provider', `${provider} is not a valid OAuth provider.`);
+    }
+    const accounts = user.externalAccounts.filter((a) => a.provider === provider);
+    if (accounts.length === 0) {
+      throw new ClerkApiError(
+        404,
+        'resource_not_found',
+        'not found',
+        `No ${provider} external account found for this user`,
+      );
+    }
+    for (const account of accounts) await instance.googleTokens.ensureFresh(account);
+    const items = accounts.map(oauthAccessTokenJson);
+    return query.paginated === 'true' ? { data: items, total_count: items.length } : items;
+  });
+
+  // Sessions
+  app.get('/v1/sessions', async (request) => {
+    const query = request.query as Record<string, unknown>;
+    const userId = typeof query.user_id === 'string' ? query.user_id : undefined;
+    const clientId = typeof query.client_id === 'string' ? query.client_id : undefined;
+    if (userId === undefined && clientId === undefined) throw clerkErrors.formParamMissing('user_id');
+    const status = typeof query.status === 'string' ? query.status : undefined;
+    const limit = intParam('limit', query.limit, 10, 500);
+    const offset = intParam('offset', query.offset, 0, 1_000_000);
+    const sessions = [...instance.store.sessions.values()]
+      .filter(
+        (s) => (userId === undefined || s.userId === userId) && (clientId === undefined || s.clientId === clientId),
+      )
+      .filter((s) => status === undefined || instance.store.statusOf(s) === status)
+      .sort((a, b) => b.createdAt - a.createdAt);
+    const page = sessions.slice(offset, offset + limit).map((s) => sessionJson(s, instance.store.statusOf(s)));
+    return query.paginated === 'true' ? { data: page, total_count: sessions.length } : page;
+  });
+  app.post('/v1/sessions', async (request) => {
+    const params = parseParams(createSessionSchema, request.body);
+    const user = requireUser(instance, params.user_id);
+    const session = instance.store.createSession(user);
+    instance.webhooks.emit('session.created', sessionJson(session), requestInfo(request));
+    return sessionJson(session);
+  });
+  app.get('/v1/sessions/:sessionId', async (request) => {
+    const session = requireSession(instance, sessionIdOf(request));
+    return sessionJson(session, instance.store.statusOf(session));
+  });
+  app.post('/v1/sessions/:sessionId/revoke', async (request) => {
+    const session = requireSession(instance, sessionIdOf(request));
+    endSession(instance, session, 'revoked');
+    return sessionJson(session);
+  });
+  app.post('/v1/sessions/:sessionId/tokens', async (request) => {
+    const session = requireSession(instance, sessionIdOf(request));
+    const params = parseParams(tokenSchema, request.body);
+    if (instance.store.statusOf(session) !== 'active') throw clerkErrors.sessionNotActive();
+    const jwt = await mintSessionToken(instance.key, instance.clock, {
+      session,
+      issuer: instance.url,
+      ...(params.expires_in_seconds === undefined ? {} : { expiresInSeconds: params.expires_in_seconds }),
+    });
+    return { object: 'token', jwt };
+  });
+  app.post('/v1/sessions/:sessionId/tokens/:template', async (request) => {
+    requireSession(instance, sessionIdOf(request));
+    const { template } = request.params as { template: string };
+    throw new ClerkApiError(404, 'resource_not_found', 'not found', `No JWT template exists with name: ${template}`);
+  });
+}
+
+function userIdOf(request: FastifyRequest): string {
+  return (request.params as { userId: string }).userId;
+}
+
+function sessionIdOf(request: FastifyRequest): string {
+  return (request.params as { sessionId: string }).sessionId;
+}
+
+function requestInfo(request: FastifyRequest): { ip: string; userAgent: string } {
+  return { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' };
+}
+
+function filterUsers(instance: ClerkInstance, query: Record<string, unknown>) {
+  const emails = listParam(query.email_address).map((e) => e.toLowerCase());
+  const ids = listParam(query.user_id);
+  const externalIds = listParam(query.external_id);
+  const text = typeof query.query === 'string' ? query.query.toLowerCase() : '';
+  let users = instance.store.listUsers();
+  if (emails.length > 0) users = users.filter((u) => u.emailAddresses.some((e) => emails.includes(e.emailAddress)));
+  if (ids.length > 0) users = users.filter((u) => ids.includes(u.id));
+  if (externalIds.length > 0) users = users.filter((u) => u.externalId !== null && externalIds.includes(u.externalId));
+  if (text !== '') {
+    users = users.filter((u) =>
+      [u.id, u.firstName, u.lastName, u.username, ...u.emailAddresses.map((e) => e.emailAddress)].some(
+        (v) => v?.toLowerCase().includes(text) === true,
+      ),
+    );
+  }
+  if (query.order_by === '+created_at') users = [...users].reverse();
+  return users;
+}

@@ -1,0 +1,209 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { activeSessionOf, clientOf } from './browser-client.js';
+import { clerkErrors } from './clerk-errors.js';
+import { newId } from './ids.js';
+import { allowedRedirect, type ClerkInstance, endSession, isAllowedOrigin } from './instance.js';
+import type { ClientRecord, SessionRecord, UserRecord } from './model.js';
+import { type OAuthTransactions, scopeList } from './oauth-flow.js';
+import { parseParams } from './params.js';
+import { externalAccountJson, frontendUserJson, sessionJson } from './serialize.js';
+import { mintSessionToken } from './session-token.js';
+
+const FRONTEND_PATHS = ['/v1/client', '/v1/me', '/v1/environment'];
+
+function isFrontendPath(path: string): boolean {
+  return FRONTEND_PATHS.some((p) => path === p || path.startsWith(`${p}/`));
+}
+
+/** The client object of the Frontend API, with each active session's user and a fresh token for the last one. */
+function clientJson(instance: ClerkInstance, client: ClientRecord) {
+  const sessions = client.sessionIds
+    .map((id) => instance.store.sessions.get(id))
+    .filter((s): s is SessionRecord => s !== undefined && instance.store.statusOf(s) === 'active')
+    .flatMap((s) => {
+      const user = instance.store.users.get(s.userId);
+      return user === undefined ? [] : [{ ...sessionJson(s), user: frontendUserJson(user) }];
+    });
+  const last = sessions.some((s) => s.id === client.lastActiveSessionId) ? client.lastActiveSessionId : null;
+  return {
+    object: 'client',
+    id: client.id,
+    sessions,
+    last_active_session_id: last,
+    sign_in: null,
+    sign_up: null,
+    created_at: client.createdAt,
+    updated_at: client.updatedAt,
+  };
+}
+
+const createExternalAccountSchema = z.object({
+  strategy: z.literal('oauth_google'),
+  redirect_url: z.string().min(1),
+  additional_scope: z.union([z.string(), z.array(z.string())]).optional(),
+  oidc_prompt: z.string().optional(),
+  oidc_login_hint: z.string().optional(),
+  _method: z.string().optional(),
+});
+
+const reauthorizeSchema = z.object({
+  redirect_url: z.string().min(1),
+  additional_scope: z.union([z.string(), z.array(z.string())]).optional(),
+  oidc_prompt: z.string().optional(),
+  oidc_login_hint: z.string().optional(),
+  _method: z.string().optional(),
+});
+
+/** Registers the Frontend API clerk.browser.js talks to (`/v1/client…`, `/v1/me…`), with CORS for allowed origins. */
+export function registerFrontendApi(app: FastifyInstance, instance: ClerkInstance, flows: OAuthTransactions): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?', 1)[0] ?? '/';
+    if (!isFrontendPath(path)) return;
+    const origin = request.headers.origin;
+    if (origin === undefined) return;
+    if (!isAllowedOrigin(instance, origin)) throw clerkErrors.originInvalid();
+    reply.header('access-control-allow-origin', origin);
+    reply.header('access-control-allow-credentials', 'true');
+    reply.header('vary', 'Origin');
+    if (request.method === 'OPTIONS') {
+      reply.header('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS');
+      reply.header('access-control-allow-headers', 'content-type, authorization');
+      reply.header('access-control-max-age', '600');
+      return reply.code(204).send();
+    }
+  });
+  // Preflights are answered by the hook above; these routes only make the paths known.
+  app.options('/v1/client', async (_request, reply) => reply.code(204).send());
+  app.options('/v1/client/*', async (_request, reply) => reply.code(204).send());
+  app.options('/v1/me', async (_request, reply) => reply.code(204).send());
+  app.options('/v1/me/*', async (_request, reply) => reply.code(204).send());
+
+  const wrap = (client: ClientRecord | undefined, response: unknown) => ({
+    response,
+    client: client === undefined ? null : clientJson(instance, client),
+  });
+
+  app.get('/v1/environment', async () => ({
+    object: 'environment',
+    auth_config: { object: 'auth_config', single_session_mode: false },
+    display_config: { object: 'display_config', sign_in_url: `${instance.url}/sign-in`, home_url: `${instance.url}/` },
+  }));
+
+  app.get('/v1/client', async (request) => {
+    const client = clientOf(instance, request);
+    return wrap(client, client === undefined ? null : clientJson(instance, client));
+  });
+
+  app.delete('/v1/client', async (request) => {
+    const client = clientOf(instance, request);
+    if (client !== undefined) {
+      for (const id of client.sessionIds) {
+        const session = instance.store.sessions.get(id);
+        if (session !== undefined && instance.store.statusOf(session) === 'active')
+          endSession(instance, session, 'ended');
+      }
+    }
+    return wrap(client, client === undefined ? null : clientJson(instance, client));
+  });
+
+  const clientSession = (request: FastifyRequest) => {
+    const client = clientOf(instance, request);
+    if (client === undefined) throw clerkErrors.signedOut();
+    const { sessionId } = request.params as { sessionId: string };
+    const session = instance.store.sessions.get(sessionId);
+    if (session === undefined || session.clientId !== client.id) throw clerkErrors.notFound('Session');
+    return { client, session };
+  };
+
+  app.post('/v1/client/sessions/:sessionId/tokens', async (request) => {
+    const { session } = clientSession(request);
+    if (instance.store.statusOf(session) !== 'active') throw clerkErrors.signedOut();
+    session.lastActiveAt = instance.clock.now();
+    const origin = request.headers.origin;
+    const jwt = await mintSessionToken(instance.key, instance.clock, {
+      session,
+      issuer: instance.url,
+      ...(origin === undefined ? {} : { azp: origin }),
+    });
+    return { object: 'token', jwt };
+  });
+
+  for (const action of ['end', 'remove'] as const) {
+    app.post(`/v1/client/sessions/:sessionId/${action}`, async (request) => {
+      const { client, session } = clientSession(request);
+      if (instance.store.statusOf(session) === 'active')
+        endSession(instance, session, action === 'end' ? 'ended' : 'removed');
+      return wrap(client, sessionJson(session));
+    });
+  }
+
+  const me = (request: FastifyRequest): { client: ClientRecord; user: UserRecord } => {
+    const client = clientOf(instance, request);
+    const active = activeSessionOf(instance, client);
+    if (client === undefined || active === undefined) throw clerkErrors.signedOut();
+    return { client, user: active.user };
+  };
+
+  app.get('/v1/me', async (request) => {
+    const { client, user } = me(request);
+    return wrap(client, frontendUserJson(user));
+  });
+
+  app.post('/v1/me/external_accounts', async (request) => {
+    const { client, user } = me(request);
+    const params = parseParams(createExternalAccountSchema, request.body);
+    const redirectUrl = allowedRedirect(instance, params.redirect_url);
+    const url = flows.start({
+      purpose: { kind: 'connect', userId: user.id },
+      redirectUrl,
+      additionalScopes: scopeList(params.additional_scope),
+      ...(params.oidc_prompt === undefined ? {} : { prompt: params.oidc_prompt }),
+      ...(params.oidc_login_hint === undefined ? {} : { loginHint: params.oidc_login_hint }),
+    });
+    const now = instance.clock.now();
+    // The account exists for real once Google answers; until then it is an unverified placeholder, as in Clerk.
+    const pending = externalAccountJson(
+      {
+        id: newId('eac'),
+        identificationId: newId('idn'),
+        provider: 'oauth_google',
+        providerUserId: '',
+        emailAddress: '',
+        firstName: '',
+        lastName: '',
+        imageUrl: '',
+        approvedScopes: [],
+        tokens: { accessToken: '', scopes: [] },
+        createdAt: now,
+        updatedAt: now,
+      },
+      url,
+    );
+    return wrap(client, pending);
+  });
+
+  app.patch('/v1/me/external_accounts/:externalAccountId/reauthorize', async (request) => {
+    const { client, user } = me(request);
+    const { externalAccountId } = request.params as { externalAccountId: string };
+    const account = user.externalAccounts.find((a) => a.id === externalAccountId);
+    if (account === undefined) throw clerkErrors.notFound('External account');
+    const params = parseParams(reauthorizeSchema, request.body);
+    const redirectUrl = allowedRedirect(instance, params.redirect_url);
+    const url = flows.start({
+      purpose: { kind: 'reauthorize', userId: user.id, externalAccountId: account.id },
+      redirectUrl,
+      additionalScopes: scopeList(params.additional_scope),
+      existingScopes: account.approvedScopes,
+      // Clerk's bug #9177 dropped this; here oidc_prompt always reaches Google as `prompt`.
+      ...(params.oidc_prompt === undefined ? {} : { prompt: params.oidc_prompt }),
+      loginHint: params.oidc_login_hint ?? account.emailAddress,
+    });
+    return wrap(client, externalAccountJson(account, url));
+  });
+}
+
+/** True for the Frontend API paths (their errors carry CORS headers too). */
+export function isFrontendRequest(request: FastifyRequest): boolean {
+  return isFrontendPath(request.url.split('?', 1)[0] ?? '/');
+}

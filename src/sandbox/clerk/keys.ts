@@ -1,0 +1,37 @@
+import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK } from 'jose';
+
+/** The instance's session-token signing key, its JWKS entry and its PEM (what `CLERK_JWT_KEY` holds). */
+export interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  jwk: JWK;
+  pem: string;
+}
+
+/**
+ * Generates the RS256 key pair of an instance. 2048 bits with e=65537 on purpose: `@clerk/backend` turns a
+ * `jwtKey` PEM into a JWK by stripping that exact SPKI prefix, so any other size would fail there.
+ */
+export async function generateSigningKey(kid: string): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+  const jwk = await exportJWK(publicKey);
+  return {
+    kid,
+    privateKey,
+    jwk: { use: 'sig', kty: 'RSA', kid, alg: 'RS256', n: jwk.n, e: jwk.e },
+    pem: await exportSPKI(publicKey),
+  };
+}
+
+/** `pk_test_` + base64(`host$`): how clerk-js and `@clerk/backend` find the Frontend API. */
+export function publishableKeyFor(frontendApiHost: string): string {
+  return `pk_test_${Buffer.from(`${frontendApiHost}$`).toString('base64')}`;
+}
+
+/** The Frontend API host inside a publishable key, or undefined when the key is malformed. */
+export function frontendApiOf(publishableKey: string): string | undefined {
+  const match = /^pk_(test|live)_([A-Za-z0-9+/=_-]+)$/.exec(publishableKey);
+  if (match === null) return undefined;
+  const decoded = Buffer.from(match[2] ?? '', 'base64').toString('utf8');
+  return decoded.endsWith('$') ? decoded.slice(0, -1) : undefined;
+}
