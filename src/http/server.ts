@@ -59,11 +59,9 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    requestIdLogLabel: 'requestId',
-    disableRequestLogging: false,
     bodyLimit: 64 * 1024,
-    // Refuse oversized URLs and headers before any handler runs.
-    maxParamLength: 500,
+    // Long path parameters are refused before any handler runs.
+    routerOptions: { maxParamLength: 500 },
     trustProxy: false,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },

@@ -1,0 +1,147 @@
+import { type EnvConfig, EnvError, readEnv, resolveServiceConfig } from '../config/env.js';
+import { ConfigurationError } from '../core/errors.js';
+import { createLogger } from '../http/logger.js';
+import { openStore } from '../storage/index.js';
+import { startSandbox } from './sandbox.js';
+import { startService } from './service.js';
+
+const USAGE = `Usage: tokenbridge <command>
+
+Commands:
+  start     Run the bridge. With no CLERK_SECRET_KEY / GOOGLE_CLIENT_ID it starts the local sandbox too:
+            the Google and Clerk emulators, wired to the bridge.
+  sandbox   Run only the Google and Clerk emulators (for other apps' tests).
+  migrate   Apply database migrations to DATABASE_URL and exit.
+  help      Show this help.
+
+Configuration comes from environment variables; see README.md.`;
+
+/** The `tokenbridge` command. Resolves with the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const command = argv[0] ?? 'start';
+  if (command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!['start', 'sandbox', 'migrate'].includes(command)) {
+    process.stderr.write(`tokenbridge: unknown command "${command.slice(0, 40)}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  let env: EnvConfig;
+  try {
+    env = readEnv();
+  } catch (error) {
+    return configurationFailure(error);
+  }
+  const logger = createLogger(env.logLevel);
+  try {
+    if (command === 'migrate') {
+      const store = await openStore(env.databaseUrl);
+      try {
+        await store.migrate();
+      } finally {
+        await store.close();
+      }
+      process.stdout.write(`Migrations applied to ${describeDatabase(env.databaseUrl)}.\n`);
+      return 0;
+    }
+    const stop = await run(command, env, logger);
+    return await untilSignal(stop, logger);
+  } catch (error) {
+    if (error instanceof ConfigurationError) return configurationFailure(error);
+    logger.fatal({ err: error }, 'tokenbridge failed to start');
+    process.stderr.write(`tokenbridge: failed to start: ${(error as Error)?.message ?? String(error)}\n`);
+    return 1;
+  }
+}
+
+async function run(
+  command: 'start' | 'sandbox' | (string & {}),
+  env: EnvConfig,
+  logger: ReturnType<typeof createLogger>,
+): Promise<() => Promise<void>> {
+  if (command === 'sandbox' || env.mode === 'sandbox') {
+    const withBridge = command === 'start';
+    const sandbox = await startSandbox(env, { withBridge, logger });
+    const lines = [
+      withBridge
+        ? 'Tokenbridge is running (sandbox: local Google and Clerk emulators, no real accounts).'
+        : 'Tokenbridge sandbox emulators are running.',
+      '',
+      ...(sandbox.service
+        ? [
+            `  Bridge            ${sandbox.config.publicUrl}`,
+            `  Sign in           ${sandbox.config.publicUrl}/`,
+            `  Token API         ${sandbox.config.publicUrl}/api/google-token`,
+          ]
+        : []),
+      `  Google emulator   ${sandbox.google.url}`,
+      `  Clerk emulator    ${sandbox.clerk.url}`,
+      `  Database          ${describeDatabase(env.databaseUrl)}`,
+      '',
+      `  CLERK_PUBLISHABLE_KEY=${sandbox.clerk.publishableKey}`,
+      `  GOOGLE_BASE_URL=${sandbox.google.url}`,
+      '',
+      'Press Ctrl+C to stop.',
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return () => sandbox.close();
+  }
+  const service = await startService(resolveServiceConfig(env, { port: env.port }), { logger });
+  // The port may have been 0: report the one actually bound.
+  process.stdout.write(
+    `Tokenbridge is running.\n\n  Bridge            ${service.config.publicUrl}\n  Listening on      ${env.host}:${service.port}\n  Database          ${describeDatabase(env.databaseUrl)}\n\nPress Ctrl+C to stop.\n`,
+  );
+  return () => service.close();
+}
+
+/** Waits for SIGINT or SIGTERM, then shuts down gracefully; a second signal exits at once. */
+function untilSignal(stop: () => Promise<void>, logger: ReturnType<typeof createLogger>): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        process.exit(130);
+      }
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      stop().then(
+        () => resolve(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+function configurationFailure(error: unknown): number {
+  if (error instanceof EnvError || error instanceof ConfigurationError) {
+    process.stderr.write(`tokenbridge: configuration error: ${error.message}\n`);
+    return 78; // EX_CONFIG
+  }
+  throw error;
+}
+
+/** The database for display: a PostgreSQL URL without its password. */
+function describeDatabase(databaseUrl: string): string {
+  if (!/^postgres(ql)?:/i.test(databaseUrl)) return `SQLite ${databaseUrl}`;
+  const url = new URL(databaseUrl);
+  if (url.password) url.password = '***';
+  return `PostgreSQL ${url.toString()}`;
+}
+
+// Run when executed as the bin (bin/tokenbridge.js imports this module).
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Exit explicitly: a pool or keep-alive socket left by a dependency must not keep a stopped service alive.
+    process.exit(code);
+  },
+  (error: unknown) => {
+    process.stderr.write(`tokenbridge: ${(error as Error)?.message ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,137 @@
+import { createServer } from 'node:http';
+import type { Logger } from 'pino';
+import { type EnvConfig, resolveServiceConfig, type ServiceConfig } from '../config/env.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import { type ClerkEmulator, startClerkEmulator } from '../sandbox/clerk/index.js';
+import { type GoogleEmulator, startGoogleEmulator } from '../sandbox/google/index.js';
+import { sandboxKeyring } from './sandbox-key.js';
+import { type RunningService, reservePort, type StartServiceOptions, startService } from './service.js';
+
+/** The bridge's own OAuth client at the Google emulator. */
+export const SANDBOX_BRIDGE_CLIENT = {
+  clientId: '1000000001-tokenbridge-bridge.apps.googleusercontent.com',
+  clientSecret: 'GOCSPX-sandbox-bridge-secret',
+} as const;
+
+/** The Clerk emulator's own Google client (Clerk's "custom credentials" for the Google connection). */
+export const SANDBOX_CLERK_CLIENT = {
+  clientId: '1000000002-tokenbridge-clerk.apps.googleusercontent.com',
+  clientSecret: 'GOCSPX-sandbox-clerk-secret',
+} as const;
+
+export interface Sandbox {
+  google: GoogleEmulator;
+  clerk: ClerkEmulator;
+  /** The bridge, when started `withBridge`. */
+  service: RunningService | undefined;
+  /** The bridge's configuration (its public URL and the emulators' credentials). */
+  config: ServiceConfig;
+  close(): Promise<void>;
+}
+
+export interface StartSandboxOptions extends Omit<StartServiceOptions, 'server'> {
+  /** Start the bridge too (`tokenbridge start`), or only the emulators (`tokenbridge sandbox`). */
+  withBridge: boolean;
+  /** Where the generated encryption key is kept. Default `./data`. */
+  dataDir?: string;
+  /** The Google emulator's clock (tests pass the bridge's ManualClock to move both at once). */
+  googleClock?: Clock;
+}
+
+/**
+ * Starts the local world: the Google emulator, the Clerk emulator and (optionally) the bridge, wired together.
+ * The bridge's port is taken first so its redirect URI and origin are known when its Google client is registered
+ * (redirect URI plus the `postmessage` origin) and when Clerk is told where to deliver webhooks.
+ */
+export async function startSandbox(env: EnvConfig, options: StartSandboxOptions): Promise<Sandbox> {
+  const logger: Logger = options.logger;
+  const cleanups: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  };
+  try {
+    const server = options.withBridge ? createServer() : undefined;
+    let bridgePort = env.port;
+    if (server) {
+      bridgePort = await reservePort(server, env.host, env.port);
+      cleanups.push(
+        () =>
+          new Promise<void>((resolve) => {
+            server.closeAllConnections?.();
+            server.close(() => resolve());
+          }),
+      );
+    }
+    const publicUrl = (env.publicUrl ?? `http://localhost:${bridgePort}`).replace(/\/+$/, '');
+    const redirectUri = env.google.redirectUri ?? `${publicUrl}/oauth/google/callback`;
+
+    const google = await startGoogleEmulator({
+      host: env.host,
+      port: env.sandbox.googlePort,
+      clock: options.googleClock ?? systemClock,
+    });
+    cleanups.push(() => google.close());
+    google.control.registerClient({
+      ...SANDBOX_BRIDGE_CLIENT,
+      name: 'Tokenbridge (sandbox)',
+      redirectUris: [redirectUri],
+      javascriptOrigins: [new URL(publicUrl).origin],
+    });
+
+    const keyring = env.encryptionKeys ? undefined : sandboxKeyring(options.dataDir ?? './data');
+    if (keyring) {
+      logger.warn(
+        { path: keyring.path, created: keyring.created },
+        'sandbox: using a generated encryption key kept on disk; set TOKENBRIDGE_ENCRYPTION_KEYS in production',
+      );
+    }
+
+    const clerk = await startClerkEmulator({
+      host: env.host,
+      port: env.sandbox.clerkPort,
+      google: { url: google.url, ...SANDBOX_CLERK_CLIENT },
+      ...(options.withBridge ? { webhook: { url: `${publicUrl}/webhooks/clerk` } } : {}),
+      allowedOrigins: [new URL(publicUrl).origin],
+    });
+    cleanups.push(() => clerk.close());
+    google.control.registerClient({
+      ...SANDBOX_CLERK_CLIENT,
+      name: 'Clerk (sandbox)',
+      redirectUris: [clerk.googleCallbackUrl],
+      javascriptOrigins: [clerk.url],
+    });
+
+    const config = resolveServiceConfig(env, {
+      port: bridgePort,
+      credentials: {
+        clerk: {
+          secretKey: clerk.secretKey,
+          publishableKey: clerk.publishableKey,
+          apiUrl: clerk.url,
+          jwtKey: clerk.jwtKey,
+          authorizedParties: env.clerk.authorizedParties,
+          webhookSigningSecret: clerk.webhookSecret,
+        },
+        google: { ...SANDBOX_BRIDGE_CLIENT, redirectUri, baseUrl: google.url },
+        ...(keyring ? { encryptionKeys: keyring.spec } : {}),
+      },
+    });
+    const { withBridge: _, dataDir: __, googleClock: ___, ...serviceOptions } = options;
+    const service = server ? await startService(config, { ...serviceOptions, server }) : undefined;
+    if (service) cleanups.push(() => service.close());
+    let closing: Promise<void> | undefined;
+    return {
+      google,
+      clerk,
+      service,
+      config,
+      close: () => {
+        closing ??= closeAll();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

@@ -1,0 +1,119 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { ServiceConfig } from '../config/env.js';
+import { createTokenBridge, type TokenBridgeOptions } from '../core/bridge.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import { Keyring } from '../core/keyring.js';
+import type { TokenBridge } from '../core/types.js';
+import { connectUrlBuilder } from '../http/connect-url.js';
+import { buildServer } from '../http/server.js';
+import { openStore } from '../storage/index.js';
+import type { Store } from '../storage/store.js';
+
+/** The bridge, running: its HTTP server, the core and the store behind it. */
+export interface RunningService {
+  /** Where the server can be reached (`http://127.0.0.1:port`); `config.publicUrl` is what users see. */
+  url: string;
+  port: number;
+  config: ServiceConfig;
+  app: FastifyInstance;
+  bridge: TokenBridge;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export interface StartServiceOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** A server already listening (the sandbox reserves the port before it knows the redirect URI). */
+  server?: Server;
+  /** Extra core options for tests: a scheduler, retry bounds, timeouts. */
+  core?: Pick<TokenBridgeOptions, 'scheduler' | 'retry' | 'httpTimeoutMs'>;
+  /** PostgreSQL schema for the tables (lets test files share one database). */
+  schema?: string;
+}
+
+/**
+ * Opens the store (running migrations), builds the core and the HTTP server, and listens. Production and the
+ * sandbox both come through here; only the configuration differs.
+ *
+ * @example
+ * const service = await startService(resolveServiceConfig(readEnv(), { port: 3000 }), { logger });
+ */
+export async function startService(config: ServiceConfig, options: StartServiceOptions): Promise<RunningService> {
+  const clock = options.clock ?? systemClock;
+  const keyring = Keyring.parse(config.encryptionKeys);
+  const store = await openStore(config.databaseUrl, { clock, ...(options.schema ? { schema: options.schema } : {}) });
+  let bridge: TokenBridge | undefined;
+  let app: FastifyInstance | undefined;
+  try {
+    await store.migrate();
+    bridge = createTokenBridge({
+      store,
+      keyring,
+      google: {
+        clientId: config.google.clientId,
+        clientSecret: config.google.clientSecret,
+        redirectUri: config.google.redirectUri,
+        ...(config.google.baseUrl ? { baseUrl: config.google.baseUrl } : {}),
+      },
+      clerk: { secretKey: config.clerk.secretKey, ...(config.clerk.apiUrl ? { apiUrl: config.clerk.apiUrl } : {}) },
+      tokenSource: config.tokenSource,
+      connectUrl: connectUrlBuilder(config.publicUrl),
+      clock,
+      logger: options.logger.child({ component: 'bridge' }),
+      ...options.core,
+    });
+    app = await buildServer({
+      config,
+      bridge,
+      store,
+      logger: options.logger,
+      clock,
+      ...(options.server ? { server: options.server } : {}),
+    });
+    if (options.server) await app.ready();
+    else await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await app?.close().catch(() => {});
+    await bridge?.close().catch(() => {});
+    await store.close().catch(() => {});
+    throw error;
+  }
+  const server = app.server;
+  const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  const running: RunningService = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    config,
+    app,
+    bridge,
+    store,
+    close: () => {
+      closing ??= (async () => {
+        server.closeIdleConnections?.();
+        await app.close();
+        if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+        await bridge.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+  return running;
+}
+
+/** Starts listening on a raw http server first, so the port (and with it the public URL) is known before building. */
+export async function reservePort(server: Server, host: string, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
