@@ -620,7 +620,7 @@ const COMMON_EVENTS: EventSpec[] = [
   {
     summary: 'Monthly review',
     calendar: 'primary',
-    day: -14,
+    day: -13,
     hour: 16,
     durationMinutes: 60,
     recurrence: ['RRULE:FREQ=MONTHLY;COUNT=6'],
@@ -638,7 +638,7 @@ const COMMON_EVENTS: EventSpec[] = [
   {
     summary: 'Design review: storage layer',
     calendar: 'primary',
-    day: 2,
+    day: 6,
     hour: 13,
     durationMinutes: 90,
     attendees: 4,
@@ -648,7 +648,7 @@ const COMMON_EVENTS: EventSpec[] = [
   { summary: 'Lunch with Alan', calendar: 'primary', day: -3, hour: 12, durationMinutes: 60 },
   { summary: 'Cancelled: vendor call', calendar: 'primary', day: 1, hour: 11, status: 'cancelled' },
   { summary: 'Maybe: book club', calendar: 'primary', day: 7, hour: 19, durationMinutes: 120, status: 'tentative' },
-  { summary: 'Quarterly planning', calendar: 'primary', day: 30, hour: 10, durationMinutes: 180, attendees: 5 },
+  { summary: 'Quarterly planning', calendar: 'primary', day: 33, hour: 10, durationMinutes: 180, attendees: 5 },
   { summary: 'Release freeze', calendar: 'secondary', day: 12, allDayLength: 2 },
   {
     summary: 'On-call rotation',

@@ -85,7 +85,11 @@ function occurrences(event: SeedCalendarEvent, calendar: SeedCalendar, single: b
   const zone = 'timeZone' in event.start ? event.start.timeZone : calendar.timeZone;
   const startLocal = parseLocal('date' in event.start ? event.start.date : event.start.dateTime);
   const toUtc = (local: number) => zonedToUtc(local, zone);
-  const locals = expand(startLocal, rule, parseExDates(event.recurrence), toUtc, horizon + 14 * DAY);
+  const bounded = rule.count !== undefined || rule.until !== undefined;
+  // Unexpanded, a series is one item spanning its first to last occurrence, so a bounded one is expanded whole;
+  // expanded, instances past the window's end are never shown, so generation stops a little after it.
+  const limit = single ? horizon + 14 * DAY : bounded ? Number.POSITIVE_INFINITY : startLocal;
+  const locals = expand(startLocal, rule, parseExDates(event.recurrence), toUtc, limit);
   const instances = locals.map((local) => {
     const s = toUtc(local);
     // All-day instances keep their length in days; timed ones keep their length in real time.
@@ -93,9 +97,9 @@ function occurrences(event: SeedCalendarEvent, calendar: SeedCalendar, single: b
     return { event, startMs: s, endMs: e, instanceLocal: local };
   });
   if (single) return instances;
-  // Unexpanded, a series is one item spanning its first to last occurrence.
   if (instances.length === 0) return [];
-  return [{ event, startMs: instances[0]!.startMs, endMs: instances[instances.length - 1]!.endMs }];
+  const last = bounded ? instances[instances.length - 1]!.endMs : Number.POSITIVE_INFINITY;
+  return [{ event, startMs: instances[0]!.startMs, endMs: last }];
 }
 
 function basicUtc(ms: number): string {
