@@ -56,7 +56,11 @@ export interface ClerkSourceOptions {
   scheduler: Scheduler;
   retry: RetryPolicy;
   logger: Logger;
-  /** How long before `expires_at` a cached token stops being served, so Clerk is asked for its successor. Default 60 s. */
+  /**
+   * How long before `expires_at` a cached token stops being served and Clerk is asked for its successor. Default 5 s:
+   * Clerk refreshes a Google token only once it has expired, so asking earlier would just return the same token and
+   * spend a Backend API call.
+   */
   refreshMarginSeconds?: number;
   /** How long a token without `expires_at` is cached. Default 5 min. */
   defaultTtlSeconds?: number;
@@ -86,7 +90,7 @@ export class ClerkTokenSource {
       ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
       telemetry: { disabled: true },
     });
-    this.#marginMs = (options.refreshMarginSeconds ?? 60) * 1000;
+    this.#marginMs = (options.refreshMarginSeconds ?? 5) * 1000;
     this.#defaultTtlMs = (options.defaultTtlSeconds ?? 300) * 1000;
     this.#maxEntries = options.maxEntries ?? 10_000;
   }
