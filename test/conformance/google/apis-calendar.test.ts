@@ -164,6 +164,15 @@ describe('Calendar events.list', () => {
     const err = await failure(() => calendar.events.list({ calendarId: 'primary', orderBy: 'startTime' }));
     expect(err.status).toBe(400);
     expect(err.message).toBe('The requested ordering is not available for the particular query.');
+    expect((err.data as { error: { errors: unknown[] } }).error.errors).toEqual([
+      {
+        message: 'The requested ordering is not available for the particular query.',
+        domain: 'global',
+        reason: 'invalid',
+        location: 'orderBy',
+        locationType: 'parameter',
+      },
+    ]);
   });
 
   it('answers 404 for an unknown calendar and 400 for bad times, an empty range or a garbage pageToken', async () => {

@@ -261,7 +261,7 @@ export function registerCalendar(app: FastifyInstance, ctx: ApiContext): void {
     const singleEvents = boolean(query, 'singleEvents', false);
     const orderBy = oneOf(query, 'orderBy', ['startTime', 'updated'] as const);
     if (orderBy === 'startTime' && !singleEvents) {
-      throw badRequest('The requested ordering is not available for the particular query.');
+      throw invalidParameter('orderBy', 'The requested ordering is not available for the particular query.');
     }
     // Calendar accepts any positive size and never returns more than 2500 per page.
     const maxResults = Math.min(2500, integer(query, 'maxResults', { min: 1, max: 1_000_000, fallback: 250 }));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SeedAccount, SeedContact } from '../../seed.js';
 import { badRequest } from '../errors.js';
 
-const DOCS = 'https://developers.google.com/people/api/rest/v1/people.connections/list';
+const DOCS = 'https://developers.google.com/people/api/rest/v1/people/get';
 
 /** Every path a `personFields` mask may name. */
 const PERSON_FIELDS = new Set([
