@@ -399,6 +399,19 @@ describe('getGoogleToken when things go wrong', () => {
     expect((error as Error).cause).toBeDefined();
   });
 
+  it('throws session_unavailable when getSessionToken itself fails', async () => {
+    const failing = client({
+      getSessionToken: async () => {
+        throw new Error('Clerk could not refresh the session');
+      },
+    });
+    const error = await failing.getGoogleToken(['drive.readonly']).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'TokenbridgeClientError', code: 'session_unavailable' });
+    expect((error as Error).cause).toBeInstanceOf(Error);
+    expect(tokenRequests()).toHaveLength(0);
+  });
+
   it('throws unexpected_response for a reply that is not a token', async () => {
     bridge.answer(() => ({ status: 200, body: { hello: 'world' } }));
     await expect(client().getGoogleToken(['drive.readonly'])).rejects.toMatchObject({

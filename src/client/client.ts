@@ -182,7 +182,14 @@ export function createTokenbridgeClient(options: TokenbridgeClientOptions = {}):
 
   const session = async (): Promise<Session | null> => {
     if (!options.getSessionToken) return { bearer: undefined, subject: '' };
-    const bearer = await options.getSessionToken();
+    let bearer: string | null | undefined;
+    try {
+      bearer = await options.getSessionToken();
+    } catch (cause) {
+      throw new TokenbridgeClientError('session_unavailable', 'getSessionToken failed to provide a session token.', {
+        cause,
+      });
+    }
     if (!bearer) return null;
     return { bearer, subject: sessionSubject(bearer) ?? '' };
   };

@@ -1,6 +1,6 @@
 /**
- * Codes a {@link TokenbridgeClientError} can carry. The first five are the client's own; any other string is an error
- * code the bridge answered with that the client does not turn into a result (for example `internal_error`).
+ * Codes a {@link TokenbridgeClientError} can carry: the named ones are documented in docs/client.md; any other string
+ * is an error code the bridge answered with that the client does not turn into a result (for example `internal_error`).
  */
 export type TokenbridgeClientErrorCode =
   | 'network_error'
@@ -9,6 +9,7 @@ export type TokenbridgeClientErrorCode =
   | 'invalid_scope'
   | 'unexpected_response'
   | 'popup_unavailable'
+  | 'session_unavailable'
   | (string & {});
 
 /**
