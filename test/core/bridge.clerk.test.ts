@@ -118,6 +118,46 @@ describe.each<Backend>(['sqlite', 'postgres'])('Clerk-held Google tokens on %s',
     expect((error as ScopesMissingError).missing).toEqual([`${A}gmail.readonly`]);
   });
 
+  it('tokenSource=clerk uses only the Clerk-held account, tokenSource=oauth only the own connection', async () => {
+    const signIn = await signInWithGoogle(clerk, {
+      account: 'ada@example.com',
+      additionalScopes: [`${A}drive.readonly`],
+    });
+    await h.connect(signIn.userId, 'linus@acme.test', ['calendar.readonly'], undefined, { switchAccount: true });
+    const make = (tokenSource: 'clerk' | 'oauth') =>
+      createTokenBridge({
+        store: h.store,
+        keyring: h.keyring,
+        google: {
+          clientId: DEFAULT_CLIENT.clientId,
+          clientSecret: DEFAULT_CLIENT.clientSecret,
+          redirectUri: REDIRECT_URI,
+          baseUrl: h.google.url,
+        },
+        clerk: { secretKey: clerk.secretKey, apiUrl: clerk.url },
+        tokenSource,
+        connectUrl: () => '/connect/google',
+        clock: h.clock,
+        scheduler: h.scheduler,
+      });
+    const clerkOnly = make('clerk');
+    const oauthOnly = make('oauth');
+    try {
+      expect((await clerkOnly.getAccessToken(signIn.userId)).source).toBe('clerk');
+      await expect(clerkOnly.getAccessToken(signIn.userId, { scopes: ['calendar.readonly'] })).rejects.toThrow(
+        ScopesMissingError,
+      );
+      expect((await clerkOnly.connection(signIn.userId))?.source).toBe('clerk');
+      expect((await oauthOnly.getAccessToken(signIn.userId)).source).toBe('oauth');
+      await expect(oauthOnly.getAccessToken(signIn.userId, { scopes: ['drive.readonly'] })).rejects.toThrow(
+        ScopesMissingError,
+      );
+    } finally {
+      await clerkOnly.close();
+      await oauthOnly.close();
+    }
+  });
+
   it('a Clerk user without a Google account is not_connected', async () => {
     const user = clerk.control.createUser({ email: 'plain@example.test' });
     await expect(bridge.getAccessToken(user.id, { scopes: ['drive.readonly'] })).rejects.toThrow(NotConnectedError);

@@ -323,6 +323,13 @@ describe.each<Backend>(['sqlite', 'postgres'])('the token bridge on %s against t
       for (const secret of secrets) expect(dump).not.toContain(secret);
     }
   });
+
+  it('no token, code, client secret or key ever reached a log line', () => {
+    expect(h.logs.length).toBeGreaterThan(0);
+    expect(h.secrets.size).toBeGreaterThan(10);
+    const everything = h.logs.join('\n');
+    for (const secret of h.secrets) expect(everything.includes(secret), 'a secret was logged').toBe(false);
+  });
 });
 
 async function completeConsentFor(h: Harness, url: string, account: string): Promise<URL> {

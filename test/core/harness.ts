@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { createTokenBridge, type TokenBridgeOptions } from '../../src/core/bridge.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { Keyring } from '../../src/core/keyring.js';
@@ -40,6 +41,10 @@ export interface Harness {
   events: BridgeEvent[];
   scheduler: InstantScheduler;
   dbFile: string | undefined;
+  /** Every log line the bridge wrote. */
+  logs: string[];
+  /** Every token, code and key the tests saw issued, to search the logs for. */
+  secrets: Set<string>;
   /** Another bridge instance on the same database (PostgreSQL: its own pool, as a second process would have). */
   secondInstance(): Promise<{ bridge: TokenBridge; store: Store }>;
   /** Runs the redirect flow for `userId` as `account`, ticking `grant` (default: every box). */
@@ -69,8 +74,12 @@ export async function startHarness(backend: Backend, overrides: Partial<TokenBri
     await store.migrate();
     return store;
   };
+  const logs: string[] = [];
+  const secrets = new Set<string>([DEFAULT_CLIENT.clientSecret, keyringSpec, keyringSpec.split(':')[1]!]);
+  const logger = pino({ level: 'trace' }, { write: (line: string) => logs.push(line) });
   const make = (store: Store) =>
     createTokenBridge({
+      logger,
       store,
       keyring,
       google: {
@@ -87,7 +96,38 @@ export async function startHarness(backend: Backend, overrides: Partial<TokenBri
       ...overrides,
     });
   const store = await open();
-  const bridge = make(store);
+  const raw = make(store);
+  // The tests' view of the bridge, noting every access token it hands out.
+  const bridge: TokenBridge = {
+    getAccessToken: async (userId, options) => {
+      const token = await raw.getAccessToken(userId, options);
+      secrets.add(token.accessToken);
+      return token;
+    },
+    createAuthorizationUrl: (request) => raw.createAuthorizationUrl(request),
+    completeAuthorization: async (input) => {
+      secrets.add(input.code);
+      const result = await raw.completeAuthorization(input);
+      await noteStoredSecrets(input.userId);
+      return result;
+    },
+    exchangeCode: async (input) => {
+      secrets.add(input.code);
+      const result = await raw.exchangeCode(input);
+      await noteStoredSecrets(input.userId);
+      return result;
+    },
+    connection: (userId) => raw.connection(userId),
+    disconnect: (userId) => raw.disconnect(userId),
+    claimEvent: (source, id) => raw.claimEvent(source, id),
+    on: (listener) => raw.on(listener),
+    close: () => raw.close(),
+  };
+  async function noteStoredSecrets(userId: string) {
+    const row = await store.getConnection(userId);
+    if (row?.refreshToken) secrets.add(keyring.decrypt(row.refreshToken, { userId, purpose: 'refresh_token' }));
+    if (row?.accessToken) secrets.add(keyring.decrypt(row.accessToken, { userId, purpose: 'access_token' }));
+  }
   const events: BridgeEvent[] = [];
   bridge.on((event) => events.push(event));
   const extra: { bridge: TokenBridge; store: Store }[] = [];
@@ -102,6 +142,8 @@ export async function startHarness(backend: Backend, overrides: Partial<TokenBri
     events,
     scheduler,
     dbFile,
+    logs,
+    secrets,
     async secondInstance() {
       const other = backend === 'postgres' ? await open() : store;
       const instance = { bridge: make(other), store: other };
