@@ -105,6 +105,28 @@ describe('bearer checks', () => {
   });
 });
 
+describe('browser callers', () => {
+  it('answers CORS preflights and echoes the origin, as Google’s front end does', async () => {
+    const preflight = await fetch(`${url}/drive/v3/files?pageSize=1`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://localhost:5173',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization,x-goog-api-client',
+      },
+    });
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization,x-goog-api-client');
+    const client = await world.connect(ADA, [AUTH + 'drive.readonly']);
+    const res = await fetch(`${url}/drive/v3/files?pageSize=1`, {
+      headers: { origin: 'http://localhost:5173', authorization: `Bearer ${client.credentials.access_token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+  });
+});
+
 describe('scope checks', () => {
   it('answers a token without an accepted scope with 403 ACCESS_TOKEN_SCOPE_INSUFFICIENT naming service and method', async () => {
     const auth = apiAuth(await world.connect(ADA, ['openid', 'email', AUTH + 'contacts.readonly']));

@@ -207,4 +207,24 @@ describe('Calendar events.list', () => {
     const all = await calendar.events.list({ ...window, showDeleted: true });
     expect(all.data.items!.find((e) => e.summary === 'Cancelled: vendor call')?.status).toBe('cancelled');
   });
+
+  it('gets one event, or one instance of a series by its instance id', async () => {
+    const dentist = await calendar.events.get({ calendarId: 'primary', eventId: eventId('Dentist') });
+    expect(dentist.data).toMatchObject({
+      summary: 'Dentist',
+      location: '12 High St',
+      start: { dateTime: '2026-01-20T10:30:00Z' },
+    });
+    const instanceId = `${eventId('Team standup')}_20260114T093000Z`;
+    const instance = await calendar.events.get({ calendarId: ADA, eventId: instanceId });
+    expect(instance.data).toMatchObject({
+      id: instanceId,
+      recurringEventId: eventId('Team standup'),
+      start: { dateTime: '2026-01-14T09:30:00Z', timeZone: 'Europe/London' },
+    });
+    // A Saturday is not an occurrence of a weekday stand-up.
+    const saturday = `${eventId('Team standup')}_20260117T093000Z`;
+    expect((await failure(() => calendar.events.get({ calendarId: 'primary', eventId: saturday }))).status).toBe(404);
+    expect((await failure(() => calendar.events.get({ calendarId: 'primary', eventId: 'nope' }))).status).toBe(404);
+  });
 });

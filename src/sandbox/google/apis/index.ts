@@ -4,6 +4,7 @@ import type { SeedAccount } from '../seed.js';
 import type { AccessTokenInfo } from './auth.js';
 import { registerCalendar } from './calendar/index.js';
 import { registerRateLimitControl } from './control.js';
+import { registerCors } from './cors.js';
 import { registerDrive } from './drive/index.js';
 import { badRequest, GoogleApiError, sendGoogleError } from './errors.js';
 import { registerGmail } from './gmail/index.js';
@@ -68,6 +69,7 @@ export function registerGoogleApis(app: FastifyInstance, deps: GoogleApisDeps): 
         ]),
       );
     });
+    registerCors(scope);
     registerDrive(scope, ctx);
     registerPeople(scope, ctx);
     registerGmail(scope, ctx);

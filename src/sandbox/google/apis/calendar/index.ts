@@ -36,6 +36,8 @@ const EVENTS_LIST: ApiMethod = {
   ].map((s) => AUTH + s),
 };
 
+const EVENTS_GET: ApiMethod = { ...EVENTS_LIST, method: 'calendar.v3.Events.Get' };
+
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 const ROLES = ['freeBusyReader', 'reader', 'writer', 'owner'] as const;
 
@@ -100,6 +102,11 @@ function occurrences(event: SeedCalendarEvent, calendar: SeedCalendar, single: b
   if (instances.length === 0) return [];
   const last = bounded ? instances[instances.length - 1]!.endMs : Number.POSITIVE_INFINITY;
   return [{ event, startMs: instances[0]!.startMs, endMs: last }];
+}
+
+/** A single event's (or a series master's own) start and end instants. */
+function span(event: SeedCalendarEvent, calendar: SeedCalendar): { startMs: number; endMs: number } {
+  return { startMs: instant(event.start, calendar.timeZone), endMs: instant(event.end, calendar.timeZone) };
 }
 
 function basicUtc(ms: number): string {
@@ -321,5 +328,29 @@ export function registerCalendar(app: FastifyInstance, ctx: ApiContext): void {
     else body.nextSyncToken = ctx.pageTokens.issue(syncScope, 0);
     body.items = page.map((o) => eventResource(o, calendar, owner, zone));
     return body;
+  });
+
+  apiRoute(app, ctx, '/calendar/v3/calendars/:calendarId/events/:eventId', EVENTS_GET, ({ caller, params, query }) => {
+    const calendar = findCalendar(caller, params.calendarId ?? '');
+    const zoneParam = one(query, 'timeZone');
+    if (zoneParam !== undefined && zoneParam !== '' && !isTimeZone(zoneParam)) {
+      throw invalidParameter('timeZone', 'Invalid time zone definition.');
+    }
+    const zone = zoneParam || calendar.timeZone;
+    const wanted = params.eventId ?? '';
+    // An instance id is the series id, an underscore, and the occurrence's original start.
+    const [seriesId, suffix] = wanted.split('_', 2) as [string, string | undefined];
+    const event = caller.account.calendar.events.find((e) => e.calendarId === calendar.id && e.id === seriesId);
+    if (!event) throw notFound('Not Found');
+    if (suffix === undefined)
+      return eventResource({ event, ...span(event, calendar) }, calendar, caller.account.email, zone);
+    const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})Z)?$/.exec(suffix);
+    if (!m || !event.recurrence) throw notFound('Not Found');
+    const at = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0));
+    const instance = occurrences(event, calendar, true, at + 2 * DAY).find(
+      (o) => eventResource(o, calendar, caller.account.email, zone).id === wanted,
+    );
+    if (!instance) throw notFound('Not Found');
+    return eventResource(instance, calendar, caller.account.email, zone);
   });
 }
