@@ -12,6 +12,7 @@ export {
   NotConnectedError,
   ReconnectRequiredError,
   ScopesMissingError,
+  StorageUnavailableError,
   TokenBridgeError,
   UnauthenticatedError,
   UpstreamUnavailableError,

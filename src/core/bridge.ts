@@ -135,6 +135,9 @@ class Bridge implements TokenBridge {
     if (!google?.clientId || !google.clientSecret || !google.redirectUri) {
       throw new ConfigurationError('Google clientId, clientSecret and redirectUri are required.');
     }
+    if (typeof options.connectUrl !== 'function') {
+      throw new ConfigurationError('connectUrl(scopes) is required: the app URL that starts Google consent.');
+    }
     this.#policy = options.tokenSource ?? 'auto';
     if (!['auto', 'oauth', 'clerk'].includes(this.#policy)) {
       throw new ConfigurationError('tokenSource must be auto, clerk or oauth.');

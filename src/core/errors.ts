@@ -128,3 +128,15 @@ export class DecryptionError extends TokenBridgeError {
     super(message, { status: 500, details });
   }
 }
+
+/** The database could not be reached or did not answer in time (a restart, a lost connection, a lock timeout). */
+export class StorageUnavailableError extends TokenBridgeError {
+  static override readonly code = 'storage_unavailable';
+  constructor(cause?: unknown) {
+    super('The token store is temporarily unavailable; try again shortly.', {
+      status: 503,
+      details: { retryAfter: 1 },
+      cause,
+    });
+  }
+}

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { type Clock, systemClock } from '../core/clock.js';
 import { ConfigurationError } from '../core/errors.js';
+import { guardStore } from './guarded-store.js';
 import { KyselyStore } from './kysely-store.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
@@ -78,7 +79,7 @@ function openPostgres(databaseUrl: string, clock: Clock, options: OpenStoreOptio
   // An idle client losing its server (a PostgreSQL restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new KyselyStore(db, 'postgres', clock, schema ? { schema } : {});
+  return guardStore(new KyselyStore(db, 'postgres', clock, schema ? { schema } : {}));
 }
 
 function openSqlite(databaseUrl: string, clock: Clock): Store {
@@ -94,5 +95,5 @@ function openSqlite(databaseUrl: string, clock: Clock): Store {
   database.pragma('busy_timeout = 5000');
   database.pragma('synchronous = NORMAL');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return new KyselyStore(db, 'sqlite', clock);
+  return guardStore(new KyselyStore(db, 'sqlite', clock));
 }

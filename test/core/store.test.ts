@@ -157,3 +157,13 @@ describe.each(backends)('the %s store', (_name, open) => {
     else expect(order).toContain('second');
   });
 });
+
+describe('a store whose database is gone', () => {
+  it('answers every call with a typed storage_unavailable error, never a driver error', async () => {
+    const store = await openStore('postgres://postgres@127.0.0.1:1/none', { clock });
+    const error = await store.getConnection('user_x').catch((e) => e);
+    expect(error).toMatchObject({ code: 'storage_unavailable', status: 503 });
+    await expect(store.ping()).rejects.toMatchObject({ code: 'storage_unavailable' });
+    await store.close();
+  });
+});
