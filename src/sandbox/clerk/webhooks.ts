@@ -59,6 +59,7 @@ export class WebhookDispatcher {
   private readonly running = new Set<Promise<void>>();
   private readonly inFlight = new Set<WebhookDelivery>();
   private timer: NodeJS.Timeout | undefined;
+  private firstAttempts: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(
@@ -99,7 +100,9 @@ export class WebhookDispatcher {
       nextAttemptAt: this.clock.now(),
     };
     this.log.push(delivery);
-    this.track(this.attempt(delivery));
+    // First attempts go out one after another, so a healthy endpoint sees events in the order they happened.
+    this.firstAttempts = this.firstAttempts.then(() => this.attempt(delivery));
+    this.track(this.firstAttempts);
   }
 
   /** Attempts every pending delivery that is due on the clock; resolves when those attempts are done. */

@@ -1,0 +1,206 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { verifyWebhook } from '@clerk/backend/webhooks';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type ClerkWorld, failure, startWorld } from './harness.js';
+
+interface Received {
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A webhook receiver that records every request and answers with the next queued status (default 204). */
+class Receiver {
+  readonly received: Received[] = [];
+  readonly statuses: number[] = [];
+  private server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers[name] = value;
+      this.received.push({ headers, body: Buffer.concat(chunks).toString('utf8') });
+      response.statusCode = this.statuses.shift() ?? 204;
+      response.end();
+    });
+  });
+  url = '';
+
+  async start(): Promise<void> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/webhooks/clerk`;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** The delivery as the app's route handler would see it. */
+function asRequest(delivery: Received, overrides: { body?: string; headers?: Record<string, string> } = {}): Request {
+  return new Request('http://app.test/webhooks/clerk', {
+    method: 'POST',
+    headers: { ...delivery.headers, ...overrides.headers },
+    body: overrides.body ?? delivery.body,
+  });
+}
+
+let world: ClerkWorld;
+let receiver: Receiver;
+let secret: string;
+beforeAll(async () => {
+  receiver = new Receiver();
+  await receiver.start();
+  world = await startWorld({ webhook: { url: receiver.url } });
+  secret = world.clerk.webhookSecret;
+});
+afterAll(async () => {
+  await world.close();
+  await receiver.close();
+});
+beforeEach(() => {
+  world.clerk.control.reset();
+  world.clock.set(Date.now());
+  receiver.received.length = 0;
+  receiver.statuses.length = 0;
+});
+
+async function settled(): Promise<void> {
+  await world.clerk.control.webhooksIdle();
+}
+
+describe('webhook deliveries', () => {
+  it('are signed with a whsec_ secret, carry the svix headers and pass verifyWebhook', async () => {
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    const user = await world.backend.users.createUser({ emailAddress: ['hook@example.com'] });
+    await settled();
+    expect(receiver.received).toHaveLength(1);
+    const [delivery] = receiver.received;
+    if (delivery === undefined) return;
+    expect(delivery.headers['svix-id']).toMatch(/^msg_/);
+    expect(delivery.headers['svix-timestamp']).toBe(String(Math.floor(world.clock.now() / 1000)));
+    expect(delivery.headers['svix-signature']).toMatch(/^v1,/);
+    expect(delivery.headers['content-type']).toBe('application/json');
+
+    const event = await verifyWebhook(asRequest(delivery), { signingSecret: secret });
+    expect(event.type).toBe('user.created');
+    expect(event.object).toBe('event');
+    expect(event.instance_id).toMatch(/^ins_/);
+    expect(event.data).toMatchObject({ object: 'user', id: user.id });
+  });
+
+  it('tell the story of a user: created, updated, session revoked, deleted', async () => {
+    const user = await world.backend.users.createUser({ emailAddress: ['story@example.com'] });
+    await world.backend.users.updateUser(user.id, { firstName: 'Story' });
+    const session = await world.backend.sessions.createSession({ userId: user.id });
+    await world.backend.sessions.revokeSession(session.id);
+    await world.backend.users.deleteUser(user.id);
+    await settled();
+    const events = await Promise.all(
+      receiver.received.map((d) => verifyWebhook(asRequest(d), { signingSecret: secret })),
+    );
+    const types = events.map((e) => e.type);
+    expect(types).toEqual(['user.created', 'user.updated', 'session.created', 'session.revoked', 'user.deleted']);
+    expect(events[1]?.data).toMatchObject({ first_name: 'Story' });
+    expect(events[3]?.data).toMatchObject({ object: 'session', id: session.id, status: 'revoked' });
+    expect(events[4]?.data).toEqual({ object: 'user', id: user.id, deleted: true });
+    expect(new Set(receiver.received.map((d) => d.headers['svix-id'])).size).toBe(5);
+  });
+
+  it('that were tampered with are rejected', async () => {
+    await world.backend.users.createUser({ emailAddress: ['tamper@example.com'] });
+    await settled();
+    const [delivery] = receiver.received;
+    if (delivery === undefined) throw new Error('nothing delivered');
+    const forged = delivery.body.replace('tamper@example.com', 'admin@example.com');
+    expect(forged).not.toBe(delivery.body);
+    await expect(verifyWebhook(asRequest(delivery, { body: forged }), { signingSecret: secret })).rejects.toThrow(
+      /verify/i,
+    );
+    await expect(
+      verifyWebhook(asRequest(delivery), { signingSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }),
+    ).rejects.toThrow(/verify/i);
+  });
+
+  it('that are stale (timestamp older than 5 minutes) are rejected', async () => {
+    world.clock.set(Date.now() - 6 * 60_000);
+    await world.backend.users.createUser({ emailAddress: ['stale@example.com'] });
+    await settled();
+    const [delivery] = receiver.received;
+    if (delivery === undefined) throw new Error('nothing delivered');
+    const error = await failure(verifyWebhook(asRequest(delivery), { signingSecret: secret }));
+    expect(String(error)).toMatch(/too old/i);
+  });
+
+  it('replayed with a refreshed timestamp are rejected, since the signature covers the timestamp', async () => {
+    world.clock.set(Date.now() - 6 * 60_000);
+    await world.backend.users.createUser({ emailAddress: ['replay@example.com'] });
+    await settled();
+    const [delivery] = receiver.received;
+    if (delivery === undefined) throw new Error('nothing delivered');
+    const now = String(Math.floor(Date.now() / 1000));
+    await expect(
+      verifyWebhook(asRequest(delivery, { headers: { 'svix-timestamp': now } }), { signingSecret: secret }),
+    ).rejects.toThrow(/verify/i);
+  });
+});
+
+describe('webhook retries', () => {
+  it('retry a non-2xx answer on the backoff schedule, keeping the same svix-id and re-signing each attempt', async () => {
+    // Attempts land at -200 s, -195 s and +105 s from now: all inside verifyWebhook's ±5 min tolerance.
+    world.clock.set(Date.now() - 200_000);
+    receiver.statuses.push(500, 503);
+    const user = await world.backend.users.createUser({ emailAddress: ['retry@example.com'] });
+    await settled();
+    expect(receiver.received).toHaveLength(1);
+
+    world.clock.advance(4_000);
+    await world.clerk.control.deliverDueWebhooks();
+    expect(receiver.received).toHaveLength(1);
+
+    world.clock.advance(1_000);
+    await world.clerk.control.deliverDueWebhooks();
+    expect(receiver.received).toHaveLength(2);
+
+    world.clock.advance(299_000);
+    await world.clerk.control.deliverDueWebhooks();
+    expect(receiver.received).toHaveLength(2);
+    world.clock.advance(1_000);
+    await world.clerk.control.deliverDueWebhooks();
+    expect(receiver.received).toHaveLength(3);
+
+    const ids = new Set(receiver.received.map((d) => d.headers['svix-id']));
+    expect(ids.size).toBe(1);
+    const stamps = receiver.received.map((d) => Number(d.headers['svix-timestamp']));
+    expect(stamps[1]! - stamps[0]!).toBe(5);
+    expect(stamps[2]! - stamps[1]!).toBe(300);
+    for (const delivery of receiver.received) {
+      const event = await verifyWebhook(asRequest(delivery), { signingSecret: secret });
+      expect(event.data).toMatchObject({ id: user.id });
+    }
+
+    const [log] = world.clerk.control.webhookDeliveries();
+    expect(log?.state).toBe('delivered');
+    expect(log?.attempts.map((a) => a.status)).toEqual([500, 503, 204]);
+    world.clock.advance(3600_000);
+    await world.clerk.control.deliverDueWebhooks();
+    expect(receiver.received).toHaveLength(3);
+  });
+
+  it('give up after the last scheduled attempt', async () => {
+    receiver.statuses.push(...Array<number>(20).fill(500));
+    await world.backend.users.createUser({ emailAddress: ['down@example.com'] });
+    await settled();
+    for (let i = 0; i < 10; i++) {
+      world.clock.advance(36_000_000);
+      await world.clerk.control.deliverDueWebhooks();
+    }
+    const [log] = world.clerk.control.webhookDeliveries();
+    expect(log?.state).toBe('failed');
+    expect(log?.attempts).toHaveLength(8);
+    expect(receiver.received).toHaveLength(8);
+  });
+});
