@@ -23,6 +23,7 @@ const QUERY_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/;
  *
  * @example
  * proxyTarget('drive/v3/files?pageSize=10') // https://www.googleapis.com/drive/v3/files?pageSize=10
+ * proxyTarget('gmail/gmail/v1/users/me/labels') // https://gmail.googleapis.com/gmail/v1/users/me/labels
  * proxyTarget('people/v1/people/me/connections') // https://people.googleapis.com/v1/people/me/connections
  */
 export function proxyTarget(rawRest: string, baseUrl?: string): { service: ProxyService; url: URL } {
@@ -55,7 +56,11 @@ export function proxyTarget(rawRest: string, baseUrl?: string): { service: Proxy
   }
   const target = TARGETS[service as ProxyService];
   const origin = baseUrl ? new URL(baseUrl).origin : target.origin;
-  const pathname = service === 'people' ? `/${rest}` : `${target.prefix}${rest}`;
+  // Both spellings reach the same place: `drive/v3/files` and the full Google path `drive/drive/v3/files`.
+  const local =
+    service !== 'people' && rest.startsWith(target.prefix.slice(1)) ? rest.slice(target.prefix.length - 1) : rest;
+  if (local === '') throw refuse('a Google API path is required after the service');
+  const pathname = service === 'people' ? `/${local}` : `${target.prefix}${local}`;
   const url = new URL(pathname + (query ? `?${query}` : ''), origin);
   // Belt and braces: whatever the parser made of it must still sit on the mapped origin, under the prefix.
   if (url.origin !== origin || !url.pathname.startsWith(target.prefix) || url.username !== '' || url.password !== '') {

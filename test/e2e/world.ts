@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import pino from 'pino';
+import { type Sandbox, startSandbox } from '../../src/cli/sandbox.js';
+import type { RunningService } from '../../src/cli/service.js';
+import { parseEnv } from '../../src/config/env.js';
+import { ManualClock } from '../../src/core/clock.js';
+import type { Scheduler } from '../../src/core/retry.js';
+import { type BrowserSignIn, signInByEmail } from '../../src/sandbox/clerk/index.js';
+import { ConsentPageError, completeConsent } from '../../src/sandbox/google/index.js';
+
+/** The PostgreSQL the suite runs against; unreachable means the PostgreSQL run fails, never skips. */
+export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+export const API_KEY = 'e2e-backend-key-0123456789abcdef';
+export const BACKENDS = ['sqlite', 'postgres'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+/** Backoff that never sleeps, so retried faults do not slow the suite. */
+class InstantScheduler implements Scheduler {
+  async sleep(): Promise<void> {}
+}
+
+export interface World {
+  backend: Backend;
+  clock: ManualClock;
+  sandbox: Sandbox;
+  service: RunningService;
+  /** The bridge's public URL (what Google redirects to and Clerk's `azp`). */
+  publicUrl: string;
+  /** The SQLite file, for the ciphertext check. */
+  dbFile: string | undefined;
+  schema: string | undefined;
+  /** Every log line the bridge wrote. */
+  logs: string[];
+  /** Signs a new (or existing) user in at the Clerk emulator, as the browser would. */
+  signIn(email: string): Promise<BrowserSignIn>;
+  /** A fetch against the bridge, signed in as `who` (Bearer) unless `auth` says otherwise. */
+  call(
+    path: string,
+    options?: { who?: BrowserSignIn; method?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
+  /**
+   * The redirect flow as a browser runs it: `/connect/google` with the session cookie, Google's consent as
+   * `account` ticking `grant` (default all), then the callback. Returns where the bridge sent the browser.
+   */
+  connect(
+    who: BrowserSignIn,
+    scopes: string[],
+    options: { account: string; grant?: string[]; deny?: boolean; returnTo?: string },
+  ): Promise<URL>;
+  /** The popup (GIS code model) flow: consent with `redirect_uri=postmessage`, then the code. */
+  popupCode(scopes: string[], account: string): Promise<string>;
+  /** Raw rows of the connections table as text (PostgreSQL), for the ciphertext check. */
+  rawConnections(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts the sandbox exactly as `tokenbridge start` does, on port 0, on SQLite or a fresh PostgreSQL schema. */
+export async function startWorld(backend: Backend): Promise<World> {
+  const clock = new ManualClock(Date.now());
+  const dir = mkdtempSync(join(tmpdir(), 'tb-e2e-'));
+  const dbFile = backend === 'sqlite' ? join(dir, 'data', 'tokenbridge.db') : undefined;
+  const schema = backend === 'postgres' ? `e2e_${randomBytes(5).toString('hex')}` : undefined;
+  const logs: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
+  const env = parseEnv({
+    PORT: '0',
+    SANDBOX_GOOGLE_PORT: '0',
+    SANDBOX_CLERK_PORT: '0',
+    DATABASE_URL: dbFile ?? PG_URL,
+    TOKENBRIDGE_API_KEYS: `backend:${API_KEY}`,
+  });
+  const sandbox = await startSandbox(env, {
+    withBridge: true,
+    logger,
+    clock,
+    googleClock: clock,
+    dataDir: join(dir, 'data'),
+    core: { scheduler: new InstantScheduler() },
+    ...(schema ? { schema } : {}),
+  });
+  const service = sandbox.service!;
+  const publicUrl = sandbox.config.publicUrl;
+  const local = (url: URL | string) => {
+    const parsed = new URL(url, publicUrl);
+    return `${service.url}${parsed.pathname}${parsed.search}`;
+  };
+
+  const world: World = {
+    backend,
+    clock,
+    sandbox,
+    service,
+    publicUrl,
+    dbFile,
+    schema,
+    logs,
+    signIn: (email) => signInByEmail(sandbox.clerk, email, { redirectUrl: `${publicUrl}/` }),
+    call: (path, options = {}) =>
+      fetch(`${service.url}${path}`, {
+        method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
+        headers: {
+          ...(options.who ? { authorization: `Bearer ${options.who.sessionToken}` } : {}),
+          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...options.headers,
+        },
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        redirect: 'manual',
+      }),
+    async connect(who, scopes, options) {
+      const query = new URLSearchParams(scopes.map((scope) => ['scope', scope]));
+      if (options.returnTo) query.set('return_to', options.returnTo);
+      const cookie = `__session=${who.sessionToken}`;
+      const start = await fetch(`${service.url}/connect/google?${query}`, { headers: { cookie }, redirect: 'manual' });
+      if (start.status !== 302) throw new Error(`/connect/google answered ${start.status}: ${await start.text()}`);
+      const returnCookie = start.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
+      const callback = await completeConsent(start.headers.get('location')!, {
+        account: options.account,
+        ...(options.grant ? { grant: options.grant } : {}),
+        ...(options.deny ? { deny: true } : {}),
+      });
+      const back = await fetch(local(callback), {
+        headers: { cookie: `${cookie}; ${returnCookie}` },
+        redirect: 'manual',
+      });
+      if (back.status !== 302) throw new Error(`the callback answered ${back.status}: ${await back.text()}`);
+      return new URL(back.headers.get('location')!, publicUrl);
+    },
+    async popupCode(scopes, account) {
+      const url = new URL('/o/oauth2/v2/auth', sandbox.google.url);
+      url.search = new URLSearchParams({
+        client_id: sandbox.config.google.clientId,
+        redirect_uri: 'postmessage',
+        origin: new URL(publicUrl).origin,
+        response_type: 'code',
+        access_type: 'offline',
+        include_granted_scopes: 'true',
+        scope: scopes.join(' '),
+      }).toString();
+      try {
+        await completeConsent(url.toString(), { account });
+      } catch (error) {
+        // The popup ends on the relay page that posts the code to the opener, not on a redirect.
+        if (!(error instanceof ConsentPageError)) throw error;
+        const json = /<script type="application\/json" id="gsi-response">([\s\S]*?)<\/script>/.exec(error.html)?.[1];
+        const code = json ? (JSON.parse(json) as { response: { code?: string } }).response.code : undefined;
+        if (code) return code;
+        throw error;
+      }
+      throw new Error('The popup flow ended on a redirect, not on the relay page.');
+    },
+    async rawConnections() {
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      try {
+        const result = await client.query(`select * from "${schema}".tb_connections`);
+        return JSON.stringify(result.rows);
+      } finally {
+        await client.end();
+      }
+    },
+    async close() {
+      await sandbox.close();
+      rmSync(dir, { recursive: true, force: true });
+      if (schema) {
+        const client = new pg.Client({ connectionString: PG_URL });
+        await client.connect();
+        await client.query(`drop schema if exists "${schema}" cascade`).finally(() => client.end());
+      }
+    },
+  };
+  return world;
+}
