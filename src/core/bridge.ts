@@ -127,7 +127,6 @@ class Bridge implements TokenBridge {
   readonly #scheduler: Scheduler;
   readonly #retry: RetryPolicy;
   readonly #connectUrl: (scopes: string[]) => string;
-  readonly #redirectUri: string;
   #closed = false;
 
   constructor(options: TokenBridgeOptions) {
@@ -152,7 +151,6 @@ class Bridge implements TokenBridge {
     this.#scheduler = options.scheduler ?? timerScheduler;
     this.#retry = { ...defaultRetryPolicy, ...options.retry };
     this.#connectUrl = options.connectUrl;
-    this.#redirectUri = google.redirectUri;
     this.#events = new EventHub(this.#logger);
     this.#google = new GoogleOAuth({ ...google, clock: this.#clock, timeoutMs: options.httpTimeoutMs });
     this.#clerk =

@@ -140,3 +140,15 @@ export class StorageUnavailableError extends TokenBridgeError {
     });
   }
 }
+
+/**
+ * A Security Event Token (Google Cross-Account Protection) that did not verify: malformed, a bad signature, an
+ * unknown key, a wrong algorithm, issuer or audience. The receiver answers 400. `details.reason` says which check
+ * failed; the token itself is never included.
+ */
+export class RiscTokenInvalidError extends TokenBridgeError {
+  static override readonly code = 'invalid_security_event';
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(message, { status: 400, details });
+  }
+}

@@ -7,8 +7,8 @@ import { migrations } from './migrations.js';
 import type { ConnectionTable, Database, PendingAuthorizationTable } from './schema.js';
 import type { AuditEntry, ConnectionRepository, PendingAuthorization, Store, StoredConnection } from './store.js';
 
-/** How long a PostgreSQL refresh-lock waiter waits before giving up (the holder's HTTP calls are bounded well below). */
-const LOCK_TIMEOUT_MS = 30_000;
+/** How long a PostgreSQL refresh-lock waiter waits before giving up: above the holder's worst case (3 attempts of 10 s plus 8 s of backoff). */
+const LOCK_TIMEOUT_MS = 45_000;
 
 const num = (value: number | string | bigint | null): number | null => (value === null ? null : Number(value));
 
