@@ -440,6 +440,12 @@ const MAIL: MailTemplate[] = [
     userLabel: 0,
   },
   {
+    subject: 'Code review for the parser',
+    body: 'Could you review my change to the parser? It rewrites error recovery; the tricky part is empty input.',
+    category: 'CATEGORY_PERSONAL',
+    userLabel: 0,
+  },
+  {
     subject: 'Someone mentioned you in a comment',
     body: 'You were mentioned in a comment on "Design doc: storage layer". Reply directly to this email to respond.',
     category: 'CATEGORY_SOCIAL',
@@ -483,16 +489,19 @@ function gmailMessages(
 ): SeedGmailMessage[] {
   const rand = prng(digest('gmail', key).readUInt32BE(0));
   const out: SeedGmailMessage[] = [];
-  let threadId = '';
+  // Newest message first in index order: message 0 is the most recent.
+  const dates = Array.from({ length: count }, (_, i) => SEED_EPOCH - i * 7 * HOUR - Math.floor(rand() * 50) * MINUTE);
+  // Gmail ids are the delivery time in ms shifted left 20 bits plus noise, so they sort like the mail does.
+  const ids = dates.map((d, i) => ((BigInt(d) << 20n) | BigInt('0x' + hexId(5, key, 'msg', String(i)))).toString(16));
   for (let i = 0; i < count; i++) {
     const template = MAIL[i % MAIL.length]!;
-    const other = correspondents[i % correspondents.length]!;
-    // Newest message first in index order: message 0 is the most recent.
-    const internalDate = SEED_EPOCH - i * 7 * HOUR - Math.floor(rand() * 50) * MINUTE;
-    // Gmail ids are the delivery time in ms shifted left 20 bits plus noise, so they sort like the mail does.
-    const id = ((BigInt(internalDate) << 20n) | BigInt('0x' + hexId(5, key, 'msg', String(i)))).toString(16);
-    // Replies continue the thread of the previous message; the rest start a thread of their own.
-    if (!template.subject.startsWith('Re:') || threadId === '') threadId = id;
+    const internalDate = dates[i]!;
+    const id = ids[i]!;
+    // A reply joins the thread of the original just before it in time (the next, older, message), and answers its
+    // sender; a thread's id is the id of its first message, as in Gmail.
+    const reply = template.subject.startsWith('Re:') && i + 1 < count;
+    const threadId = reply ? ids[i + 1]! : id;
+    const other = correspondents[(reply ? i + 1 : i) % correspondents.length]!;
     const sent = i % 6 === 5;
     const labelIds: string[] = [];
     if (i % 17 === 16) labelIds.push('TRASH');

@@ -117,6 +117,35 @@ describe('Gmail messages.list', () => {
   });
 });
 
+describe('Gmail threads', () => {
+  it('lists each conversation once and returns a thread’s messages oldest first', async () => {
+    const threads: gmail_v1.Schema$Thread[] = [];
+    let pageToken: string | undefined;
+    do {
+      const res = await gmail.users.threads.list({ userId: 'me', maxResults: 8, pageToken });
+      threads.push(...(res.data.threads ?? []));
+      pageToken = res.data.nextPageToken ?? undefined;
+    } while (pageToken);
+    const visible = ada.gmail.messages.filter((m) => !inSpamOrTrash(m.labelIds));
+    expect(threads.map((t) => t.id).sort()).toEqual([...new Set(visible.map((m) => m.threadId))].sort());
+    expect(threads[0]).toEqual({ id: expect.any(String), snippet: expect.any(String), historyId: expect.any(String) });
+
+    const reply = ada.gmail.messages.find((m) => m.subject === 'Re: Code review for the parser')!;
+    const thread = await gmail.users.threads.get({
+      userId: 'me',
+      id: reply.threadId,
+      format: 'metadata',
+      metadataHeaders: ['Subject'],
+    });
+    expect(thread.data.messages!.map((m) => m.payload!.headers![0]!.value)).toEqual([
+      'Code review for the parser',
+      'Re: Code review for the parser',
+    ]);
+    expect(thread.data.messages![0]!.id).toBe(reply.threadId);
+    expect((await failure(() => gmail.users.threads.get({ userId: 'me', id: 'abc123' }))).status).toBe(404);
+  });
+});
+
 describe('Gmail messages.get and the profile', () => {
   it('returns a message in full, metadata, minimal and raw formats', async () => {
     const seededMessage = ada.gmail.messages.find((m) => m.attachment)!;

@@ -3,7 +3,7 @@ import type { SeedGmailLabel, SeedGmailMessage } from '../../seed.js';
 import type { ApiMethod, Caller } from '../auth.js';
 import { badRequest, forbidden, GoogleApiError, invalidParameter, notFound } from '../errors.js';
 import { paginate } from '../page-token.js';
-import { boolean, integer, many, one, oneOf } from '../params.js';
+import { boolean, integer, many, one, oneOf, type Query } from '../params.js';
 import { type ApiContext, apiRoute } from '../route.js';
 import { renderMessage } from './message.js';
 import { compileSearch } from './search.js';
@@ -33,6 +33,8 @@ const GET_MESSAGE: ApiMethod = {
     AUTH + 'gmail.addons.current.message.readonly',
   ],
 };
+const LIST_THREADS: ApiMethod = { service: SERVICE, method: RPC + 'ListThreads', scopes: READ };
+const GET_THREAD: ApiMethod = { ...GET_MESSAGE, method: RPC + 'GetThread' };
 const GET_PROFILE: ApiMethod = {
   service: SERVICE,
   method: RPC + 'GetProfile',
@@ -67,7 +69,105 @@ function labelCounts(label: SeedGmailLabel, messages: readonly SeedGmailMessage[
   };
 }
 
-/** Gmail v1: labels (list, get), messages (list, get) and the profile. */
+type Format = 'minimal' | 'full' | 'raw' | 'metadata';
+
+function checkId(raw: string | undefined): string {
+  const id = raw ?? '';
+  if (!/^[0-9a-f]{1,20}$/i.test(id)) throw badRequest('Invalid id value');
+  return id.toLowerCase();
+}
+
+/** The `format` parameter, refusing bodies to a `gmail.metadata`-only token as Gmail does. */
+function messageFormat(
+  caller: Caller,
+  query: Query,
+  allowed: readonly Format[] = ['minimal', 'full', 'raw', 'metadata'],
+): Format {
+  const format = oneOf(query, 'format', allowed) ?? 'full';
+  if (metadataOnly(caller) && (format === 'full' || format === 'raw')) {
+    const message = `Metadata scope doesn't allow format ${format.toUpperCase()}`;
+    throw new GoogleApiError(403, 'PERMISSION_DENIED', message, [{ message, domain: 'global', reason: 'forbidden' }]);
+  }
+  return format;
+}
+
+/** A message in one of Gmail's formats. */
+function messageResource(
+  message: SeedGmailMessage,
+  format: Format,
+  metadataHeaders: string[],
+): Record<string, unknown> {
+  const rendered = renderMessage(message);
+  const base = { id: message.id, threadId: message.threadId, labelIds: message.labelIds, snippet: rendered.snippet };
+  const tail = {
+    sizeEstimate: rendered.sizeEstimate,
+    historyId: message.historyId,
+    internalDate: String(message.internalDate),
+  };
+  switch (format) {
+    case 'minimal':
+      return { ...base, ...tail };
+    case 'raw':
+      return { ...base, ...tail, raw: rendered.raw };
+    case 'metadata': {
+      const wanted = metadataHeaders.map((h) => h.toLowerCase());
+      const headers = rendered.payload.headers.filter(
+        (h) => wanted.length === 0 || wanted.includes(h.name.toLowerCase()),
+      );
+      return { ...base, payload: { mimeType: rendered.payload.mimeType, headers }, ...tail };
+    }
+    default:
+      return { ...base, payload: rendered.payload, ...tail };
+  }
+}
+
+/** A thread's messages, oldest first, as threads.get lists them. */
+function threadMessages(caller: Caller, threadId: string): SeedGmailMessage[] {
+  return caller.account.gmail.messages
+    .filter((m) => m.threadId === threadId)
+    .sort((a, b) => a.internalDate - b.internalDate);
+}
+
+/**
+ * The messages a list call selects (`labelIds`, `q`, `includeSpamTrash`), newest first, and what identifies that
+ * selection for its page tokens.
+ */
+function searchMailbox(caller: Caller, query: Query, now: number): { matching: SeedGmailMessage[]; scope: unknown[] } {
+  const includeSpamTrash = boolean(query, 'includeSpamTrash', false);
+  const labelIds = many(query, 'labelIds')
+    .flatMap((v) => v.split(','))
+    .filter((v) => v !== '');
+  const q = one(query, 'q') ?? '';
+  if (q !== '' && metadataOnly(caller)) {
+    throw new GoogleApiError(403, 'PERMISSION_DENIED', "Metadata scope does not support 'q' parameter", [
+      { message: "Metadata scope does not support 'q' parameter", domain: 'global', reason: 'forbidden' },
+    ]);
+  }
+  const { labels, messages } = caller.account.gmail;
+  for (const id of labelIds) {
+    if (!labels.some((l) => l.id === id)) throw invalidParameter('labelIds', `Invalid label: ${id.slice(0, 60)}`);
+  }
+  const search = compileSearch(q, labels, now);
+  const hidden = (m: SeedGmailMessage) => m.labelIds.some((id) => id === 'SPAM' || id === 'TRASH');
+  const spamTrashOk =
+    includeSpamTrash || search.reachesSpamTrash || labelIds.some((id) => id === 'SPAM' || id === 'TRASH');
+  const matching = messages
+    .filter((m) => spamTrashOk || !hidden(m))
+    .filter((m) => labelIds.every((id) => m.labelIds.includes(id)))
+    .filter((m) => search.matches(m))
+    .sort((a, b) => b.internalDate - a.internalDate || (a.id < b.id ? 1 : -1));
+  return { matching, scope: [caller.account.sub, q, [...labelIds].sort(), spamTrashOk] };
+}
+
+function pageOf<T>(ctx: ApiContext, query: Query, scope: unknown[], items: T[], size: number) {
+  const key = JSON.stringify(scope);
+  const token = one(query, 'pageToken');
+  const offset = token === undefined || token === '' ? 0 : ctx.pageTokens.read(key, token);
+  if (offset === null) throw invalidParameter('pageToken', 'Invalid pageToken');
+  return paginate(items, offset, size, (n) => ctx.pageTokens.issue(key, n));
+}
+
+/** Gmail v1: labels (list, get), messages (list, get), threads (list, get) and the profile. */
 export function registerGmail(app: FastifyInstance, ctx: ApiContext): void {
   apiRoute(app, ctx, '/gmail/v1/users/:userId/labels', LIST_LABELS, ({ caller, params }) => {
     checkUser(caller, params.userId);
@@ -83,33 +183,9 @@ export function registerGmail(app: FastifyInstance, ctx: ApiContext): void {
 
   apiRoute(app, ctx, '/gmail/v1/users/:userId/messages', LIST_MESSAGES, ({ caller, params, query }) => {
     checkUser(caller, params.userId);
+    const { matching, scope } = searchMailbox(caller, query, ctx.clock.now());
     const maxResults = integer(query, 'maxResults', { min: 1, max: 500, fallback: 100 });
-    const includeSpamTrash = boolean(query, 'includeSpamTrash', false);
-    const labelIds = many(query, 'labelIds')
-      .flatMap((v) => v.split(','))
-      .filter((v) => v !== '');
-    const q = one(query, 'q') ?? '';
-    if (q !== '' && metadataOnly(caller)) {
-      throw new GoogleApiError(403, 'PERMISSION_DENIED', "Metadata scope does not support 'q' parameter", [
-        { message: "Metadata scope does not support 'q' parameter", domain: 'global', reason: 'forbidden' },
-      ]);
-    }
-    const { labels, messages } = caller.account.gmail;
-    for (const id of labelIds)
-      if (!labels.some((l) => l.id === id)) throw invalidParameter('labelIds', `Invalid label: ${id}`);
-    const search = compileSearch(q, labels, ctx.clock.now());
-    const spamTrashOk =
-      includeSpamTrash || search.reachesSpamTrash || labelIds.some((id) => id === 'SPAM' || id === 'TRASH');
-    const matching = messages
-      .filter((m) => spamTrashOk || !m.labelIds.some((id) => id === 'SPAM' || id === 'TRASH'))
-      .filter((m) => labelIds.every((id) => m.labelIds.includes(id)))
-      .filter((m) => search.matches(m))
-      .sort((a, b) => b.internalDate - a.internalDate || (a.id < b.id ? 1 : -1));
-    const scope = JSON.stringify(['gmail', caller.account.sub, q, [...labelIds].sort(), spamTrashOk]);
-    const token = one(query, 'pageToken');
-    const offset = token === undefined || token === '' ? 0 : ctx.pageTokens.read(scope, token);
-    if (offset === null) throw invalidParameter('pageToken', 'Invalid pageToken');
-    const { page, nextPageToken } = paginate(matching, offset, maxResults, (n) => ctx.pageTokens.issue(scope, n));
+    const { page, nextPageToken } = pageOf(ctx, query, ['messages', ...scope], matching, maxResults);
     const body: Record<string, unknown> = {};
     if (page.length > 0) body.messages = page.map((m) => ({ id: m.id, threadId: m.threadId }));
     if (nextPageToken) body.nextPageToken = nextPageToken;
@@ -119,42 +195,43 @@ export function registerGmail(app: FastifyInstance, ctx: ApiContext): void {
 
   apiRoute(app, ctx, '/gmail/v1/users/:userId/messages/:id', GET_MESSAGE, ({ caller, params, query }) => {
     checkUser(caller, params.userId);
-    const format = oneOf(query, 'format', ['minimal', 'full', 'raw', 'metadata'] as const) ?? 'full';
-    if (metadataOnly(caller) && (format === 'full' || format === 'raw')) {
-      const message = `Metadata scope doesn't allow format ${format.toUpperCase()}`;
-      throw new GoogleApiError(403, 'PERMISSION_DENIED', message, [{ message, domain: 'global', reason: 'forbidden' }]);
-    }
-    const id = params.id ?? '';
-    if (!/^[0-9a-f]{1,20}$/i.test(id)) throw badRequest('Invalid id value');
-    const message = caller.account.gmail.messages.find((m) => m.id === id.toLowerCase());
+    const format = messageFormat(caller, query);
+    const message = caller.account.gmail.messages.find((m) => m.id === checkId(params.id));
     if (!message) throw notFound('Requested entity was not found.');
-    const rendered = renderMessage(message);
-    const base: Record<string, unknown> = {
-      id: message.id,
-      threadId: message.threadId,
-      labelIds: message.labelIds,
-      snippet: rendered.snippet,
-    };
-    const tail = {
-      sizeEstimate: rendered.sizeEstimate,
-      historyId: message.historyId,
-      internalDate: String(message.internalDate),
-    };
-    switch (format) {
-      case 'minimal':
-        return { ...base, ...tail };
-      case 'raw':
-        return { ...base, ...tail, raw: rendered.raw };
-      case 'metadata': {
-        const wanted = many(query, 'metadataHeaders').map((h) => h.toLowerCase());
-        const headers = rendered.payload.headers.filter(
-          (h) => wanted.length === 0 || wanted.includes(h.name.toLowerCase()),
-        );
-        return { ...base, payload: { mimeType: rendered.payload.mimeType, headers }, ...tail };
-      }
-      default:
-        return { ...base, payload: rendered.payload, ...tail };
+    return messageResource(message, format, many(query, 'metadataHeaders'));
+  });
+
+  apiRoute(app, ctx, '/gmail/v1/users/:userId/threads', LIST_THREADS, ({ caller, params, query }) => {
+    checkUser(caller, params.userId);
+    const { matching, scope } = searchMailbox(caller, query, ctx.clock.now());
+    const maxResults = integer(query, 'maxResults', { min: 1, max: 500, fallback: 100 });
+    // A thread is listed once, where its newest matching message would be.
+    const threadIds = [...new Set(matching.map((m) => m.threadId))];
+    const { page, nextPageToken } = pageOf(ctx, query, ['threads', ...scope], threadIds, maxResults);
+    const body: Record<string, unknown> = {};
+    if (page.length > 0) {
+      body.threads = page.map((id) => {
+        const messages = threadMessages(caller, id);
+        const newest = messages[messages.length - 1]!;
+        return { id, snippet: renderMessage(newest).snippet, historyId: newest.historyId };
+      });
     }
+    if (nextPageToken) body.nextPageToken = nextPageToken;
+    body.resultSizeEstimate = threadIds.length;
+    return body;
+  });
+
+  apiRoute(app, ctx, '/gmail/v1/users/:userId/threads/:id', GET_THREAD, ({ caller, params, query }) => {
+    checkUser(caller, params.userId);
+    const format = messageFormat(caller, query, ['full', 'metadata', 'minimal'] as const);
+    const messages = threadMessages(caller, checkId(params.id));
+    if (messages.length === 0) throw notFound('Requested entity was not found.');
+    const headers = many(query, 'metadataHeaders');
+    return {
+      id: messages[0]!.threadId,
+      historyId: messages[messages.length - 1]!.historyId,
+      messages: messages.map((m) => messageResource(m, format, headers)),
+    };
   });
 
   apiRoute(app, ctx, '/gmail/v1/users/:userId/profile', GET_PROFILE, ({ caller, params }) => {
