@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { drive_v3 } from '@googleapis/drive';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApisWorld, AUTH, apiAuth, header, seeded, startApis } from './apis-fixture.js';
@@ -208,5 +209,34 @@ describe('Drive files.get and about.get', () => {
     const err = await failure(() => drive.about.get({}));
     expect(err.status).toBe(400);
     expect(err.message).toBe("The 'fields' parameter is required for this method.");
+  });
+
+  it('downloads a binary file with alt=media, matching its size and md5Checksum, and refuses Docs files', async () => {
+    const todo = seeded(ADA).drive.files.find((f) => f.name === 'todo.txt')!;
+    const meta = await drive.files.get({ fileId: todo.id, fields: 'size,md5Checksum,mimeType' });
+    const res = await drive.files.get({ fileId: todo.id, alt: 'media' }, { responseType: 'arraybuffer' });
+    const bytes = Buffer.from(res.data as unknown as ArrayBuffer);
+    expect(header(res, 'content-type')).toBe('text/plain');
+    expect(String(bytes.length)).toBe(meta.data.size);
+    expect(createHash('md5').update(bytes).digest('hex')).toBe(meta.data.md5Checksum);
+    expect(bytes.toString('utf8')).toMatch(/^todo\.txt: seeded content/);
+
+    const plan = seeded(ADA).drive.files.find((f) => f.name === 'Project plan')!;
+    const err = await failure(() => drive.files.get({ fileId: plan.id, alt: 'media' }));
+    expect(err.status).toBe(403);
+    expect((err.data as { error: { errors: { reason: string }[] } }).error.errors[0]!.reason).toBe(
+      'fileNotDownloadable',
+    );
+
+    const metadataOnly = new drive_v3.Drive({
+      rootUrl: world.google.url + '/',
+      auth: apiAuth(await world.connect(ADA, [AUTH + 'drive.metadata.readonly'])),
+    });
+    expect((await metadataOnly.files.get({ fileId: todo.id })).data.name).toBe('todo.txt');
+    const denied = await failure(() => metadataOnly.files.get({ fileId: todo.id, alt: 'media' }));
+    expect(denied.status).toBe(403);
+    expect((denied.data as { error: { errors: { reason: string }[] } }).error.errors[0]!.reason).toBe(
+      'appNotAuthorizedToFile',
+    );
   });
 });

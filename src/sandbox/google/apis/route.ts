@@ -17,6 +17,14 @@ export interface ApiContext {
   rateLimiter: RateLimiter;
 }
 
+/** A non-JSON answer, such as a file's bytes for Drive's `alt=media`. */
+export class RawBody {
+  constructor(
+    readonly contentType: string,
+    readonly body: Buffer,
+  ) {}
+}
+
 /** One call, as a handler sees it: who calls, with which parameters. */
 export interface ApiCall {
   caller: Caller;
@@ -47,6 +55,7 @@ export function apiRoute(
     // Parse before running the handler so a malformed selection fails as a 400 whatever the handler does.
     const tree = fields === undefined ? undefined : parseFields(fields);
     const body = handler({ caller, query, params: request.params as Record<string, string>, fields });
+    if (body instanceof RawBody) return reply.code(200).header('content-type', body.contentType).send(body.body);
     return sendJson(reply, 200, tree ? applyFields(body, tree) : body);
   });
 }

@@ -4,11 +4,11 @@ import type { ApiMethod, Caller } from '../auth.js';
 import { GoogleApiError, invalidParameter, requiredParameter } from '../errors.js';
 import { checkFields, parseFields } from '../fields.js';
 import { paginate } from '../page-token.js';
-import { integer, one } from '../params.js';
-import { type ApiContext, apiRoute } from '../route.js';
+import { integer, one, oneOf } from '../params.js';
+import { type ApiContext, apiRoute, RawBody } from '../route.js';
 import { compileOrder } from './order.js';
 import { compileQuery } from './query.js';
-import { driveUser, FILE_FIELDS, fileResource, rootFolderId, rootResource } from './resource.js';
+import { driveUser, FILE_FIELDS, fileContent, fileResource, rootFolderId, rootResource } from './resource.js';
 
 const AUTH = 'https://www.googleapis.com/auth/';
 const SERVICE = 'drive.googleapis.com';
@@ -104,10 +104,12 @@ export function registerDrive(app: FastifyInstance, ctx: ApiContext): void {
     return body;
   });
 
-  apiRoute(app, ctx, '/drive/v3/files/:fileId', FILES_GET, ({ caller, params, fields }) => {
+  apiRoute(app, ctx, '/drive/v3/files/:fileId', FILES_GET, ({ caller, params, fields, query }) => {
     checkSelection(fields, FILE_FIELDS);
     const fileId = params.fileId ?? '';
     const root = rootFolderId(caller.account);
+    const alt = oneOf(query, 'alt', ['json', 'media'] as const);
+    if (alt === 'media') return download(caller, fileId);
     let resource: Record<string, unknown>;
     if (fileId === 'root' || fileId === root) {
       resource = rootResource(caller.account);
@@ -149,4 +151,31 @@ function fileNotFound(fileId: string): GoogleApiError {
   return new GoogleApiError(404, 'NOT_FOUND', message, [
     { message, domain: 'global', reason: 'notFound', location: 'fileId', locationType: 'parameter' },
   ]);
+}
+
+const CONTENT_SCOPES = new Set(['drive', 'drive.readonly'].map((s) => AUTH + s));
+
+/** `files.get?alt=media`: the bytes of a binary file; Docs Editors files must be exported instead, as in Drive. */
+function download(caller: Caller, fileId: string): RawBody {
+  const file = visibleFiles(caller).find((f) => f.id === fileId);
+  if (!file) throw fileNotFound(fileId);
+  if (![...caller.scopes].some((s) => CONTENT_SCOPES.has(s))) {
+    const message = `The user has not granted the app ${caller.clientId.split('-')[0]} read access to the file ${fileId}.`;
+    throw new GoogleApiError(403, 'PERMISSION_DENIED', message, [
+      {
+        message,
+        domain: 'global',
+        reason: 'appNotAuthorizedToFile',
+        location: 'Authorization',
+        locationType: 'header',
+      },
+    ]);
+  }
+  if (file.size === undefined) {
+    const message = 'Only files with binary content can be downloaded. Use Export with Docs Editors files.';
+    throw new GoogleApiError(403, 'PERMISSION_DENIED', message, [
+      { message, domain: 'global', reason: 'fileNotDownloadable', location: 'alt', locationType: 'parameter' },
+    ]);
+  }
+  return new RawBody(file.mimeType, fileContent(file));
 }

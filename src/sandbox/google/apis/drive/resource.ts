@@ -163,7 +163,7 @@ export function fileResource(account: SeedAccount, file: SeedDriveFile): Record<
   if (file.size !== undefined) {
     out.size = file.size;
     out.originalFilename = file.name;
-    const digest = createHash('md5').update(file.id).digest('hex');
+    const digest = md5Of(file);
     out.md5Checksum = digest;
     out.headRevisionId = '0B' + digest.slice(0, 20);
     out.webContentLink = `https://drive.google.com/uc?id=${file.id}&export=download`;
@@ -193,4 +193,32 @@ export function rootResource(account: SeedAccount): Record<string, unknown> {
     createdTime: '2015-01-01T00:00:00.000Z',
     modifiedTime: '2015-01-01T00:00:00.000Z',
   };
+}
+
+/**
+ * The bytes of a seeded binary file: exactly `size` bytes, derived from its id, so a download is deterministic and
+ * matches the metadata. Text files read as text.
+ */
+export function fileContent(file: SeedDriveFile): Buffer {
+  const size = Number(file.size ?? 0);
+  const seed = file.mimeType.startsWith('text/')
+    ? Buffer.from(`${file.name}: seeded content of ${file.id}\n`)
+    : createHash('sha256').update(file.id).digest();
+  const out = Buffer.alloc(size);
+  for (let offset = 0; offset < size; offset += seed.length)
+    seed.copy(out, offset, 0, Math.min(seed.length, size - offset));
+  return out;
+}
+
+const md5s = new Map<string, string>();
+
+/** The MD5 of a file's content, as Drive reports it; memoised, since seeded content never changes. */
+function md5Of(file: SeedDriveFile): string {
+  const key = `${file.id} ${file.size}`;
+  let digest = md5s.get(key);
+  if (digest === undefined) {
+    digest = createHash('md5').update(fileContent(file)).digest('hex');
+    md5s.set(key, digest);
+  }
+  return digest;
 }
