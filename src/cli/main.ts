@@ -71,7 +71,8 @@ async function run(
       ...(sandbox.service
         ? [
             `  Bridge            ${sandbox.config.publicUrl}`,
-            `  Sign in           ${sandbox.config.publicUrl}/`,
+            `  Console           ${sandbox.config.publicUrl}/`,
+            `  Sign in           ${sandbox.clerk.url}/sign-in?redirect_url=${encodeURIComponent(`${sandbox.config.publicUrl}/`)}`,
             `  Token API         ${sandbox.config.publicUrl}/api/google-token`,
           ]
         : []),

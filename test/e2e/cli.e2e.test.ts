@@ -1,0 +1,185 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Keyring } from '../../src/core/keyring.js';
+import { type ClerkEmulator, startClerkEmulator } from '../../src/sandbox/clerk/index.js';
+import { type GoogleEmulator, startGoogleEmulator } from '../../src/sandbox/google/index.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin', 'tokenbridge.js');
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Spawns the built CLI in `cwd` with only the given variables (plus PATH), as a fresh shell would. */
+function tokenbridge(args: string[], env: Record<string, string>, cwd: string): Run {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', CLERK_TELEMETRY_DISABLED: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Resolves with stdout once `pattern` appears in it; rejects if the process exits first. */
+function waitForOutput(run: Run, pattern: RegExp): Promise<RegExpMatchArray> {
+  return new Promise((resolvePromise, reject) => {
+    const check = () => {
+      const match = run.stdout().match(pattern);
+      if (match) {
+        run.child.stdout?.off('data', check);
+        resolvePromise(match);
+      }
+    };
+    run.child.stdout?.on('data', check);
+    run.exited.then((code) =>
+      reject(new Error(`tokenbridge exited with ${code} before printing ${pattern}: ${run.stderr()}`)),
+    );
+    check();
+  });
+}
+
+let dir: string;
+const running: Run[] = [];
+beforeAll(() => {
+  // `npm start` builds with tsc first; the test runs the same build, then the bin.
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT });
+});
+afterEach(async () => {
+  for (const run of running.splice(0)) {
+    if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    await run.exited;
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the tokenbridge command', () => {
+  it('`start` with no configuration runs the sandbox, prints the URLs, answers /healthz and stops on SIGTERM', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tb-cli-'));
+    const run = tokenbridge(['start'], { PORT: '0', SANDBOX_GOOGLE_PORT: '0', SANDBOX_CLERK_PORT: '0' }, dir);
+    running.push(run);
+    await waitForOutput(run, /Press Ctrl\+C to stop\./);
+    const out = run.stdout();
+    const bridge = /Bridge\s+http:\/\/localhost:(\d+)/.exec(out);
+    const google = /Google emulator\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+    const clerk = /Clerk emulator\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+    expect(bridge && google && clerk).toBeTruthy();
+    expect(out).toMatch(/Sign in\s+http:\/\/127\.0\.0\.1:\d+\/sign-in/);
+    expect(out).toContain('SQLite ./data/tokenbridge.db');
+
+    for (const url of [`http://127.0.0.1:${bridge![1]}`, google![1]]) {
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    }
+    // The Clerk emulator answers too (its publishable key names it).
+    expect((await fetch(`${clerk![1]}/v1/environment`)).status).toBeLessThan(500);
+    expect((await fetch(`http://127.0.0.1:${bridge![1]}/readyz`)).status).toBe(200);
+    // The generated key is announced as a warning, and kept for the next start.
+    expect(run.stdout() + run.stderr()).toContain('sandbox: using a generated encryption key');
+
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://localhost/db' }, 'DATABASE_URL'],
+    [{ TOKEN_SOURCE: 'both' }, 'TOKEN_SOURCE'],
+    [{ SANDBOX_CLERK_PORT: '99999' }, 'SANDBOX_CLERK_PORT'],
+  ])('an invalid value stops start-up with a message naming the variable (%o)', async (env, variable) => {
+    dir = mkdtempSync(join(tmpdir(), 'tb-cli-'));
+    const run = tokenbridge(['start'], env, dir);
+    running.push(run);
+    expect(await run.exited).toBe(78);
+    expect(run.stderr()).toContain(`configuration error: ${variable}:`);
+  });
+
+  it('setting only some real credentials names every missing one', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tb-cli-'));
+    const run = tokenbridge(['start'], { GOOGLE_CLIENT_ID: 'x.apps.googleusercontent.com' }, dir);
+    running.push(run);
+    expect(await run.exited).toBe(78);
+    for (const name of ['CLERK_SECRET_KEY', 'GOOGLE_CLIENT_SECRET', 'TOKENBRIDGE_ENCRYPTION_KEYS']) {
+      expect(run.stderr()).toContain(name);
+    }
+  });
+
+  it('`migrate` applies the migrations and exits', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tb-cli-'));
+    const run = tokenbridge(['migrate'], { DATABASE_URL: join(dir, 'db', 'tb.db') }, dir);
+    running.push(run);
+    expect(await run.exited).toBe(0);
+    expect(run.stdout()).toContain('Migrations applied');
+  });
+});
+
+describe('production configuration', () => {
+  let google: GoogleEmulator;
+  let clerk: ClerkEmulator;
+  beforeAll(async () => {
+    google = await startGoogleEmulator();
+    clerk = await startClerkEmulator({
+      google: { url: google.url, clientId: 'clerk-client', clientSecret: 'clerk-secret' },
+    });
+  });
+  afterAll(async () => {
+    await clerk?.close();
+    await google?.close();
+  });
+
+  it('with real CLERK_* and GOOGLE_* variables the same binary starts no emulator and verifies sessions by JWKS', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tb-cli-'));
+    const run = tokenbridge(
+      ['start'],
+      {
+        PORT: '0',
+        PUBLIC_URL: 'http://app.test',
+        CLERK_SECRET_KEY: clerk.secretKey,
+        CLERK_API_URL: clerk.url,
+        CLERK_AUTHORIZED_PARTIES: 'http://app.test',
+        GOOGLE_CLIENT_ID: 'bridge-client',
+        GOOGLE_CLIENT_SECRET: 'bridge-secret',
+        GOOGLE_BASE_URL: google.url,
+        TOKENBRIDGE_ENCRYPTION_KEYS: Keyring.generate('prod'),
+        DATABASE_URL: join(dir, 'prod.db'),
+      },
+      dir,
+    );
+    running.push(run);
+    const [, port] = await waitForOutput(run, /Listening on\s+127\.0\.0\.1:(\d+)/);
+    expect(run.stdout()).not.toContain('emulator');
+
+    const user = clerk.control.createUser({ email: 'ada@example.com' });
+    const session = clerk.control.createSession(user.id);
+    const sessionToken = await clerk.control.sessionToken(session.id, { azp: 'http://app.test' });
+    const answer = await fetch(`http://127.0.0.1:${port}/api/google-token?scope=drive.readonly`, {
+      headers: { authorization: `Bearer ${sessionToken}` },
+    });
+    expect(answer.status).toBe(409);
+    expect(await answer.json()).toMatchObject({
+      error: { code: 'not_connected', connectUrl: 'http://app.test/connect/google?scope=drive.readonly' },
+    });
+    const foreign = await clerk.control.sessionToken(session.id, { azp: 'http://evil.test' });
+    const refused = await fetch(`http://127.0.0.1:${port}/api/google-token`, {
+      headers: { authorization: `Bearer ${foreign}` },
+    });
+    expect(refused.status).toBe(401);
+
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+  });
+});
