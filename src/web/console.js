@@ -379,7 +379,8 @@ function renderUsePanel() {
   $('use-browser').textContent = [
     "import { createTokenbridgeClient } from 'tokenbridge/client';",
     'const bridge = createTokenbridgeClient({ getSessionToken: () => Clerk.session.getToken() });',
-    `const result = await bridge.getGoogleToken([${scopes}]); // result.ok ? result.token.accessToken : result.connect()`,
+    `const result = await bridge.getGoogleToken([${scopes}]);`,
+    '// result.ok ? result.token.accessToken : result.connect() (asks the user for what is missing)',
   ].join('\n');
   const query = state.lastScopes.map((s) => `scope=${encodeURIComponent(s)}`).join('&');
   $('use-server').textContent = [

@@ -1,0 +1,163 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  answerGoogle,
+  CONSENT_LABEL,
+  type ConsoleSession,
+  card,
+  chips,
+  expectNotice,
+  expectStatus,
+  fact,
+  openConsole,
+  signInAndConnect,
+  signInByEmail,
+  waitForResult,
+} from './console.js';
+
+// The console in Chromium against the whole sandbox (bridge + Google and Clerk emulators): what a person sees while
+// signing in, connecting Google by redirect and by popup, adding scopes, declining, and disconnecting.
+
+// Each test starts the whole sandbox and a browser; on a loaded machine that takes a while.
+vi.setConfig({ testTimeout: 90_000 });
+
+let session: ConsoleSession | undefined;
+
+afterEach(async () => {
+  await session?.close();
+  session = undefined;
+});
+
+describe('the console: connecting Google', () => {
+  it('shows Clerk sign-in when signed out, then connects Google by redirect and shows the connection card', async () => {
+    session = await openConsole('redirect connect');
+    const { page } = session;
+    await page.getByRole('heading', { name: 'Sign in to try Tokenbridge' }).waitFor();
+    await session.snap('1 signed out');
+
+    await signInByEmail(page, 'ada.user@example.com');
+    await expectStatus(page, 'Not connected');
+    await session.snap('2 signed in, not connected');
+
+    await page.getByRole('button', { name: 'Connect Google', exact: true }).click();
+    await answerGoogle(page, { account: 'ada@example.com', snap: (step) => session!.snap(`3 ${step}`) });
+
+    await expectNotice(page, 'Google connected as ada@example.com.');
+    await expectStatus(page, 'Connected');
+    expect(await fact(page, 'Source')).toBe("Tokenbridge's own connection");
+    expect(await fact(page, 'Google account')).toBe('ada@example.com');
+    expect(await fact(page, 'Access token expires')).toMatch(/^in \d+ min/);
+    expect(await chips(page)).toEqual(expect.arrayContaining(['Email address', 'Sign-in identity']));
+    // The redirect flow leaves nothing of the code or state in the address bar.
+    expect(new URL(page.url()).search).toBe('');
+    await session.snap('4 connected');
+
+    await page.getByRole('button', { name: 'Get a token' }).click();
+    const shown = page.locator('#token-value');
+    await expect.poll(() => shown.textContent()).toMatch(/^ya29\.a0.•+/);
+    expect(await page.getByRole('button', { name: 'Copy access token' }).isEnabled()).toBe(true);
+    await session.snap('5 token shown masked');
+    // The token lives in the page's memory only.
+    const stored = await page.evaluate(
+      () => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }),
+    );
+    expect(stored).not.toMatch(/ya29|1\/\/0/);
+  });
+
+  it('connects Google with the popup (Google Identity Services code model)', async () => {
+    session = await openConsole('popup connect');
+    const { page } = session;
+    await signInByEmail(page, 'grace.user@example.com');
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.getByRole('button', { name: 'Connect with popup' }).click(),
+    ]);
+    await answerGoogle(popup, {
+      account: 'grace@example.com',
+      snap: (step) => session!.snap(`1 popup ${step}`, popup),
+    });
+    await expectNotice(page, 'Google connected as grace@example.com.');
+    await expectStatus(page, 'Connected');
+    expect(await fact(page, 'Google account')).toBe('grace@example.com');
+    expect(popup.isClosed()).toBe(true);
+    await session.snap('2 connected by popup');
+  });
+
+  it('adds one scope by incremental consent, keeping what was granted before, and lists Drive files page by page', async () => {
+    session = await openConsole('add a scope');
+    const { page } = session;
+    await signInAndConnect(session, 'linus.user@example.com', 'linus@acme.test');
+    await page.getByRole('button', { name: 'Add Google Drive' }).click();
+    await answerGoogle(page, { account: 'linus@acme.test', tick: [CONSENT_LABEL.drive] });
+    await expectNotice(page, 'Access added: Google Drive (read-only).');
+    expect(await chips(page)).toEqual(expect.arrayContaining(['Google Drive (read-only)', 'Email address']));
+    expect(await page.getByRole('button', { name: 'Google Drive added' }).isDisabled()).toBe(true);
+    await session.snap('1 drive added');
+
+    await page.getByRole('button', { name: 'List Drive files' }).click();
+    const drive = page.getByRole('region', { name: 'Drive files' });
+    await waitForResult(drive, drive.getByText('Page 1'));
+    const firstPage = await drive.getByRole('listitem').allTextContents();
+    expect(firstPage.length).toBeGreaterThan(0);
+    await session.snap('2 drive files page 1');
+    if (await drive.getByRole('button', { name: 'Next page' }).isVisible()) {
+      await drive.getByRole('button', { name: 'Next page' }).click();
+      await waitForResult(drive, drive.getByText(/^Page 2/));
+      const secondPage = await drive.getByRole('listitem').allTextContents();
+      expect(secondPage).not.toEqual(firstPage);
+      await session.snap('3 drive files page 2');
+    }
+  });
+
+  it('says nothing changed when the person declines at Google', async () => {
+    session = await openConsole('deny consent');
+    const { page } = session;
+    await signInAndConnect(session, 'ada.deny@example.com', 'ada@example.com');
+    await page.getByRole('button', { name: 'Add Gmail' }).click();
+    await answerGoogle(page, { account: 'ada@example.com', tick: [CONSENT_LABEL.gmail], action: 'Cancel' });
+    await expectNotice(page, 'You declined at Google, so nothing changed.');
+    expect(await chips(page)).not.toContain('Gmail (read-only)');
+    expect(await page.getByRole('button', { name: 'Add Gmail' }).isEnabled()).toBe(true);
+    await session.snap('1 declined');
+  });
+
+  it('says which scope was left out when the person unticks it, and offers to ask again', async () => {
+    session = await openConsole('partial grant');
+    const { page } = session;
+    await signInAndConnect(session, 'grace.partial@example.com', 'grace@example.com');
+    await page.getByRole('button', { name: 'Add Contacts' }).click();
+    // Granular consent: Allow, with the Contacts box left unticked.
+    await answerGoogle(page, { account: 'grace@example.com', tick: [] });
+    await expectNotice(page, 'Google granted only part of what was asked: Contacts (read-only) was not granted.');
+    await session.snap('1 partial grant');
+
+    await page.getByRole('button', { name: 'List contacts' }).click();
+    const contacts = page.getByRole('region', { name: 'Contacts' });
+    await contacts.getByRole('alert').waitFor();
+    expect(await contacts.getByRole('alert').textContent()).toContain('Google has not given permission for');
+    await session.snap('2 contacts need permission');
+
+    await contacts.getByRole('button', { name: /^Allow/ }).click();
+    await answerGoogle(page, { account: 'grace@example.com', tick: [CONSENT_LABEL.contacts] });
+    await expectNotice(page, 'Access added: Contacts (read-only).');
+    await page.getByRole('button', { name: 'List contacts' }).click();
+    await waitForResult(contacts, contacts.getByText(/contacts in all/));
+    await session.snap('3 contacts listed');
+  });
+
+  it('disconnects: revoked at Google and forgotten, and the card says so', async () => {
+    session = await openConsole('disconnect');
+    const { page } = session;
+    await signInAndConnect(session, 'linus.leaves@example.com', 'linus@acme.test');
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    await expectNotice(page, /^Google disconnected/);
+    await expectStatus(page, 'Not connected');
+    expect(await fact(page, 'Google account')).toBe('—');
+    expect(await card(page).getByRole('button', { name: 'Connect Google', exact: true }).isVisible()).toBe(true);
+    await session.snap('1 disconnected');
+
+    await page.getByRole('button', { name: 'Get a token' }).click();
+    const problem = page.getByRole('region', { name: 'Access token' }).getByRole('alert');
+    await expect.poll(() => problem.textContent()).toContain('Your Google account is not connected yet.');
+    await session.snap('2 token after disconnect');
+  });
+});
