@@ -43,6 +43,43 @@ describe.each(BACKENDS)('the bridge end to end, on %s', (backend) => {
     expect(((await anonymous.json()) as ErrorBody).error.code).toBe('unauthenticated');
   });
 
+  it('bad input is refused with 400: an unknown scope (invalid_scope), a malformed body (invalid_request), an open redirect', async () => {
+    const ada = await world.signIn('ada@example.com');
+    const unknown = await token({ who: ada }, ['drive.everything']);
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as ErrorBody).error.code).toBe('invalid_scope');
+
+    const malformed = await world.call('/api/google-token', { who: ada, body: { scopes: { drive: true } } });
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as ErrorBody).error.code).toBe('invalid_request');
+
+    const redirect = await fetch(`${world.service.url}/connect/google?return_to=${encodeURIComponent('//evil.test')}`, {
+      headers: { cookie: `__session=${ada.sessionToken}` },
+      redirect: 'manual',
+    });
+    expect(redirect.status).toBe(400);
+    expect(((await redirect.json()) as ErrorBody).error.code).toBe('invalid_request');
+  });
+
+  it('Google failing every refresh gives 503 upstream_unavailable with Retry-After, and the connection stays usable', async () => {
+    const ada = await world.signIn('ada@example.com');
+    await world.connect(ada, ['drive.readonly'], { account: 'ada@example.com' });
+    world.clock.advance(3600_000);
+    world.sandbox.google.control.injectFault({ endpoint: '/token', status: 503, retryAfterSeconds: 7, times: 50 });
+
+    const failing = await token({ who: ada }, ['drive.readonly']);
+    expect(failing.status).toBe(503);
+    expect(Number(failing.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await failing.json()) as ErrorBody).error.code).toBe('upstream_unavailable');
+
+    world.sandbox.google.control.clearFaults();
+    expect((await token({ who: ada }, ['drive.readonly'])).status).toBe(200);
+    const shown = (await (await world.call('/api/google/connection', { who: ada })).json()) as {
+      connection: { status: string };
+    };
+    expect(shown.connection.status).toBe('active');
+  });
+
   it('the redirect flow connects Google and the token answers with Cache-Control: no-store', async () => {
     const ada = await world.signIn('ada@example.com');
     const back = await world.connect(ada, ['drive.readonly'], { account: 'ada@example.com', returnTo: '/settings' });
