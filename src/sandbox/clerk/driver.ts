@@ -13,7 +13,10 @@ export interface BrowserSignIn {
   sessionToken: string;
   /** The client's token (`__client` cookie on the emulator, `__clerk_db_jwt` on the app). */
   clientToken: string;
-  /** The `Cookie` header for the app's origin: `__session=…; __client_uat=…`. */
+  /**
+   * The `Cookie` header clerk.browser.js leaves on the app's origin: `__session`, `__client_uat` and the dev-browser
+   * `__clerk_db_jwt` (which `authenticateRequest` requires for a development instance's cookies).
+   */
   appCookieHeader: string;
   /** Where the sign-in sent the browser back (with `__clerk_db_jwt`). */
   redirectedTo: URL;
@@ -205,7 +208,7 @@ async function finishSignIn(
     userId: session.user_id,
     sessionId: session.id,
     sessionToken,
-    appCookieHeader: `__session=${sessionToken}; __client_uat=${Math.floor(client.updated_at / 1000)}`,
+    appCookieHeader: `__session=${sessionToken}; __client_uat=${Math.floor(client.updated_at / 1000)}; __clerk_db_jwt=${clientToken}`,
     redirectedTo,
     refreshSessionToken,
   });

@@ -1,4 +1,4 @@
-import { verifyToken } from '@clerk/backend';
+import { createClerkClient, verifyToken } from '@clerk/backend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   connectGoogle,
@@ -45,6 +45,28 @@ describe('signing in through the hosted page, without a browser', () => {
     expect(claims.azp).toBe(APP);
     const user = await world.backend.users.getUser(signIn.userId);
     expect(user.primaryEmailAddress?.emailAddress).toBe('newcomer@example.com');
+  });
+
+  it('leaves the cookies authenticateRequest expects of a development instance', async () => {
+    const signIn = await signInByEmail(world.clerk, 'cookies@example.com', { redirectUrl: `${APP}/` });
+    const backend = createClerkClient({
+      secretKey: world.clerk.secretKey,
+      apiUrl: world.clerk.url,
+      publishableKey: world.clerk.publishableKey,
+    });
+    for (const dest of ['empty', 'document']) {
+      const request = new Request(`${APP}/api/notes`, {
+        headers: { cookie: signIn.appCookieHeader, 'sec-fetch-dest': dest, accept: 'text/html' },
+      });
+      const state = await backend.authenticateRequest(request, { authorizedParties: [APP] });
+      expect(state.status).toBe('signed-in');
+      expect(state.toAuth()?.userId).toBe(signIn.userId);
+    }
+    const bearer = await backend.authenticateRequest(
+      new Request(`${APP}/api/notes`, { headers: { authorization: `Bearer ${signIn.sessionToken}` } }),
+      { authorizedParties: [APP] },
+    );
+    expect(bearer.toAuth()?.userId).toBe(signIn.userId);
   });
 
   it('signs an existing user in as that user, and keeps tokens coming for the session', async () => {
