@@ -78,10 +78,20 @@ async function run(
         : []),
       `  Google emulator   ${sandbox.google.url}`,
       `  Clerk emulator    ${sandbox.clerk.url}`,
-      `  Database          ${describeDatabase(env.databaseUrl)}`,
+      ...(sandbox.service ? [`  Database          ${describeDatabase(env.databaseUrl)}`] : []),
       '',
       `  CLERK_PUBLISHABLE_KEY=${sandbox.clerk.publishableKey}`,
       `  GOOGLE_BASE_URL=${sandbox.google.url}`,
+      // Emulators only: another app needs these throwaway sandbox credentials (its redirect URI is
+      // $PUBLIC_URL/oauth/google/callback, as for the bridge).
+      ...(sandbox.service
+        ? []
+        : [
+            `  CLERK_API_URL=${sandbox.clerk.url}`,
+            `  CLERK_SECRET_KEY=${sandbox.clerk.secretKey}`,
+            `  GOOGLE_CLIENT_ID=${sandbox.config.google.clientId}`,
+            `  GOOGLE_CLIENT_SECRET=${sandbox.config.google.clientSecret}`,
+          ]),
       '',
       'Press Ctrl+C to stop.',
     ];

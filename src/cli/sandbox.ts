@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { Logger } from 'pino';
 import { type EnvConfig, resolveServiceConfig, type ServiceConfig } from '../config/env.js';
 import { type Clock, systemClock } from '../core/clock.js';
+import { Keyring } from '../core/keyring.js';
 import { type ClerkEmulator, startClerkEmulator } from '../sandbox/clerk/index.js';
 import { type GoogleEmulator, startGoogleEmulator } from '../sandbox/google/index.js';
 import { sandboxKeyring } from './sandbox-key.js';
@@ -78,7 +79,7 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
       javascriptOrigins: [new URL(publicUrl).origin],
     });
 
-    const keyring = env.encryptionKeys ? undefined : sandboxKeyring(options.dataDir ?? './data');
+    const keyring = env.encryptionKeys || !options.withBridge ? undefined : sandboxKeyring(options.dataDir ?? './data');
     if (keyring) {
       logger.warn(
         { path: keyring.path, created: keyring.created },
@@ -113,7 +114,12 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
           webhookSigningSecret: clerk.webhookSecret,
         },
         google: { ...SANDBOX_BRIDGE_CLIENT, redirectUri, baseUrl: google.url },
-        ...(keyring ? { encryptionKeys: keyring.spec } : {}),
+        // Without the bridge nothing is encrypted; an in-memory key completes the config it prints from.
+        ...(keyring
+          ? { encryptionKeys: keyring.spec }
+          : options.withBridge
+            ? {}
+            : { encryptionKeys: Keyring.generate() }),
       },
     });
     const { withBridge: _, dataDir: __, googleClock: ___, ...serviceOptions } = options;

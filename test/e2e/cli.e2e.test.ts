@@ -95,6 +95,20 @@ describe('the tokenbridge command', () => {
     expect(await run.exited).toBe(0);
   });
 
+  it('`sandbox` runs only the emulators and prints the credentials another app needs', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tb-cli-'));
+    const run = tokenbridge(['sandbox'], { SANDBOX_GOOGLE_PORT: '0', SANDBOX_CLERK_PORT: '0' }, dir);
+    running.push(run);
+    await waitForOutput(run, /Press Ctrl\+C to stop\./);
+    const out = run.stdout();
+    expect(out).not.toMatch(/Bridge\s+http/);
+    const google = /GOOGLE_BASE_URL=(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+    expect((await fetch(`${google![1]}/healthz`)).status).toBe(200);
+    expect(out).toMatch(/CLERK_SECRET_KEY=sk_test_\w+/);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ DATABASE_URL: 'mysql://localhost/db' }, 'DATABASE_URL'],
