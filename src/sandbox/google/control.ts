@@ -7,6 +7,7 @@ import { findAccount, type GoogleAccount } from './accounts.js';
 import type { RateLimitInput } from './apis/index.js';
 import { type ClientRegistry, type OAuthClientConfig, oauthClientConfigSchema } from './clients.js';
 import type { OAuthState } from './oauth-state.js';
+import type { RiscControl } from './risc/index.js';
 
 /** Token grants handed out, by grant type. */
 export interface GrantCounters {
@@ -54,7 +55,9 @@ export interface GoogleEmulatorControl {
    * answer 429 RESOURCE_EXHAUSTED. Also at `/__emulator/ratelimit`.
    */
   setRateLimit(limit: RateLimitInput | null, account?: { email?: string; sub?: string }): void;
-  /** Back to the start: clients, grants, tokens, sessions, faults, counters and clock offset. */
+  /** Cross-Account Protection: RISC receivers and security events (also under `/__emulator/risc/`). */
+  readonly risc: RiscControl;
+  /** Back to the start: clients, grants, tokens, sessions, faults, counters, clock offset and RISC receivers. */
   reset(): void;
 }
 
@@ -80,6 +83,7 @@ export interface ControlDeps {
   /** Extra reset steps (sessions, pending requests, the APIs' own state). */
   onReset: Array<() => void>;
   setRateLimit(limit: RateLimitInput | null, sub?: string): void;
+  risc: RiscControl;
 }
 
 /** Builds the control handle. */
@@ -122,6 +126,7 @@ export function createControl(deps: ControlDeps): GoogleEmulatorControl {
     setRateLimit: (limit, account) =>
       deps.setRateLimit(limit, account === undefined ? undefined : resolve(account).sub),
     counters: () => ({ calls: deps.calls.snapshot(), grants: { ...deps.grants } }),
+    risc: deps.risc,
     reset: () => {
       deps.clients.reset();
       deps.state.reset();
@@ -130,6 +135,7 @@ export function createControl(deps: ControlDeps): GoogleEmulatorControl {
       deps.grants.authorization_code = 0;
       deps.grants.refresh_token = 0;
       deps.clock.resetOffset();
+      deps.risc.reset();
       for (const step of deps.onReset) step();
     },
   };
@@ -169,6 +175,12 @@ export function registerControlApi(app: FastifyInstance, control: GoogleEmulator
         'POST /__emulator/faults',
         'DELETE /__emulator/faults',
         'GET  /__emulator/counters',
+        'GET  /__emulator/risc/receivers',
+        'POST /__emulator/risc/receivers',
+        'DELETE /__emulator/risc/receivers/:clientId',
+        'GET  /__emulator/risc/events',
+        'POST /__emulator/risc/events',
+        'POST /__emulator/risc/events/:jti/redeliver',
         'POST /__emulator/reset',
       ],
     }),

@@ -10,4 +10,15 @@ export {
   type GrantCounters,
 } from './control.js';
 export { googleEndpoints } from './endpoints.js';
+export {
+  RISC_EVENT_TYPES,
+  type RiscControl,
+  type RiscDelivery,
+  type RiscEventInput,
+  type RiscEventType,
+  type RiscReceiver,
+  type RiscSendResult,
+  type TokenIdentifierAlg,
+  tokenIdentifier,
+} from './risc/index.js';
 export { type GoogleEmulator, type GoogleEmulatorOptions, startGoogleEmulator } from './server.js';

@@ -206,6 +206,16 @@ export class OAuthState {
     return expired;
   }
 
+  /** The newest live refresh token of an account and client (what a RISC token-revoked event names), if any. */
+  newestRefreshToken(sub: string, clientId: string): RefreshToken | undefined {
+    let newest: RefreshToken | undefined;
+    for (const t of this.refreshTokens.values()) {
+      if (t.sub !== sub || t.clientId !== clientId || this.liveRefreshToken(t.token) === undefined) continue;
+      if (newest === undefined || t.issuedAt >= newest.issuedAt) newest = t;
+    }
+    return newest;
+  }
+
   /** Live refresh tokens of an account and client, for inspection. */
   countRefreshTokens(sub: string, clientId: string): number {
     return [...this.refreshTokens.values()].filter(

@@ -14,6 +14,7 @@ import { registerGsi } from './gsi/index.js';
 import { SigningKeys } from './keys.js';
 import { OAuthState } from './oauth-state.js';
 import { registerRevoke } from './revoke.js';
+import { createRiscControl, RiscSigningKey, registerRisc } from './risc/index.js';
 import { defaultAccounts, type SeedAccount } from './seed.js';
 import { SessionStore } from './sessions.js';
 import { registerTokenEndpoint } from './token-endpoint.js';
@@ -36,6 +37,8 @@ export interface GoogleEmulatorOptions {
   accounts?: SeedAccount[];
   /** Source of randomness for probabilistic faults. */
   random?: () => number;
+  /** The `iss` of Security Event Tokens and of their `iss-sub` subjects. Default `https://accounts.google.com/`, as Google's. */
+  riscIssuer?: string;
 }
 
 export interface GoogleEmulator {
@@ -104,6 +107,18 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     accounts,
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
+  const riscKey = new RiscSigningKey();
+  const riscIssuer = options.riscIssuer ?? 'https://accounts.google.com/';
+  const risc = createRiscControl({
+    clients,
+    state,
+    sessions,
+    accounts: listAccounts,
+    clock,
+    issuer: riscIssuer,
+    key: riscKey,
+  });
+  registerRisc(app, { control: risc, key: riscKey, issuer: riscIssuer });
 
   const controlDeps = {
     clients,
@@ -115,6 +130,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     accounts: listAccounts,
     onReset: [() => sessions.reset(), () => authorize.reset(), () => apis.reset()],
     setRateLimit: apis.setRateLimit.bind(apis),
+    risc,
   };
   const control = createControl(controlDeps);
   registerControlApi(app, control, controlDeps);

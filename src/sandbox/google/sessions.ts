@@ -31,6 +31,17 @@ export class SessionStore {
     return session.accounts.indexOf(sub);
   }
 
+  /** Signs `sub` out of every browser session (Google's "sign out of all sessions"); returns how many it left. */
+  signOutEverywhere(sub: string): number {
+    let left = 0;
+    for (const session of this.sessions.values()) {
+      const before = session.accounts.length;
+      session.accounts = session.accounts.filter((a) => a !== sub);
+      left += before - session.accounts.length;
+    }
+    return left;
+  }
+
   reset(): void {
     this.sessions.clear();
   }
