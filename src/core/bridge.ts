@@ -3,6 +3,7 @@ import { type Logger, pino } from 'pino';
 import type { Store, StoredConnection } from '../storage/index.js';
 import { ClerkTokenSource, ClerkUnavailable } from './clerk-source.js';
 import { type Clock, systemClock } from './clock.js';
+import { ConnectionCache } from './connection-cache.js';
 import {
   AuthorizationFailedError,
   ConfigurationError,
@@ -67,6 +68,8 @@ export interface TokenBridgeOptions {
   retry?: Partial<RetryPolicy>;
   /** Per-request timeout for Google and Clerk calls. Default 10 s. */
   httpTimeoutMs?: number;
+  /** Users whose connection and decrypted access token are kept in memory (LRU). Default 10,000; 0 turns it off. */
+  cacheSize?: number;
 }
 
 const DEFAULT_MIN_VALIDITY_SECONDS = 300;
@@ -123,6 +126,7 @@ class Bridge implements TokenBridge {
   readonly #clerk: ClerkTokenSource | null;
   readonly #policy: TokenSourcePolicy;
   readonly #events: EventHub;
+  readonly #cache: ConnectionCache;
   readonly #refreshes = new SingleFlight<string, StoredConnection>();
   readonly #scheduler: Scheduler;
   readonly #retry: RetryPolicy;
@@ -152,6 +156,7 @@ class Bridge implements TokenBridge {
     this.#retry = { ...defaultRetryPolicy, ...options.retry };
     this.#connectUrl = options.connectUrl;
     this.#events = new EventHub(this.#logger);
+    this.#cache = new ConnectionCache(this.#store, options.cacheSize ?? 10_000);
     this.#google = new GoogleOAuth({ ...google, clock: this.#clock, timeoutMs: options.httpTimeoutMs });
     this.#clerk =
       options.clerk && this.#policy !== 'oauth'
@@ -173,6 +178,7 @@ class Bridge implements TokenBridge {
   async close(): Promise<void> {
     this.#closed = true;
     await this.#refreshes.drain();
+    this.#cache.close();
     this.#events.clear();
   }
 
@@ -196,7 +202,7 @@ class Bridge implements TokenBridge {
     if (this.#policy === 'clerk') return this.#clerkToken(userId, requested, force);
 
     // auto: the own connection when it covers the scopes; else a Clerk-held one that does; else the precise error.
-    const own = await this.#store.getConnection(userId);
+    const own = await this.#readConnection(userId);
     let ownError: TokenBridgeError | undefined;
     if (own) {
       if (own.status === 'active' && missingScopes(own.scopes, requested).length === 0) {
@@ -239,7 +245,7 @@ class Bridge implements TokenBridge {
     force: boolean,
     known: StoredConnection | undefined,
   ): Promise<AccessToken> {
-    const connection = known ?? (await this.#store.getConnection(userId));
+    const connection = known ?? (await this.#readConnection(userId));
     if (!connection) throw new NotConnectedError(this.#connectUrl(requested));
     const unusable = this.#unusable(connection, requested);
     if (unusable) throw unusable;
@@ -261,12 +267,29 @@ class Bridge implements TokenBridge {
     );
   }
 
+  /** The user's own connection, from memory when the change feed vouches for it, else from the store. */
+  async #readConnection(userId: string): Promise<StoredConnection | null> {
+    const cached = this.#cache.get(userId);
+    if (cached) return cached.connection;
+    const generation = this.#cache.generation;
+    const connection = await this.#store.getConnection(userId);
+    this.#cache.fill(userId, connection, generation);
+    return connection;
+  }
+
   #accessToken(connection: StoredConnection): AccessToken {
+    const { userId } = connection;
+    const cached = this.#cache.get(userId);
+    const decrypt = () => this.#keyring.decrypt(connection.accessToken!, { userId, purpose: 'access_token' });
+    let accessToken: string;
+    if (cached && cached.connection === connection) {
+      cached.accessToken ??= decrypt();
+      accessToken = cached.accessToken;
+    } else {
+      accessToken = decrypt();
+    }
     return {
-      accessToken: this.#keyring.decrypt(connection.accessToken!, {
-        userId: connection.userId,
-        purpose: 'access_token',
-      }),
+      accessToken,
       tokenType: 'Bearer',
       expiresAt: iso(connection.accessTokenExpiresAt)!,
       scopes: connection.scopes,
@@ -368,6 +391,8 @@ class Bridge implements TokenBridge {
       }
       return { kind: 'refreshed', connection: saved, recovered: current.lastError !== null, durationMs: at - now };
     });
+    // This instance's own write: the next read takes the row from the store (the feed evicts it everywhere else).
+    if (outcome.kind !== 'fresh') this.#cache.forget(userId);
     return this.#settleRefresh(userId, outcome);
   }
 
@@ -616,6 +641,7 @@ class Bridge implements TokenBridge {
       sub: identity.sub,
     });
     this.#clerk?.forget(userId);
+    this.#cache.forget(userId);
     if (!previous || !sameAccount) this.#events.emit({ type: 'connection.created', userId, connection: view });
     else if (previous.status !== 'active')
       this.#events.emit({ type: 'connection.recovered', userId, connection: view });
@@ -629,7 +655,7 @@ class Bridge implements TokenBridge {
     this.#assertOpen();
     checkUserId(userId);
     if (this.#policy !== 'clerk') {
-      const own = await this.#store.getConnection(userId);
+      const own = await this.#readConnection(userId);
       if (own) return this.#view(own);
     }
     if (!this.#clerk) return null;
@@ -686,6 +712,7 @@ class Bridge implements TokenBridge {
     // Revoke first: once the row is gone the bridge could no longer reach the grant.
     const revoked = await this.#revokeStored(existing);
     const removed = await this.#store.withRefreshLock(userId, (repo) => repo.deleteConnection(userId));
+    this.#cache.forget(userId);
     if (!removed) return;
     await this.#audit(userId, 'disconnect', 'user', { revoked, sub: removed.googleSub });
     this.#events.emit({ type: 'connection.deleted', userId });

@@ -1,8 +1,8 @@
 import { StorageUnavailableError, TokenBridgeError } from '../core/errors.js';
 import type { Store } from './store.js';
 
-/** Operations whose failures keep their own message: they run at start-up and shutdown, not per request. */
-const UNGUARDED = new Set<PropertyKey>(['migrate', 'close']);
+/** Left as they are: start-up and shutdown keep their own messages; `watchConnections` is synchronous. */
+const UNGUARDED = new Set<PropertyKey>(['migrate', 'close', 'watchConnections']);
 
 /**
  * Wraps a store so every database failure reaches callers as a typed {@link StorageUnavailableError} (503), while

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
@@ -5,11 +6,13 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { type Clock, systemClock } from '../core/clock.js';
 import { ConfigurationError } from '../core/errors.js';
+import { LocalChangeFeed, PostgresChangeFeed } from './change-feed.js';
 import { guardStore } from './guarded-store.js';
 import { KyselyStore } from './kysely-store.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
+export type { ConnectionChange, ConnectionWatch } from './change-feed.js';
 export { KyselyStore } from './kysely-store.js';
 export { migrations } from './migrations.js';
 export type { Database } from './schema.js';
@@ -66,20 +69,27 @@ function openPostgres(databaseUrl: string, clock: Clock, options: OpenStoreOptio
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new ConfigurationError('The PostgreSQL schema name must be lower-case letters, digits and "_".');
   }
-  const pool = new pg.Pool({
+  const types = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as never,
+  };
+  const connection = {
     connectionString: url.toString(),
-    max: options.poolSize ?? 10,
-    // Times are bigint columns; parse them as numbers (epoch milliseconds fit in 2^53).
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as never,
-    },
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
-  });
+  };
+  // Times are bigint columns; parse them as numbers (epoch milliseconds fit in 2^53).
+  const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10, types });
   // An idle client losing its server (a PostgreSQL restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return guardStore(new KyselyStore(db, 'postgres', clock, schema ? { schema } : {}));
+  const feed = new PostgresChangeFeed(connection, channelFor(schema ?? 'public'));
+  return guardStore(new KyselyStore(db, 'postgres', clock, feed, schema ? { schema } : {}));
+}
+
+/** The NOTIFY channel of a schema, within PostgreSQL's 63-byte identifier limit. */
+function channelFor(schema: string): string {
+  const name = `tb_connections_${schema}`;
+  return name.length <= 63 ? name : `tb_connections_${createHash('sha256').update(schema).digest('hex').slice(0, 32)}`;
 }
 
 function openSqlite(databaseUrl: string, clock: Clock): Store {
@@ -95,5 +105,5 @@ function openSqlite(databaseUrl: string, clock: Clock): Store {
   database.pragma('busy_timeout = 5000');
   database.pragma('synchronous = NORMAL');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return guardStore(new KyselyStore(db, 'sqlite', clock));
+  return guardStore(new KyselyStore(db, 'sqlite', clock, new LocalChangeFeed()));
 }

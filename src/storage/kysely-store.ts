@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { type Kysely, Migrator, type Selectable, sql } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import type { ConnectionStatus, ReconnectReason } from '../core/types.js';
+import type { ChangeFeed, ConnectionChange, ConnectionWatch } from './change-feed.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { migrations } from './migrations.js';
 import type { ConnectionTable, Database, PendingAuthorizationTable } from './schema.js';
@@ -71,7 +72,10 @@ function toPending(row: Selectable<PendingAuthorizationTable>): PendingAuthoriza
 }
 
 class KyselyConnections implements ConnectionRepository {
-  constructor(protected readonly db: Kysely<Database>) {}
+  constructor(
+    protected readonly db: Kysely<Database>,
+    protected readonly feed: ChangeFeed,
+  ) {}
 
   async getConnection(userId: string): Promise<StoredConnection | null> {
     const row = await this.db.selectFrom('tb_connections').selectAll().where('user_id', '=', userId).executeTakeFirst();
@@ -87,6 +91,7 @@ class KyselyConnections implements ConnectionRepository {
       .values(row)
       .onConflict((oc) => oc.column('user_id').doUpdateSet(update))
       .execute();
+    await this.feed.notify(this.db, connection.userId, version);
     return { ...connection, version };
   }
 
@@ -99,7 +104,9 @@ class KyselyConnections implements ConnectionRepository {
       .where('user_id', '=', connection.userId)
       .where('version', '=', connection.version)
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1 ? { ...connection, version } : null;
+    if (Number(result.numUpdatedRows) !== 1) return null;
+    await this.feed.notify(this.db, connection.userId, version);
+    return { ...connection, version };
   }
 
   async deleteConnection(userId: string): Promise<StoredConnection | null> {
@@ -108,6 +115,7 @@ class KyselyConnections implements ConnectionRepository {
       .where('user_id', '=', userId)
       .returningAll()
       .executeTakeFirst();
+    if (row) await this.feed.notify(this.db, userId, null);
     return row ? toConnection(row) : null;
   }
 }
@@ -120,9 +128,14 @@ export class KyselyStore extends KyselyConnections implements Store {
     db: Kysely<Database>,
     readonly kind: 'sqlite' | 'postgres',
     readonly clock: Clock,
+    feed: ChangeFeed,
     private readonly options: { schema?: string } = {},
   ) {
-    super(db);
+    super(db, feed);
+  }
+
+  watchConnections(listener: (change: ConnectionChange) => void): ConnectionWatch {
+    return this.feed.watch(listener);
   }
 
   /** The Kysely instance, for tools that need raw access (tests, the CLI). */
@@ -156,6 +169,7 @@ export class KyselyStore extends KyselyConnections implements Store {
   }
 
   async close(): Promise<void> {
+    await this.feed.close();
     await this.db.destroy();
   }
 
@@ -169,7 +183,7 @@ export class KyselyStore extends KyselyConnections implements Store {
     return this.db.transaction().execute(async (trx) => {
       await sql`select set_config('lock_timeout', ${`${LOCK_TIMEOUT_MS}ms`}, true)`.execute(trx);
       await sql`select pg_advisory_xact_lock(${key}::bigint)`.execute(trx);
-      return fn(new KyselyConnections(trx));
+      return fn(new KyselyConnections(trx, this.feed));
     });
   }
 

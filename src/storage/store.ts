@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { ConnectionStatus, ReconnectReason } from '../core/types.js';
+import type { ConnectionChange, ConnectionWatch } from './change-feed.js';
 
 /** A connection as stored. `refreshToken` and `accessToken` are keyring ciphertexts; times are epoch milliseconds. */
 export interface StoredConnection {
@@ -96,4 +97,9 @@ export interface Store extends ConnectionRepository {
   /** Newest first. */
   listAudit(filter?: { userId?: string; limit?: number; before?: number }): Promise<AuditEntry[]>;
   countConnections(): Promise<number>;
+  /**
+   * Hears every connection write, by any instance sharing the database (PostgreSQL LISTEN/NOTIFY; in-process on
+   * SQLite). A cache may serve from memory only while the returned watch is `live`.
+   */
+  watchConnections(listener: (change: ConnectionChange) => void): ConnectionWatch;
 }

@@ -1,0 +1,158 @@
+import { type Kysely, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+/** A connection row changed: `userId` null means anything may have changed (the feed was interrupted). */
+export interface ConnectionChange {
+  userId: string | null;
+  /** The row's version after the change; null when it was deleted (or unknown). */
+  version: number | null;
+}
+
+/** A subscription to connection changes. Caches may trust themselves only while `live` is true. */
+export interface ConnectionWatch {
+  readonly live: boolean;
+  /** Settles once the feed has tried to go live (check `live` for the outcome). */
+  readonly ready: Promise<void>;
+  close(): void;
+}
+
+/** Tells every instance sharing the database that a connection row changed. */
+export interface ChangeFeed {
+  /** Announces a change; on PostgreSQL inside the writer's transaction, so it is delivered on commit only. */
+  notify(executor: Kysely<Database>, userId: string, version: number | null): Promise<void>;
+  watch(listener: (change: ConnectionChange) => void): ConnectionWatch;
+  close(): Promise<void>;
+}
+
+/** SQLite: one process owns the file, so an in-process fan-out reaches every cache. */
+export class LocalChangeFeed implements ChangeFeed {
+  readonly #listeners = new Set<(change: ConnectionChange) => void>();
+
+  async notify(_executor: Kysely<Database>, userId: string, version: number | null): Promise<void> {
+    for (const listener of this.#listeners) listener({ userId, version });
+  }
+
+  watch(listener: (change: ConnectionChange) => void): ConnectionWatch {
+    this.#listeners.add(listener);
+    return {
+      live: true,
+      ready: Promise.resolve(),
+      close: () => {
+        this.#listeners.delete(listener);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#listeners.clear();
+  }
+}
+
+/**
+ * PostgreSQL LISTEN/NOTIFY: writers `pg_notify` in their transaction; one dedicated client per process listens. When
+ * that client drops (a database restart), watchers hear "anything may have changed" and see `live` false until it is
+ * back, so no cache serves a row it may have missed a change to.
+ */
+export class PostgresChangeFeed implements ChangeFeed {
+  readonly #listeners = new Set<(change: ConnectionChange) => void>();
+  #client: pg.Client | null = null;
+  #live = false;
+  #closed = false;
+  #connecting: Promise<void> | null = null;
+  #retry: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly clientConfig: pg.ClientConfig,
+    private readonly channel: string,
+  ) {}
+
+  get live(): boolean {
+    return this.#live;
+  }
+
+  async notify(executor: Kysely<Database>, userId: string, version: number | null): Promise<void> {
+    await sql`select pg_notify(${this.channel}, ${JSON.stringify({ u: userId, v: version })})`.execute(executor);
+  }
+
+  watch(listener: (change: ConnectionChange) => void): ConnectionWatch {
+    this.#listeners.add(listener);
+    const ready = this.#ensureListening();
+    const feed = this;
+    return {
+      get live() {
+        return feed.#live;
+      },
+      ready,
+      close: () => {
+        this.#listeners.delete(listener);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#live = false;
+    clearTimeout(this.#retry);
+    this.#listeners.clear();
+    const client = this.#client;
+    this.#client = null;
+    await client?.end().catch(() => {});
+  }
+
+  #ensureListening(): Promise<void> {
+    if (this.#closed || this.#client) return this.#connecting ?? Promise.resolve();
+    this.#connecting = this.#listen().finally(() => {
+      this.#connecting = null;
+    });
+    return this.#connecting;
+  }
+
+  async #listen(): Promise<void> {
+    const client = new pg.Client(this.clientConfig);
+    this.#client = client;
+    client.on('notification', (message) => {
+      if (message.channel !== this.channel || !message.payload) return;
+      try {
+        const { u, v } = JSON.parse(message.payload) as { u?: unknown; v?: unknown };
+        if (typeof u === 'string') this.#emit({ userId: u, version: typeof v === 'number' ? v : null });
+      } catch {
+        // Not ours: ignore.
+      }
+    });
+    const drop = () => {
+      if (this.#client !== client) return;
+      this.#client = null;
+      this.#live = false;
+      this.#emit({ userId: null, version: null });
+      client.end().catch(() => {});
+      if (!this.#closed && this.#listeners.size > 0) {
+        this.#retry = setTimeout(() => void this.#ensureListening(), 1000);
+        this.#retry.unref?.();
+      }
+    };
+    client.on('error', drop);
+    client.on('end', drop);
+    try {
+      await client.connect();
+      await client.query(`listen "${this.channel}"`);
+      if (this.#client === client) {
+        this.#live = true;
+        // Changes made while nobody listened are unknown: start clean.
+        this.#emit({ userId: null, version: null });
+      }
+    } catch {
+      drop();
+    }
+  }
+
+  #emit(change: ConnectionChange): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A listener's failure is its own.
+      }
+    }
+  }
+}
