@@ -234,14 +234,17 @@ async function reportReturn(returned) {
     notice(returnErrorText(returned.error), 'bad');
     return;
   }
-  await reportGrant(asked);
+  await reportGrant(asked?.scopes ?? [], asked?.kind ?? 'connect');
 }
 
-/** After consent: says what was granted, and whether Google (the user) left out part of what was asked. */
-async function reportGrant(asked) {
+/**
+ * After consent: says what was granted, and whether Google (the user) left out part of what was asked.
+ * `kind` is `connect`, `add` or `reconnect`.
+ */
+async function reportGrant(asked, kind) {
   const connection = await loadConnection();
   if (!connection) return;
-  const missing = (asked ?? []).filter((s) => !BASIC.has(scopeUrl(s)) && !covers(connection.scopes, s));
+  const missing = asked.filter((s) => !BASIC.has(scopeUrl(s)) && !covers(connection.scopes, s));
   if (missing.length > 0) {
     const names = missing.map((s) => scopeName(scopeUrl(s))).join(', ');
     notice(`Google granted only part of what was asked: ${names} was not granted.`, 'bad', {
@@ -251,17 +254,20 @@ async function reportGrant(asked) {
     });
     return;
   }
-  const added = (asked ?? []).filter((s) => !BASIC.has(scopeUrl(s)));
-  notice(
-    added.length > 0
-      ? `Access added: ${added.map((s) => scopeName(scopeUrl(s))).join(', ')}.`
-      : `Google connected as ${connection.google?.email ?? 'your account'}.`,
-    'ok',
-  );
+  const added = asked.filter((s) => !BASIC.has(scopeUrl(s)));
+  const account = connection.google?.email ?? 'your account';
+  const text =
+    kind === 'reconnect'
+      ? `Google reconnected as ${account}.`
+      : kind === 'add' && added.length > 0
+        ? `Access added: ${added.map((s) => scopeName(scopeUrl(s))).join(', ')}.`
+        : `Google connected as ${account}.`;
+  notice(text, 'ok');
 }
 
-function rememberAsked(scopes) {
-  sessionStorage.setItem(ASKED_KEY, JSON.stringify(scopes));
+/** Keeps the scope names asked for (never a token) across the trip to Google, to tell a partial grant. */
+function rememberAsked(scopes, kind) {
+  sessionStorage.setItem(ASKED_KEY, JSON.stringify({ scopes, kind }));
 }
 
 function takeAsked() {
@@ -269,7 +275,8 @@ function takeAsked() {
   sessionStorage.removeItem(ASKED_KEY);
   try {
     const parsed = JSON.parse(raw ?? 'null');
-    return Array.isArray(parsed) ? parsed.filter((s) => typeof s === 'string') : null;
+    if (!parsed || !Array.isArray(parsed.scopes)) return null;
+    return { scopes: parsed.scopes.filter((s) => typeof s === 'string'), kind: String(parsed.kind) };
   } catch {
     return null;
   }
@@ -395,8 +402,8 @@ function renderUsePanel() {
 // ---------- connecting ----------
 
 /** The redirect flow: the bridge sends the browser to Google and back to this page. */
-function connectRedirect(scopes) {
-  rememberAsked(scopes);
+function connectRedirect(scopes, kind = scopes.length > 0 ? 'add' : 'connect') {
+  rememberAsked(scopes, kind);
   const params = new URLSearchParams();
   for (const scope of ['openid', 'email', 'profile', ...scopes]) params.append('scope', scope);
   params.set('return_to', '/');
@@ -441,7 +448,7 @@ function connectPopup(scopes) {
         notice(text, 'bad', action);
         return;
       }
-      await reportGrant(scopes);
+      await reportGrant(scopes, scopes.length > 0 ? 'add' : 'connect');
     },
     error_callback: (error) => {
       const { text, action } = explain({ code: error.type, message: error.message });
@@ -474,7 +481,7 @@ function clerkGoogleAccount() {
 async function addThroughClerk(scopes) {
   const account = clerkGoogleAccount();
   if (!account) return connectRedirect(scopes);
-  rememberAsked(scopes);
+  rememberAsked(scopes, 'add');
   try {
     const updated = await account.reauthorize({
       additionalScopes: scopes.map(scopeUrl),
@@ -498,7 +505,7 @@ function reconnect() {
   const scopes = (state.connection?.scopes ?? [])
     .filter((s) => !BASIC.has(s))
     .map((s) => s.replace('https://www.googleapis.com/auth/', ''));
-  connectRedirect(scopes);
+  connectRedirect(scopes, 'reconnect');
 }
 
 async function disconnect() {

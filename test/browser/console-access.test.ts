@@ -1,0 +1,93 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  answerGoogle,
+  CONSENT_LABEL,
+  type ConsoleSession,
+  expectNotice,
+  expectStatus,
+  openConsole,
+  signInByEmail,
+  waitForResult,
+} from './console.js';
+
+// The console for people who use a keyboard or a phone, and the screenshot the README shows.
+
+vi.setConfig({ testTimeout: 90_000 });
+
+let session: ConsoleSession | undefined;
+
+afterEach(async () => {
+  await session?.close();
+  session = undefined;
+});
+
+describe('the console: keyboard, phone width and the README screenshot', () => {
+  it('can be used with the keyboard alone: Tab reaches Connect Google and Enter starts the flow', async () => {
+    session = await openConsole('keyboard');
+    const { page } = session;
+    await signInByEmail(page, 'keys@example.com');
+    await expectStatus(page, 'Not connected');
+    // The first Tab lands on the skip link, which jumps to the content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    const order: string[] = [];
+    for (let i = 0; i < 8 && !order.includes('Connect Google'); i++) {
+      await page.keyboard.press('Tab');
+      order.push((await page.evaluate(() => document.activeElement?.textContent?.trim())) ?? '');
+    }
+    // Visual order is focus order: the account control in the header, then the connection card's first action.
+    expect(order).toEqual(['Sign out', 'Connect Google']);
+    await session.snap('1 focus on connect');
+    await page.keyboard.press('Enter');
+    await answerGoogle(page, { account: 'grace@example.com' });
+    await expectStatus(page, 'Connected');
+  });
+
+  it('fits a phone-width screen without sideways scrolling, with every action reachable', async () => {
+    session = await openConsole('phone', { width: 390 });
+    const { page } = session;
+    await page.getByRole('heading', { name: 'Sign in to try Tokenbridge' }).waitFor();
+    await session.snap('1 phone signed out');
+    await signInByEmail(page, 'phone@example.com');
+    await page.getByRole('button', { name: 'Connect Google', exact: true }).click();
+    await answerGoogle(page, { account: 'ada@example.com' });
+    await expectStatus(page, 'Connected');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    for (const name of ['Add Google Drive', 'Get a token', 'List Drive files', 'Disconnect']) {
+      const button = page.getByRole('button', { name, exact: true });
+      await button.scrollIntoViewIfNeeded();
+      const box = await button.boundingBox();
+      expect(box, name).not.toBeNull();
+      // Large enough to tap, and inside the screen.
+      expect(box!.height).toBeGreaterThanOrEqual(44);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+    }
+    await session.snap('2 phone connected');
+  });
+
+  it('renders the connected console with Drive files and a token (docs/console.png)', async () => {
+    session = await openConsole('readme screenshot');
+    const { page } = session;
+    await signInByEmail(page, 'ada.lovelace@example.com');
+    await page.getByRole('button', { name: 'Connect Google', exact: true }).click();
+    await answerGoogle(page, { account: 'ada@example.com' });
+    await expectStatus(page, 'Connected');
+    await page.getByRole('button', { name: 'Add Google Drive' }).click();
+    await answerGoogle(page, { account: 'ada@example.com', tick: [CONSENT_LABEL.drive] });
+    await expectNotice(page, 'Access added: Google Drive (read-only).');
+    await page.getByRole('button', { name: 'Get a token' }).click();
+    await expect.poll(() => page.locator('#token-value').textContent()).toMatch(/^ya29/);
+    const drive = page.getByRole('region', { name: 'Drive files' });
+    await page.getByRole('button', { name: 'List Drive files' }).click();
+    await waitForResult(drive, drive.getByText('Page 1'));
+    const shot = await session.snap('console');
+    // The README's picture is refreshed on request only, so a test run leaves the tree clean.
+    if (process.env.UPDATE_DOCS_SCREENSHOT === '1') {
+      mkdirSync(join(process.cwd(), 'docs'), { recursive: true });
+      copyFileSync(shot, join(process.cwd(), 'docs', 'console.png'));
+    }
+  });
+});
