@@ -2,7 +2,7 @@ import { createClerkClient } from '@clerk/backend';
 import { isClerkAPIResponseError } from '@clerk/backend/errors';
 import { drive_v3 } from '@googleapis/drive';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { signInWithGoogle, startClerkEmulator } from '../../../src/sandbox/clerk/index.js';
+import { reauthorizeGoogle, signInWithGoogle, startClerkEmulator } from '../../../src/sandbox/clerk/index.js';
 import { ADA, CLERK_GOOGLE_CLIENT, type ClerkWorld, DRIVE_READONLY, failure, GRACE, startWorld } from './harness.js';
 
 let world: ClerkWorld;
@@ -150,6 +150,31 @@ describe('a Google client shared by two Clerk instances (clerk#1827)', () => {
       if (!isClerkAPIResponseError(error)) return;
       expect(error.status).toBe(422);
       expect(error.errors[0]?.code).toBe('oauth_missing_refresh_token');
+    } finally {
+      await prod.close();
+    }
+  });
+
+  it('is repaired by reauthorize with oidcPrompt consent, which makes Google issue a refresh token again', async () => {
+    const prod = await startClerkEmulator({
+      clock: world.clock,
+      rateLimit: false,
+      google: { url: world.google.url, ...CLERK_GOOGLE_CLIENT },
+    });
+    try {
+      world.google.control.registerClient({
+        ...CLERK_GOOGLE_CLIENT,
+        redirectUris: [world.clerk.googleCallbackUrl, prod.googleCallbackUrl],
+      });
+      await signInWithGoogle(world.clerk, { account: GRACE });
+      const second = await signInWithGoogle(prod, { account: GRACE, redirectUrl: 'http://localhost:3000/' });
+      const landed = await reauthorizeGoogle(prod, second, { oidcPrompt: 'consent' });
+      expect(landed.searchParams.get('clerk_error')).toBeNull();
+
+      world.clock.advance(3600_000);
+      const prodBackend = createClerkClient({ secretKey: prod.secretKey, apiUrl: prod.url });
+      const { data } = await prodBackend.users.getUserOauthAccessToken(second.userId, 'google');
+      expect(data[0]?.expiresAt).toBeGreaterThan(Math.floor(world.clock.now() / 1000));
     } finally {
       await prod.close();
     }
