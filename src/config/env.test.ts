@@ -64,6 +64,7 @@ describe('configuration from the environment', () => {
   it.each([
     ['PORT', { PORT: 'eighty' }],
     ['PORT', { PORT: '70000' }],
+    ['HOST', { HOST: 'http://0.0.0.0' }],
     ['SANDBOX_GOOGLE_PORT', { SANDBOX_GOOGLE_PORT: '-1' }],
     ['SANDBOX_CLERK_PORT', { SANDBOX_CLERK_PORT: 'x' }],
     ['PUBLIC_URL', { PUBLIC_URL: 'not a url' }],

@@ -94,6 +94,9 @@ export function parseEnv(env: Env): EnvConfig {
   };
   const port = parsePort(get, 'PORT', 3000);
   const host = get('HOST') ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:-]{1,253}$/.test(host)) {
+    throw new EnvError('HOST', 'expected an IP address or host name to listen on, such as 127.0.0.1 or 0.0.0.0.');
+  }
   const publicUrl = optionalOrigin(get, 'PUBLIC_URL', { allowPath: false });
   const clerkSecretKey = get('CLERK_SECRET_KEY');
   const googleClientId = get('GOOGLE_CLIENT_ID');
