@@ -54,8 +54,17 @@ describe('the console: connecting Google', () => {
     await page.getByRole('button', { name: 'Get a token' }).click();
     const shown = page.locator('#token-value');
     await expect.poll(() => shown.textContent()).toMatch(/^ya29\.a0.•+/);
-    expect(await page.getByRole('button', { name: 'Copy access token' }).isEnabled()).toBe(true);
     await session.snap('5 token shown masked');
+    await session.browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: session.stack.url,
+    });
+    await page.getByRole('button', { name: 'Copy access token' }).click();
+    await expectNotice(page, /^Access token copied\. It expires in \d+ min/);
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    const masked = (await shown.textContent()) ?? '';
+    expect(copied.startsWith(masked.slice(0, 8))).toBe(true);
+    expect(copied.endsWith(masked.slice(-4))).toBe(true);
+    expect(copied).not.toContain('•');
     // The token lives in the page's memory only.
     const stored = await page.evaluate(
       () => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }),
