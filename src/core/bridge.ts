@@ -184,9 +184,10 @@ class Bridge implements TokenBridge {
 
   // ---------------------------------------------------------------- tokens
 
-  async getAccessToken(userId: string, options: GetAccessTokenOptions = {}): Promise<AccessToken> {
+  async getAccessToken(userId: string, input?: GetAccessTokenOptions): Promise<AccessToken> {
     this.#assertOpen();
     checkUserId(userId);
+    const options = input ?? {};
     const requested = normaliseScopes(options.scopes ?? []);
     const minValidityMs = minValidity(options.minValiditySeconds) * 1000;
     const force = options.forceRefresh === true;

@@ -71,6 +71,7 @@ const SCOPE_URL = /^https:\/\/www\.googleapis\.com\/auth\/[a-z0-9][a-z0-9._-]{0,
  * @throws InvalidScopeError for anything else, naming the offending value.
  */
 export function normaliseScopes(input: readonly string[]): string[] {
+  if (!Array.isArray(input)) throw new InvalidScopeError('Scopes must be a list of strings.');
   const out = new Set<string>();
   for (const item of input) {
     if (typeof item !== 'string') throw new InvalidScopeError('A scope must be a string.');

@@ -43,6 +43,11 @@ describe('normaliseScopes', () => {
     }
   });
 
+  it('refuses input that is not a list of strings', () => {
+    expect(() => normaliseScopes('drive' as never)).toThrow(InvalidScopeError);
+    expect(() => normaliseScopes([42] as never)).toThrow(InvalidScopeError);
+  });
+
   it('an empty request is no scopes', () => {
     expect(normaliseScopes([])).toEqual([]);
     expect(normaliseScopes(['  '])).toEqual([]);
