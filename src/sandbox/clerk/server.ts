@@ -12,6 +12,7 @@ import { type ClerkEmulatorControl, createControl, registerControlApi } from './
 import { registerFrontendApi } from './frontend-api.js';
 import { GoogleTokenKeeper } from './google-accounts.js';
 import { GoogleClient, type GoogleClientConfig } from './google-client.js';
+import { Handshakes, registerHandshake } from './handshake.js';
 import { newId, newSecret } from './ids.js';
 import type { ClerkInstance } from './instance.js';
 import { generateSigningKey, publishableKeyFor } from './keys.js';
@@ -101,6 +102,7 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
     defaultBody: (status) => errorBody([injectedError(status).item()]),
   });
   const flows = new OAuthTransactions(instance);
+  const handshakes = new Handshakes(instance);
 
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024 });
   await app.register(cookie);
@@ -113,6 +115,7 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
   registerBackendApi(app, instance);
   registerFrontendApi(app, instance, flows);
   registerOAuthCallback(app, instance, flows);
+  registerHandshake(app, instance, handshakes);
   registerSignInPages(app, instance, flows, () => publishableKey);
   app.get('/.well-known/jwks.json', async () => ({ keys: [instance.key.jwk] }));
   app.get('/npm/*', async (request, reply) => {
@@ -131,7 +134,7 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
     calls,
     initialRateLimit,
     webhookSecret,
-    onReset: [() => flows.reset()],
+    onReset: [() => flows.reset(), () => handshakes.reset()],
   };
   const control = createControl(controlDeps);
   registerControlApi(app, control, controlDeps);

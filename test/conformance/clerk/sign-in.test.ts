@@ -128,6 +128,74 @@ describe('signing in through the hosted page, without a browser', () => {
   });
 });
 
+describe('the handshake of authenticateRequest', () => {
+  it('renews a stale __session on a page load when proxyUrl points at the emulator', async () => {
+    // A session token minted two minutes ago: expired by the real clock verifyToken uses.
+    world.clock.set(Date.now() - 120_000);
+    const signIn = await signInByEmail(world.clerk, 'handshake@example.com', { redirectUrl: `${APP}/` });
+    world.clock.set(Date.now());
+    const backend = createClerkClient({
+      secretKey: world.clerk.secretKey,
+      apiUrl: world.clerk.url,
+      publishableKey: world.clerk.publishableKey,
+    });
+    const options = { authorizedParties: [APP], proxyUrl: world.clerk.url };
+    const pageLoad = (url: string) =>
+      new Request(url, {
+        headers: { cookie: signIn.appCookieHeader, 'sec-fetch-dest': 'document', accept: 'text/html' },
+      });
+
+    const first = await backend.authenticateRequest(pageLoad(`${APP}/notes`), options);
+    expect(first.status).toBe('handshake');
+    const handshakeUrl = first.headers.get('location') ?? '';
+    expect(handshakeUrl.startsWith(`${world.clerk.url}/v1/client/handshake?`)).toBe(true);
+
+    const visit = await fetch(handshakeUrl, { redirect: 'manual' });
+    expect(visit.status).toBe(307);
+    const back = new URL(visit.headers.get('location') ?? '');
+    expect(back.origin + back.pathname).toBe(`${APP}/notes`);
+    expect(back.searchParams.get('__clerk_handshake_nonce')).toEqual(expect.any(String));
+
+    const second = await backend.authenticateRequest(pageLoad(back.toString()), options);
+    expect(second.status).toBe('signed-in');
+    expect(second.toAuth()?.userId).toBe(signIn.userId);
+    const fresh = second.headers.getSetCookie().find((c) => c.startsWith('__session='));
+    const token = /^__session=([^;]+)/.exec(fresh ?? '')?.[1] ?? '';
+    expect((await verifyToken(token, { jwtKey: world.clerk.jwtKey, authorizedParties: [APP] })).sid).toBe(
+      signIn.sessionId,
+    );
+
+    // A nonce is good for one redemption.
+    const replay = await fetch(
+      `${world.clerk.url}/v1/clients/handshake_payload?nonce=${back.searchParams.get('__clerk_handshake_nonce')}`,
+      { headers: { authorization: `Bearer ${world.clerk.secretKey}` } },
+    );
+    expect(replay.status).toBe(404);
+  });
+
+  it('signs the page out when the browser’s session has ended', async () => {
+    world.clock.set(Date.now() - 120_000);
+    const signIn = await signInByEmail(world.clerk, 'ended@example.com', { redirectUrl: `${APP}/` });
+    world.clock.set(Date.now());
+    await world.backend.sessions.revokeSession(signIn.sessionId);
+    const backend = createClerkClient({
+      secretKey: world.clerk.secretKey,
+      apiUrl: world.clerk.url,
+      publishableKey: world.clerk.publishableKey,
+    });
+    const options = { authorizedParties: [APP], proxyUrl: world.clerk.url };
+    const headers = { cookie: signIn.appCookieHeader, 'sec-fetch-dest': 'document', accept: 'text/html' };
+    const first = await backend.authenticateRequest(new Request(`${APP}/`, { headers }), options);
+    const visit = await fetch(first.headers.get('location') ?? '', { redirect: 'manual' });
+    const second = await backend.authenticateRequest(
+      new Request(visit.headers.get('location') ?? '', { headers }),
+      options,
+    );
+    expect(second.status).toBe('signed-out');
+    expect(second.headers.getSetCookie().some((c) => c.startsWith('__client_uat=0'))).toBe(true);
+  });
+});
+
 describe('Continue with Google', () => {
   it('brings the user back to the sign-in page when consent is refused', async () => {
     const start = await fetch(`${world.clerk.url}/sign-in/google?redirect_url=${encodeURIComponent(`${APP}/`)}`, {
