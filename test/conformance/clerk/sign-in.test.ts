@@ -293,6 +293,22 @@ describe('the Frontend API', () => {
     expect(response.headers.get('access-control-allow-credentials')).toBe('true');
   });
 
+  it('with allowedOrigins configured, trusts exactly those origins', async () => {
+    const strict = await startWorld({ allowedOrigins: ['http://localhost:3000'] });
+    try {
+      const allowed = await fetch(`${strict.clerk.url}/v1/client`, { headers: { origin: APP } });
+      expect(allowed.headers.get('access-control-allow-origin')).toBe(APP);
+      const otherPort = await fetch(`${strict.clerk.url}/v1/client`, { headers: { origin: 'http://localhost:4000' } });
+      expect(otherPort.status).toBe(403);
+      const page = await fetch(
+        `${strict.clerk.url}/sign-in?redirect_url=${encodeURIComponent('http://localhost:4000/')}`,
+      );
+      expect(page.status).toBe(400);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('refuses origins that are not allowed', async () => {
     const response = await fetch(`${world.clerk.url}/v1/client`, { headers: { origin: 'https://evil.example' } });
     expect(response.status).toBe(403);
