@@ -381,3 +381,37 @@ export function matchesTokenIdentifier(
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 const doubleSha512 = (value: string) =>
   createHash('sha512').update(createHash('sha512').update(value, 'utf8').digest()).digest();
+
+/**
+ * Index keys for a stored refresh token, so a token-revoked event finds its connection without decrypting every row:
+ * SHA-256 (hex) of each identifier Google may send. Neither is a substring of the token, and neither reveals it.
+ *
+ * @example
+ * const { prefix, hash } = riscTokenLookupKeys(refreshToken); // store both beside the ciphertext, indexed
+ */
+export function riscTokenLookupKeys(refreshToken: string): { prefix: string; hash: string } {
+  return {
+    prefix: sha256(refreshToken.slice(0, PREFIX_LENGTH)).toString('hex'),
+    hash: createHash('sha256').update(doubleSha512(refreshToken)).digest('hex'),
+  };
+}
+
+/**
+ * The index key a token-revoked event points at (compare with {@link riscTokenLookupKeys}), or null when the event's
+ * identifier cannot name a token safely (unknown algorithm, short prefix, not base64).
+ */
+export function riscEventLookupKey(identifier: {
+  tokenIdentifierAlg: string;
+  token: string;
+}): { alg: TokenIdentifierAlg; key: string } | null {
+  const { tokenIdentifierAlg: alg, token } = identifier;
+  if (typeof token !== 'string') return null;
+  if (alg === 'prefix') {
+    return token.length === PREFIX_LENGTH ? { alg, key: sha256(token).toString('hex') } : null;
+  }
+  if (alg === 'hash_base64_sha512_sha512' && /^[A-Za-z0-9+/_-]+={0,2}$/.test(token)) {
+    const digest = Buffer.from(token, 'base64');
+    return digest.length === 64 ? { alg, key: createHash('sha256').update(digest).digest('hex') } : null;
+  }
+  return null;
+}

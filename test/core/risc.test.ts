@@ -7,7 +7,9 @@ import {
   createRiscVerifier,
   matchesTokenIdentifier,
   type RiscVerifier,
+  riscEventLookupKey,
   riscTokenIdentifier,
+  riscTokenLookupKeys,
 } from '../../src/core/risc.js';
 import { type GoogleEmulator, startGoogleEmulator } from '../../src/sandbox/google/index.js';
 import { startReceiver, type TestReceiver } from '../conformance/google/risc-receiver.js';
@@ -422,5 +424,25 @@ describe('matching a token-revoked identifier against a stored refresh token', (
       false,
     );
     expect(matchesTokenIdentifier('', { tokenIdentifierAlg: 'prefix', token: token.slice(0, 16) })).toBe(false);
+  });
+
+  it('gives index keys a token-revoked event finds in one lookup, without storing any part of the token', () => {
+    const keys = riscTokenLookupKeys(token);
+    expect(JSON.stringify(keys)).not.toContain(token.slice(0, 8));
+    const digest = createHash('sha512').update(createHash('sha512').update(token).digest()).digest();
+    expect(riscEventLookupKey({ tokenIdentifierAlg: 'prefix', token: token.slice(0, 16) })).toEqual({
+      alg: 'prefix',
+      key: keys.prefix,
+    });
+    for (const spelling of [digest.toString('base64'), digest.toString('base64url')]) {
+      expect(riscEventLookupKey({ tokenIdentifierAlg: 'hash_base64_sha512_sha512', token: spelling })).toEqual({
+        alg: 'hash_base64_sha512_sha512',
+        key: keys.hash,
+      });
+    }
+    expect(riscTokenLookupKeys(`${token.slice(0, -1)}Z`).hash).not.toBe(keys.hash);
+    expect(riscEventLookupKey({ tokenIdentifierAlg: 'prefix', token: '1//0' })).toBeNull();
+    expect(riscEventLookupKey({ tokenIdentifierAlg: 'hash_base64_sha512_sha512', token: 'c2hvcnQ=' })).toBeNull();
+    expect(riscEventLookupKey({ tokenIdentifierAlg: 'md5', token: 'x'.repeat(16) })).toBeNull();
   });
 });
