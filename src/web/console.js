@@ -37,7 +37,7 @@ const state = {
   connection: null,
   /** The last token the bridge handed out: `{accessToken, expiresAt, scopes, source}`. */
   token: null,
-  drive: { page: 0, next: null, tokens: [] },
+  drive: { page: 0, next: null },
   lastScopes: ['drive.readonly'],
   gsi: null,
   signInMounted: false,
@@ -339,9 +339,6 @@ function renderConnection() {
 
   $('fact-source').textContent = connected ? (SOURCE_NAMES[c.source] ?? c.source) : '—';
   $('fact-account').textContent = connected ? (c.google?.email ?? '—') : '—';
-  const refresh = $('fact-refresh');
-  refresh.textContent = connected && c.lastRefreshAt ? relative(c.lastRefreshAt) : '—';
-  if (connected && c.lastRefreshAt) refresh.title = new Date(c.lastRefreshAt).toLocaleString();
   tick();
 
   const chips = $('scope-chips');
@@ -364,8 +361,12 @@ function renderConnection() {
   }
 }
 
-/** The countdown to the access token's expiry, redrawn every second. */
+/** The countdown to the access token's expiry and the time since the last refresh, redrawn every second. */
 function tick() {
+  const refreshedAt = state.connection?.lastRefreshAt ?? null;
+  const refresh = $('fact-refresh');
+  refresh.textContent = refreshedAt ? relative(refreshedAt) : '—';
+  refresh.title = refreshedAt ? new Date(refreshedAt).toLocaleString() : '';
   const expiresAt = state.token?.expiresAt ?? state.connection?.accessTokenExpiresAt ?? null;
   const target = $('fact-expiry');
   if (!state.connection || !expiresAt) {
