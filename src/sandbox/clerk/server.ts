@@ -104,7 +104,14 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
   const flows = new OAuthTransactions(instance);
   const handshakes = new Handshakes(instance);
 
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    // Query strings carry client tokens (`__clerk_db_jwt`), OAuth codes and states: log paths only.
+    logger:
+      options.logger === true
+        ? { serializers: { req: (request) => ({ method: request.method, path: request.url.split('?', 1)[0] }) } }
+        : false,
+    bodyLimit: 1024 * 1024,
+  });
   await app.register(cookie);
   await app.register(formbody);
   installJsonParser(app);
