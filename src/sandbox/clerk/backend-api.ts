@@ -40,6 +40,28 @@ const updateUserSchema = z.object({
   unsafe_metadata: metadataSchema.optional(),
 });
 
+const metadataParamsSchema = z.object({
+  public_metadata: metadataSchema.optional(),
+  private_metadata: metadataSchema.optional(),
+  unsafe_metadata: metadataSchema.optional(),
+});
+
+/** Clerk's metadata merge: objects merge deeply, `null` removes a key, anything else replaces. */
+function mergeMetadata(current: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    const existing = merged[key];
+    if (value === null) delete merged[key];
+    else if (isPlainObject(value) && isPlainObject(existing)) merged[key] = mergeMetadata(existing, value);
+    else merged[key] = value;
+  }
+  return merged;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 const createSessionSchema = z.object({ user_id: z.string().min(1) });
 const tokenSchema = z.object({ expires_in_seconds: z.number().int().min(30).max(315_360_000).optional() });
 
@@ -136,6 +158,44 @@ export function registerBackendApi(app: FastifyInstance, instance: ClerkInstance
     user.updatedAt = instance.clock.now();
     userUpdated(instance, user);
     return userJson(user);
+  });
+  app.patch('/v1/users/:userId/metadata', async (request) => {
+    const user = requireUser(instance, userIdOf(request));
+    const params = parseParams(metadataParamsSchema, request.body);
+    if (params.public_metadata !== undefined)
+      user.publicMetadata = mergeMetadata(user.publicMetadata, params.public_metadata);
+    if (params.private_metadata !== undefined) {
+      user.privateMetadata = mergeMetadata(user.privateMetadata, params.private_metadata);
+    }
+    if (params.unsafe_metadata !== undefined)
+      user.unsafeMetadata = mergeMetadata(user.unsafeMetadata, params.unsafe_metadata);
+    user.updatedAt = instance.clock.now();
+    userUpdated(instance, user);
+    return userJson(user);
+  });
+  app.put('/v1/users/:userId/metadata', async (request) => {
+    const user = requireUser(instance, userIdOf(request));
+    const params = parseParams(metadataParamsSchema, request.body);
+    if (params.public_metadata !== undefined) user.publicMetadata = params.public_metadata;
+    if (params.private_metadata !== undefined) user.privateMetadata = params.private_metadata;
+    if (params.unsafe_metadata !== undefined) user.unsafeMetadata = params.unsafe_metadata;
+    user.updatedAt = instance.clock.now();
+    userUpdated(instance, user);
+    return userJson(user);
+  });
+  app.delete('/v1/users/:userId/external_accounts/:externalAccountId', async (request) => {
+    const user = requireUser(instance, userIdOf(request));
+    const { externalAccountId } = request.params as { externalAccountId: string };
+    const account = user.externalAccounts.find((a) => a.id === externalAccountId);
+    if (account === undefined) throw clerkErrors.notFound('External account');
+    // Clerk forgets the tokens; it does not revoke them at Google.
+    user.externalAccounts = user.externalAccounts.filter((a) => a !== account);
+    for (const email of user.emailAddresses) {
+      email.linkedTo = email.linkedTo.filter((link) => link.id !== account.identificationId);
+    }
+    user.updatedAt = instance.clock.now();
+    userUpdated(instance, user);
+    return { object: 'external_account', id: account.id, deleted: true };
   });
   app.delete('/v1/users/:userId', async (request) => {
     const user = requireUser(instance, userIdOf(request));

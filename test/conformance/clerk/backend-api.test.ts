@@ -61,6 +61,19 @@ describe('users through @clerk/backend', () => {
     expect(isClerkAPIResponseError(gone) && gone.status).toBe(404);
   });
 
+  it('deep-merges metadata with updateUserMetadata (null removes a key) and replaces it with replaceUserMetadata', async () => {
+    const user = await backend.users.createUser({
+      emailAddress: ['meta@example.com'],
+      privateMetadata: { google: { connected: true, scopes: ['a'] }, plan: 'free' },
+    });
+    const merged = await backend.users.updateUserMetadata(user.id, {
+      privateMetadata: { google: { scopes: ['a', 'b'] }, plan: null },
+    });
+    expect(merged.privateMetadata).toEqual({ google: { connected: true, scopes: ['a', 'b'] } });
+    const replaced = await backend.users.replaceUserMetadata(user.id, { privateMetadata: { fresh: 1 } });
+    expect(replaced.privateMetadata).toEqual({ fresh: 1 });
+  });
+
   it('refuses a second user with the same email address with form_identifier_exists', async () => {
     await backend.users.createUser({ emailAddress: ['dup@example.com'] });
     const error = await failure(backend.users.createUser({ emailAddress: ['DUP@example.com'] }));

@@ -120,6 +120,21 @@ describe('a user who signed in with Google through Clerk', () => {
     expect(body[0].object).toBe('oauth_access_token');
   });
 
+  it('forgets the Google tokens when the external account is deleted', async () => {
+    const signIn = await signInWithGoogle(world.clerk, { account: ADA });
+    const user = await world.backend.users.getUser(signIn.userId);
+    const account = user.externalAccounts[0];
+    if (account === undefined) throw new Error('no external account');
+    const deleted = await world.backend.users.deleteUserExternalAccount({
+      userId: signIn.userId,
+      externalAccountId: account.id,
+    });
+    expect(deleted).toMatchObject({ object: 'external_account', id: account.id, deleted: true });
+    expect((await world.backend.users.getUser(signIn.userId)).externalAccounts).toEqual([]);
+    const error = await failure(world.backend.users.getUserOauthAccessToken(signIn.userId, 'google'));
+    expect(isClerkAPIResponseError(error) && error.status).toBe(404);
+  });
+
   it('answers 404 for a user without a Google account', async () => {
     const user = await world.backend.users.createUser({ emailAddress: ['nogoogle@example.com'] });
     const error = await failure(world.backend.users.getUserOauthAccessToken(user.id, 'google'));
