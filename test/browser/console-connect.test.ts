@@ -70,6 +70,14 @@ describe('the console: connecting Google', () => {
       () => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }),
     );
     expect(stored).not.toMatch(/ya29|1\/\/0/);
+    // No URL the page loaded carries a token, and no answer of the bridge carries a refresh token.
+    expect(session.requests.filter((url) => /ya29|1\/\/0|access_token|refresh_token/.test(url))).toEqual([]);
+    const bodies = await Promise.all(session.apiBodies);
+    expect(bodies.some((body) => body.includes('ya29.'))).toBe(true);
+    expect(bodies.filter((body) => /1\/\/0|refresh_?token"/i.test(body))).toEqual([]);
+    // In the sandbox the console loads nothing from outside this machine.
+    const hosts = new Set(session.requests.map((url) => new URL(url).hostname));
+    expect([...hosts].filter((host) => host !== 'localhost' && host !== '127.0.0.1')).toEqual([]);
   });
 
   it('connects Google with the popup (Google Identity Services code model)', async () => {

@@ -15,6 +15,10 @@ export interface ConsoleSession {
   stack: Stack;
   browser: Browser;
   page: Page;
+  /** Every URL the console's tab requested, in order. */
+  requests: string[];
+  /** The bodies of the bridge's `/api/` answers the console received. */
+  apiBodies: Promise<string>[];
   /** Saves a screenshot of `page` (default: the console) under this test's name. */
   snap(step: string, page?: Page): Promise<string>;
   close(): Promise<void>;
@@ -25,11 +29,19 @@ export async function openConsole(suite: string, options: { width?: number } = {
   const stack = await startStack();
   const browser = await launchBrowser();
   const page = await browser.newPage(options.width === undefined ? {} : { width: options.width, height: 844 });
+  const requests: string[] = [];
+  const apiBodies: Promise<string>[] = [];
+  page.on('request', (request) => requests.push(request.url()));
+  page.on('response', (response) => {
+    if (response.url().startsWith(`${stack.url}/api/`)) apiBodies.push(response.text().catch(() => ''));
+  });
   await page.goto(stack.url);
   return {
     stack,
     browser,
     page,
+    requests,
+    apiBodies,
     snap: (step, target = page) => snap(target, suite, step),
     async close() {
       await browser.close();
