@@ -27,10 +27,12 @@ function appPage(googleUrl: string, uxMode: 'popup' | 'redirect', origin: string
 <body><main>
 <h1>Photo app</h1>
 <button type="button" id="connect">Connect Google Drive</button>
+<button type="button" id="revoke">Disconnect Google</button>
 <p id="out" role="status"></p>
 </main>
 <script>
 const out = document.getElementById('out');
+let accessToken = null;
 const client = google.accounts.oauth2.initCodeClient({
   client_id: ${JSON.stringify(CLIENT_ID)},
   scope: 'openid email ${DRIVE}',
@@ -45,6 +47,7 @@ const client = google.accounts.oauth2.initCodeClient({
       body: JSON.stringify({ code: response.code }),
     });
     const body = await reply.json();
+    accessToken = body.accessToken;
     out.textContent = body.ok
       ? 'Connected. State ' + response.state + '. Drive access: ' + (google.accounts.oauth2.hasGrantedAllScopes(response, ${JSON.stringify(DRIVE)}) ? 'yes' : 'no')
       : 'Exchange failed: ' + body.error;
@@ -52,6 +55,9 @@ const client = google.accounts.oauth2.initCodeClient({
   error_callback: (error) => { out.textContent = 'Popup problem: ' + error.type; },
 });
 document.getElementById('connect').addEventListener('click', () => client.requestCode());
+document.getElementById('revoke').addEventListener('click', () =>
+  google.accounts.oauth2.revoke(accessToken, (done) => { out.textContent = 'Revoked: ' + done.successful; }),
+);
 </script>
 </body></html>`;
 }
@@ -72,7 +78,8 @@ beforeAll(async () => {
     });
     try {
       const { tokens } = await oauth.getToken(request.body.code ?? '');
-      return { ok: typeof tokens.access_token === 'string' };
+      // A demo page only: a real app keeps the token on its server.
+      return { ok: typeof tokens.access_token === 'string', accessToken: tokens.access_token };
     } catch (error) {
       return { ok: false, error: error instanceof Error ? error.message : 'failed' };
     }
@@ -126,6 +133,11 @@ describe('Google Identity Services code model (popup)', () => {
       .poll(() => page.getByRole('status').textContent())
       .toBe('Connected. State binding-123. Drive access: yes');
     await snap(page, SUITE, 'page after popup consent');
+
+    // revoke() ends the grant at Google from the page.
+    await page.getByRole('button', { name: 'Disconnect Google' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Revoked: true');
+    expect(google.control.revokeGrant({ email: 'ada@example.com', clientId: CLIENT_ID })).toBe(0);
     await page.close();
   });
 

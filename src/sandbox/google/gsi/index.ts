@@ -33,6 +33,14 @@ function clientScript(): string {
  * // <script src="http://127.0.0.1:3001/gsi/client" async></script>
  */
 export function registerGsi(app: FastifyInstance, _deps: GsiDeps = {}): void {
+  // `google.accounts.oauth2.revoke()` posts to the revoke endpoint from the page's origin, which Google answers
+  // cross-origin; a simple form POST needs no preflight, only this header on the answer.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.headers.origin !== undefined && request.url.split('?', 1)[0] === '/revoke') {
+      reply.header('access-control-allow-origin', '*');
+    }
+    return payload;
+  });
   app.get('/gsi/client', (_request, reply) =>
     reply
       .type('text/javascript; charset=utf-8')
