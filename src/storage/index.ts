@@ -9,6 +9,7 @@ import { ConfigurationError } from '../core/errors.js';
 import { LocalChangeFeed, PostgresChangeFeed } from './change-feed.js';
 import { guardStore } from './guarded-store.js';
 import { KyselyStore } from './kysely-store.js';
+import { PostgresRefreshLocks } from './postgres-refresh-lock.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -82,8 +83,15 @@ function openPostgres(databaseUrl: string, clock: Clock, options: OpenStoreOptio
   // An idle client losing its server (a PostgreSQL restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const feed = new PostgresChangeFeed(connection, channelFor(schema ?? 'public'));
-  return guardStore(new KyselyStore(db, 'postgres', clock, feed, schema ? { schema } : {}));
+  const channel = channelFor(schema ?? 'public');
+  const feed = new PostgresChangeFeed(connection, channel);
+  const locks = new PostgresRefreshLocks(
+    { ...connection, application_name: 'tokenbridge-refresh-locks' },
+    schema ?? 'public',
+    feed,
+    channel,
+  );
+  return guardStore(new KyselyStore(db, 'postgres', clock, feed, { ...(schema ? { schema } : {}), locks }));
 }
 
 /** The NOTIFY channel of a schema, within PostgreSQL's 63-byte identifier limit. */

@@ -1,15 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type Kysely, Migrator, type Selectable, sql } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import type { ConnectionStatus, ReconnectReason } from '../core/types.js';
 import type { ChangeFeed, ConnectionChange, ConnectionWatch } from './change-feed.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { migrations } from './migrations.js';
+import type { PostgresRefreshLocks } from './postgres-refresh-lock.js';
 import type { ConnectionTable, Database, PendingAuthorizationTable } from './schema.js';
 import type { AuditEntry, ConnectionRepository, PendingAuthorization, Store, StoredConnection } from './store.js';
-
-/** How long a PostgreSQL refresh-lock waiter waits before giving up: above the holder's worst case (3 attempts of 10 s plus 8 s of backoff). */
-const LOCK_TIMEOUT_MS = 45_000;
 
 const num = (value: number | string | bigint | null): number | null => (value === null ? null : Number(value));
 
@@ -129,7 +127,7 @@ export class KyselyStore extends KyselyConnections implements Store {
     readonly kind: 'sqlite' | 'postgres',
     readonly clock: Clock,
     feed: ChangeFeed,
-    private readonly options: { schema?: string } = {},
+    private readonly options: { schema?: string; locks?: PostgresRefreshLocks } = {},
   ) {
     super(db, feed);
   }
@@ -169,22 +167,16 @@ export class KyselyStore extends KyselyConnections implements Store {
   }
 
   async close(): Promise<void> {
+    await this.options.locks?.close();
     await this.feed.close();
     await this.db.destroy();
   }
 
   async withRefreshLock<T>(userId: string, fn: (repository: ConnectionRepository) => Promise<T>): Promise<T> {
-    if (this.kind === 'sqlite') {
-      // One process owns a SQLite file, so an in-process lock suffices. A transaction here would hold SQLite's only
-      // connection across an HTTP call and stall every other query.
-      return this.#localLocks.run(userId, () => fn(this));
-    }
-    const key = advisoryKey(`${this.options.schema ?? 'public'}:refresh:${userId}`);
-    return this.db.transaction().execute(async (trx) => {
-      await sql`select set_config('lock_timeout', ${`${LOCK_TIMEOUT_MS}ms`}, true)`.execute(trx);
-      await sql`select pg_advisory_xact_lock(${key}::bigint)`.execute(trx);
-      return fn(new KyselyConnections(trx, this.feed));
-    });
+    // SQLite: one process owns the file, so an in-process lock suffices (a transaction would hold SQLite's only
+    // connection across an HTTP call). PostgreSQL: session advisory locks shared by every instance.
+    if (this.options.locks) return this.options.locks.run(userId, () => fn(this));
+    return this.#localLocks.run(userId, () => fn(this));
   }
 
   async savePendingAuthorization(p: PendingAuthorization): Promise<void> {
@@ -282,9 +274,4 @@ function auditId(at: number): string {
     auditSequence.toString(36).padStart(6, '0') +
     randomBytes(6).toString('hex')
   );
-}
-
-/** A stable signed 64-bit advisory-lock key for a name, as a decimal string. */
-function advisoryKey(name: string): string {
-  return createHash('sha256').update(name).digest().readBigInt64BE(0).toString();
 }

@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { StorageUnavailableError } from '../core/errors.js';
+import type { ChangeFeed } from './change-feed.js';
+import { KeyedMutex } from './keyed-mutex.js';
+
+/** How long a waiter waits for the holder's write before trying the lock again (only a crashed holder makes it wait). */
+const RECHECK_MS = 1_000;
+/** How long a waiter waits in all: above the holder's worst case (3 attempts of 10 s plus 8 s of backoff). */
+const GIVE_UP_MS = 45_000;
+
+/**
+ * The cross-instance refresh lock on PostgreSQL: session-level advisory locks taken with `pg_try_advisory_lock` on one
+ * dedicated connection per process, so a holder keeps no pooled connection busy during its HTTP call, and hundreds of
+ * users can refresh at once. A waiter sleeps until the change feed reports the holder's write (then re-reads), so it
+ * wakes as soon as the refresh lands. The lock lives in the holder's session: if its process dies, PostgreSQL drops
+ * the lock with the connection, and a waiter takes it at its next check.
+ */
+export class PostgresRefreshLocks {
+  readonly #local = new KeyedMutex();
+  #client: pg.Client | null = null;
+  #connecting: Promise<pg.Client> | null = null;
+  #closed = false;
+
+  constructor(
+    private readonly clientConfig: pg.ClientConfig,
+    private readonly namespace: string,
+    private readonly feed: ChangeFeed,
+    /** The change feed's channel: releasing a lock is announced there, waking waiters at once. */
+    private readonly channel: string,
+  ) {}
+
+  /** Runs `fn` while holding the lock for `userId`, across every process sharing the database. */
+  run<T>(userId: string, fn: () => Promise<T>): Promise<T> {
+    // Advisory locks are re-entrant within a session, so callers in this process queue here first.
+    return this.#local.run(userId, () => this.#acquireAndRun(userId, fn));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const client = this.#client;
+    this.#client = null;
+    await client?.end().catch(() => {});
+  }
+
+  async #acquireAndRun<T>(userId: string, fn: () => Promise<T>): Promise<T> {
+    const key = advisoryKey(`${this.namespace}:refresh:${userId}`);
+    const started = Date.now();
+    for (;;) {
+      // Subscribe before trying, so the holder's write cannot slip between a failed try and the wait.
+      const changed = this.#nextChange(userId);
+      let client: pg.Client;
+      let acquired: boolean;
+      try {
+        client = await this.#connect();
+        const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1::bigint) as ok', [key]);
+        acquired = rows[0]?.ok === true;
+      } catch (error) {
+        changed.cancel();
+        throw new StorageUnavailableError(error);
+      }
+      if (acquired) {
+        changed.cancel();
+        try {
+          return await fn();
+        } finally {
+          await client.query('select pg_advisory_unlock($1::bigint)', [key]).catch(() => {});
+          // Version -1: "the lock is free", which no cache mistakes for a newer row.
+          await client
+            .query('select pg_notify($1, $2)', [this.channel, JSON.stringify({ u: userId, v: -1 })])
+            .catch(() => {});
+        }
+      }
+      if (Date.now() - started > GIVE_UP_MS) {
+        changed.cancel();
+        throw new StorageUnavailableError(new Error('refresh lock wait timed out'));
+      }
+      await changed.promise;
+    }
+  }
+
+  /** Resolves on the next change to the user's row, or after {@link RECHECK_MS}. */
+  #nextChange(userId: string): { promise: Promise<void>; cancel(): void } {
+    let timer: NodeJS.Timeout | undefined;
+    let watch: { close(): void } | undefined;
+    let settle!: () => void;
+    const promise = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    const done = () => {
+      clearTimeout(timer);
+      watch?.close();
+      settle();
+    };
+    watch = this.feed.watch((change) => {
+      if (change.userId === userId || change.userId === null) done();
+    });
+    timer = setTimeout(done, RECHECK_MS);
+    timer.unref?.();
+    return { promise, cancel: done };
+  }
+
+  #connect(): Promise<pg.Client> {
+    if (this.#closed) return Promise.reject(new Error('closed'));
+    if (this.#client) return Promise.resolve(this.#client);
+    this.#connecting ??= (async () => {
+      const client = new pg.Client(this.clientConfig);
+      const forget = () => {
+        // Locks held by this session are gone with it; holders finish their work, waiters re-try.
+        if (this.#client === client) this.#client = null;
+        client.end().catch(() => {});
+      };
+      client.on('error', forget);
+      client.on('end', forget);
+      try {
+        await client.connect();
+      } catch (error) {
+        forget();
+        throw error;
+      }
+      this.#client = client;
+      return client;
+    })().finally(() => {
+      this.#connecting = null;
+    });
+    return this.#connecting;
+  }
+}
+
+/** A stable signed 64-bit advisory-lock key for a name, as a decimal string. */
+export function advisoryKey(name: string): string {
+  return createHash('sha256').update(name).digest().readBigInt64BE(0).toString();
+}
