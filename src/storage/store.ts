@@ -82,8 +82,9 @@ export interface Store extends ConnectionRepository {
   close(): Promise<void>;
   /**
    * Runs `fn` while holding the refresh lock for `userId`, across every instance sharing the database. On PostgreSQL
-   * this is a transaction-scoped advisory lock, released on commit, rollback or a dropped connection (so a crashed
-   * holder never leaves it behind); `fn` must re-read the row through the repository it is given.
+   * it is a session advisory lock on a dedicated connection: no pooled connection is held while `fn` calls Google, and
+   * a holder whose process dies loses the lock with its session. On SQLite it is an in-process lock. `fn` must re-read
+   * the row through the repository it is given: another instance may have refreshed while this one waited.
    */
   withRefreshLock<T>(userId: string, fn: (repository: ConnectionRepository) => Promise<T>): Promise<T>;
   savePendingAuthorization(pending: PendingAuthorization): Promise<void>;
