@@ -91,6 +91,11 @@ function sameHash(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** Whether one `getAccessToken` call had to wait for Google or Clerk (for the cache hit ratio). */
+interface Trace {
+  upstream: boolean;
+}
+
 /** What a locked refresh decided; events and audit entries are written after the lock is released. */
 type RefreshOutcome =
   | { kind: 'fresh'; connection: StoredConnection }
@@ -191,16 +196,40 @@ class Bridge implements TokenBridge {
     const requested = normaliseScopes(options.scopes ?? []);
     const minValidityMs = minValidity(options.minValiditySeconds) * 1000;
     const force = options.forceRefresh === true;
-    const token = await this.#resolve(userId, requested, minValidityMs, force);
+    const started = this.#clock.now();
+    const trace: Trace = { upstream: false };
+    const finished = (outcome: string, source: AccessToken['source'] | null) =>
+      this.#events.emit({
+        type: 'token.requested',
+        userId,
+        outcome,
+        source,
+        upstream: trace.upstream,
+        durationMs: this.#clock.now() - started,
+      });
+    let token: AccessToken;
+    try {
+      token = await this.#resolve(userId, requested, minValidityMs, force, trace);
+    } catch (error) {
+      finished(error instanceof TokenBridgeError ? error.code : 'internal_error', null);
+      throw error;
+    }
+    finished('ok', token.source);
     if (options.actor !== undefined) {
       await this.#audit(userId, 'token_read', options.actor, { source: token.source, scopes: requested });
     }
     return token;
   }
 
-  async #resolve(userId: string, requested: string[], minValidityMs: number, force: boolean): Promise<AccessToken> {
-    if (this.#policy === 'oauth') return this.#ownToken(userId, requested, minValidityMs, force, undefined);
-    if (this.#policy === 'clerk') return this.#clerkToken(userId, requested, force);
+  async #resolve(
+    userId: string,
+    requested: string[],
+    minValidityMs: number,
+    force: boolean,
+    trace: Trace,
+  ): Promise<AccessToken> {
+    if (this.#policy === 'oauth') return this.#ownToken(userId, requested, minValidityMs, force, undefined, trace);
+    if (this.#policy === 'clerk') return this.#clerkToken(userId, requested, force, trace);
 
     // auto: the own connection when it covers the scopes; else a Clerk-held one that does; else the precise error.
     const own = await this.#readConnection(userId);
@@ -208,7 +237,7 @@ class Bridge implements TokenBridge {
     if (own) {
       if (own.status === 'active' && missingScopes(own.scopes, requested).length === 0) {
         try {
-          return await this.#ownToken(userId, requested, minValidityMs, force, own);
+          return await this.#ownToken(userId, requested, minValidityMs, force, own, trace);
         } catch (error) {
           if (!(error instanceof ReconnectRequiredError || error instanceof ScopesMissingError)) throw error;
           ownError = error;
@@ -219,7 +248,7 @@ class Bridge implements TokenBridge {
     }
     if (!this.#clerk) throw ownError ?? new NotConnectedError(this.#connectUrl(requested));
     try {
-      return await this.#clerkToken(userId, requested, force);
+      return await this.#clerkToken(userId, requested, force, trace);
     } catch (clerkError) {
       // The own connection's story is the more useful one: it is what the connect URL repairs.
       if (ownError && clerkError instanceof TokenBridgeError && clerkError.status !== 503) throw ownError;
@@ -245,6 +274,7 @@ class Bridge implements TokenBridge {
     minValidityMs: number,
     force: boolean,
     known: StoredConnection | undefined,
+    trace: Trace,
   ): Promise<AccessToken> {
     const connection = known ?? (await this.#readConnection(userId));
     if (!connection) throw new NotConnectedError(this.#connectUrl(requested));
@@ -252,6 +282,7 @@ class Bridge implements TokenBridge {
     if (unusable) throw unusable;
     if (!force && this.#validFor(connection, minValidityMs)) return this.#accessToken(connection);
 
+    trace.upstream = true;
     const refreshed = await this.#refreshes.run(userId, () =>
       this.#refresh(userId, { minValidityMs, force, seenVersion: connection.version }),
     );
@@ -307,7 +338,9 @@ class Bridge implements TokenBridge {
     userId: string,
     want: { minValidityMs: number; force: boolean; seenVersion: number },
   ): Promise<StoredConnection> {
+    const asked = this.#clock.now();
     const outcome = await this.#store.withRefreshLock(userId, async (repo): Promise<RefreshOutcome> => {
+      this.#events.emit({ type: 'refresh.lock_acquired', userId, waitMs: this.#clock.now() - asked });
       const current = await repo.getConnection(userId);
       if (!current) throw new NotConnectedError(this.#connectUrl([]));
       if (current.status !== 'active') return { kind: 'fresh', connection: current };
@@ -412,6 +445,7 @@ class Bridge implements TokenBridge {
       case 'needs_reconnect':
         this.#logger.warn({ userId, reason: outcome.reason }, 'google grant no longer valid');
         this.#events.emit({ type: 'token.refresh_failed', userId, code: 'invalid_grant', transient: false });
+        this.#events.emit({ type: 'upstream.failed', service: 'google', status: 400, code: 'invalid_grant' });
         this.#events.emit({ type: 'connection.needs_reconnect', userId, reason: outcome.reason });
         await this.#audit(userId, 'needs_reconnect', 'system', { reason: outcome.reason });
         return outcome.connection;
@@ -428,6 +462,12 @@ class Bridge implements TokenBridge {
           code: cause.oauthError,
           transient: outcome.transient,
         });
+        this.#events.emit({
+          type: 'upstream.failed',
+          service: 'google',
+          status: cause.status ?? null,
+          code: cause.oauthError,
+        });
         await this.#audit(userId, 'refresh_failed', 'system', { code: cause.oauthError, transient: outcome.transient });
         const connection = outcome.connection;
         // A still-valid token is served meanwhile; a transient failure never marks the connection needs_reconnect.
@@ -438,18 +478,25 @@ class Bridge implements TokenBridge {
     }
   }
 
-  async #clerkToken(userId: string, requested: string[], force: boolean): Promise<AccessToken> {
+  async #clerkToken(userId: string, requested: string[], force: boolean, trace: Trace): Promise<AccessToken> {
     const clerk = this.#clerk;
     if (!clerk) throw new NotConnectedError(this.#connectUrl(requested));
     let lookup: Awaited<ReturnType<ClerkTokenSource['lookup']>>;
+    const asked = this.#clock.now();
     try {
       lookup = await clerk.lookup(userId, force);
     } catch (error) {
       if (!(error instanceof ClerkUnavailable)) throw error;
+      trace.upstream = true;
       this.#events.emit({ type: 'token.refresh_failed', userId, code: error.clerkCode, transient: true });
+      this.#events.emit({ type: 'upstream.failed', service: 'clerk', status: null, code: error.clerkCode });
       const stale = clerk.stillValid(userId);
       if (stale && missingScopes(stale.scopes, requested).length === 0) return clerkAccessToken(stale);
       throw new UpstreamUnavailableError('clerk', Math.max(1, Math.ceil(error.retryAfterMs / 1000)), error);
+    }
+    if (lookup.kind !== 'token' || lookup.cached !== true) trace.upstream = true;
+    if (lookup.kind === 'token' && lookup.cached !== true) {
+      this.#events.emit({ type: 'token.refreshed', userId, source: 'clerk', durationMs: this.#clock.now() - asked });
     }
     switch (lookup.kind) {
       case 'not_connected':

@@ -19,7 +19,7 @@ export interface ClerkHeldToken {
 
 /** What Clerk said about the user's Google account. */
 export type ClerkLookup =
-  | { kind: 'token'; token: ClerkHeldToken }
+  | { kind: 'token'; token: ClerkHeldToken; cached?: boolean }
   | { kind: 'not_connected' }
   | { kind: 'reconnect_required'; clerkCode: string };
 
@@ -99,7 +99,7 @@ export class ClerkTokenSource {
   async lookup(userId: string, force = false): Promise<ClerkLookup> {
     if (!force) {
       const cached = this.#fresh(userId);
-      if (cached) return { kind: 'token', token: cached };
+      if (cached) return { kind: 'token', token: cached, cached: true };
     }
     return this.#flights.run(userId, () => this.#fetch(userId));
   }

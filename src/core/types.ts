@@ -98,7 +98,23 @@ export type BridgeEvent =
   | { type: 'connection.recovered'; userId: string; connection: Connection }
   | { type: 'connection.deleted'; userId: string }
   | { type: 'token.refreshed'; userId: string; source: TokenSource; durationMs: number }
-  | { type: 'token.refresh_failed'; userId: string; code: string; transient: boolean };
+  | { type: 'token.refresh_failed'; userId: string; code: string; transient: boolean }
+  /**
+   * One `getAccessToken` call finished. `outcome` is `ok` or the error's stable code; `upstream` is true when the
+   * call had to wait for Google or Clerk (a refresh or a Clerk fetch), false when a held token was served.
+   */
+  | {
+      type: 'token.requested';
+      userId: string;
+      outcome: 'ok' | (string & {});
+      source: TokenSource | null;
+      upstream: boolean;
+      durationMs: number;
+    }
+  /** The refresh lock for a user was taken after `waitMs` (across instances on PostgreSQL). */
+  | { type: 'refresh.lock_acquired'; userId: string; waitMs: number }
+  /** Google or Clerk answered a token call with an error (after retries); `status` null when nothing answered. */
+  | { type: 'upstream.failed'; service: 'google' | 'clerk'; status: number | null; code: string };
 
 export interface TokenBridge {
   /** A fresh access token for the user that covers `scopes`, or a typed error saying what to do. */
