@@ -242,6 +242,16 @@ async function reportReturn(returned) {
  * `kind` is `connect`, `add` or `reconnect`.
  */
 async function reportGrant(asked, kind) {
+  const added = asked.filter((s) => !BASIC.has(scopeUrl(s)));
+  if (added.length > 0) {
+    // Ask the bridge for a token with the new scopes first: it is the judge of what the grant covers (a Clerk-held
+    // grant changed by reauthorize is read again), and the card then shows a token that carries them.
+    const result = await state.api.token(added);
+    if (result.ok) {
+      state.token = result.data;
+      renderToken();
+    }
+  }
   const connection = await loadConnection();
   if (!connection) return;
   const missing = asked.filter((s) => !BASIC.has(scopeUrl(s)) && !covers(connection.scopes, s));
@@ -254,7 +264,6 @@ async function reportGrant(asked, kind) {
     });
     return;
   }
-  const added = asked.filter((s) => !BASIC.has(scopeUrl(s)));
   const account = connection.google?.email ?? 'your account';
   const text =
     kind === 'reconnect'

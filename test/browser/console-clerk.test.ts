@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  answerGoogle,
+  CONSENT_LABEL,
+  type ConsoleSession,
+  chips,
+  expectNotice,
+  expectStatus,
+  fact,
+  openConsole,
+  waitForResult,
+} from './console.js';
+
+// A person who signed in to the app "with Google" through Clerk: Clerk holds their Google tokens, the console shows
+// that source, and adding a scope offers the Clerk way (reauthorize) or Tokenbridge's own connection.
+
+vi.setConfig({ testTimeout: 90_000 });
+
+let session: ConsoleSession | undefined;
+
+afterEach(async () => {
+  await session?.close();
+  session = undefined;
+});
+
+describe('the console: a Google account held by Clerk', () => {
+  it('shows the Clerk-held source, adds Drive the Clerk way (reauthorize) and lists files with Clerk’s token', async () => {
+    session = await openConsole('clerk held');
+    const { page } = session;
+    await page.getByRole('link', { name: 'Continue with Google' }).click();
+    await answerGoogle(page, { account: 'grace@example.com', snap: (step) => session!.snap(`1 sign-in ${step}`) });
+    await page.getByText('Signed in as grace@example.com').waitFor();
+    await expectStatus(page, 'Connected');
+    expect(await fact(page, 'Source')).toBe('Held by Clerk (signed in with Google)');
+    expect(await fact(page, 'Google account')).toBe('grace@example.com');
+    await session.snap('2 clerk-held connection');
+
+    await page.getByRole('button', { name: 'Add Google Drive' }).click();
+    const choice = page.getByRole('group', { name: /linked through Clerk/ });
+    await choice.waitFor();
+    // The choice takes the focus, so a keyboard user lands on it.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Through Clerk (reauthorize)');
+    await session.snap('3 choose clerk or own flow');
+
+    await choice.getByRole('button', { name: 'Through Clerk (reauthorize)' }).click();
+    await answerGoogle(page, { account: 'grace@example.com', tick: [CONSENT_LABEL.drive] });
+    await expectNotice(page, 'Access added: Google Drive (read-only).');
+    expect(await fact(page, 'Source')).toBe('Held by Clerk (signed in with Google)');
+    expect(await chips(page)).toContain('Google Drive (read-only)');
+    await session.snap('4 drive added through clerk');
+
+    const drive = page.getByRole('region', { name: 'Drive files' });
+    await page.getByRole('button', { name: 'List Drive files' }).click();
+    await waitForResult(drive, drive.getByText('Page 1'));
+    await session.snap('5 drive files with clerk token');
+  });
+
+  it('can add a scope through Tokenbridge’s own connection instead', async () => {
+    session = await openConsole('clerk held, own flow');
+    const { page } = session;
+    await page.getByRole('link', { name: 'Continue with Google' }).click();
+    await answerGoogle(page, { account: 'linus@acme.test' });
+    await expectStatus(page, 'Connected');
+    await page.getByRole('button', { name: 'Add Contacts' }).click();
+    await page.getByRole('button', { name: "Through Tokenbridge's own connection" }).click();
+    await answerGoogle(page, { account: 'linus@acme.test', tick: [CONSENT_LABEL.contacts] });
+    await expectNotice(page, 'Access added: Contacts (read-only).');
+    expect(await fact(page, 'Source')).toBe("Tokenbridge's own connection");
+    const contacts = page.getByRole('region', { name: 'Contacts' });
+    await page.getByRole('button', { name: 'List contacts' }).click();
+    await waitForResult(contacts, contacts.getByText(/contacts in all/));
+    await session.snap('1 contacts through own connection');
+  });
+});
