@@ -33,7 +33,9 @@ export type * from './core/types.js';
 export {
   type AuditAction,
   type AuditEntry,
+  type ConnectionChange,
   type ConnectionRepository,
+  type ConnectionWatch,
   type OpenStoreOptions,
   openStore,
   type PendingAuthorization,
