@@ -68,6 +68,25 @@ describe('the console: keyboard, phone width and the README screenshot', () => {
     await session.snap('2 phone connected');
   });
 
+  it('shows every piece of text with at least AA contrast (4.5:1), the reconnect banner and errors included', async () => {
+    session = await openConsole('contrast');
+    const { page, stack } = session;
+    await signInByEmail(page, 'contrast@example.com');
+    await page.getByRole('button', { name: 'Connect Google', exact: true }).click();
+    await answerGoogle(page, { account: 'grace@example.com' });
+    await expectStatus(page, 'Connected');
+    await page.getByRole('button', { name: 'Get a token' }).click();
+    await expect.poll(() => page.locator('#token-value').textContent()).toMatch(/^ya29/);
+    stack.sandbox.google.control.revokeGrant({ email: 'grace@example.com' });
+    stack.sandbox.google.control.expireAccessTokens({ email: 'grace@example.com' });
+    await page.getByRole('button', { name: 'List Gmail labels' }).click();
+    await page.getByRole('button', { name: 'Get a token' }).click();
+    await expectStatus(page, 'Needs reconnect');
+    await session.snap('1 banner and errors');
+    const poor = await page.evaluate(lowContrastTexts);
+    expect(poor).toEqual([]);
+  });
+
   it('renders the connected console with Drive files and a token (docs/console.png)', async () => {
     session = await openConsole('readme screenshot');
     const { page } = session;
@@ -91,3 +110,36 @@ describe('the console: keyboard, phone width and the README screenshot', () => {
     }
   });
 });
+
+/** Runs in the page: every visible text node whose colour against its background is below 4.5:1. */
+function lowContrastTexts(): string[] {
+  const rgba = (value: string) => (value.match(/[\d.]+/g) ?? []).map(Number);
+  const luminance = ([r = 0, g = 0, b = 0]: number[]) => {
+    const channel = (c: number) => {
+      const s = c / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  };
+  const background = (element: Element | null): number[] => {
+    for (let node = element; node; node = node.parentElement) {
+      const color = rgba(getComputedStyle(node).backgroundColor);
+      if (color.length === 3 || (color[3] ?? 0) > 0) return color.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const poor: string[] = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const element = node.parentElement;
+    const text = node.textContent?.trim() ?? '';
+    if (!element || text === '' || element.getClientRects().length === 0) continue;
+    const style = getComputedStyle(element);
+    if (style.visibility === 'hidden' || style.clip === 'rect(0px, 0px, 0px, 0px)') continue;
+    const fg = luminance(rgba(style.color));
+    const bg = luminance(background(element));
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    if (ratio < 4.5) poor.push(`${text.slice(0, 40)} (${ratio.toFixed(2)}:1)`);
+  }
+  return poor;
+}
