@@ -15,4 +15,4 @@ cd "$copy"
 export PATH="$N24/bin:$PATH" npm_config_nodedir="$N24"
 echo "node $(node --version)"
 npm rebuild better-sqlite3 >/dev/null
-npx vitest run test/smoke
+npx vitest run test/client/quickstart.test.ts test/core/bridge.integration.test.ts
