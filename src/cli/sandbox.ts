@@ -37,6 +37,8 @@ export interface StartSandboxOptions extends Omit<StartServiceOptions, 'server'>
   dataDir?: string;
   /** The Google emulator's clock (tests pass the bridge's ManualClock to move both at once). */
   googleClock?: Clock;
+  /** Log the emulators' requests (paths only) through `logger` too. Default false. */
+  emulatorLogs?: boolean;
 }
 
 /**
@@ -70,6 +72,7 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
       host: env.host,
       port: env.sandbox.googlePort,
       clock: options.googleClock ?? systemClock,
+      ...(options.emulatorLogs ? { logger } : {}),
     });
     cleanups.push(() => google.close());
     google.control.registerClient({
@@ -93,6 +96,7 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
       google: { url: google.url, ...SANDBOX_CLERK_CLIENT },
       ...(options.withBridge ? { webhook: { url: `${publicUrl}/webhooks/clerk` } } : {}),
       allowedOrigins: [new URL(publicUrl).origin],
+      ...(options.emulatorLogs ? { logger } : {}),
     });
     cleanups.push(() => clerk.close());
     google.control.registerClient({
@@ -122,7 +126,7 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
             : { encryptionKeys: Keyring.generate() }),
       },
     });
-    const { withBridge: _, dataDir: __, googleClock: ___, ...serviceOptions } = options;
+    const { withBridge: _, dataDir: __, googleClock: ___, emulatorLogs: ____, ...serviceOptions } = options;
     const service = server ? await startService(config, { ...serviceOptions, server }) : undefined;
     if (service) cleanups.push(() => service.close());
     let closing: Promise<void> | undefined;

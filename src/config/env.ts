@@ -9,6 +9,16 @@ export interface ApiKey {
 }
 
 /**
+ * Requests allowed per `windowSeconds` on the token, connect and proxy routes: `perUser` for each signed-in user (or
+ * API-key target), `perIp` for each address without a verified identity. 0 switches a limit off.
+ */
+export interface RateLimitConfig {
+  perUser: number;
+  perIp: number;
+  windowSeconds: number;
+}
+
+/**
  * The bridge's configuration, parsed and validated once from the environment. Credentials are optional here because
  * sandbox mode fills them in from the emulators; `ServiceConfig` is the complete form the service runs with.
  */
@@ -41,6 +51,7 @@ export interface EnvConfig {
   apiKeys: ApiKey[];
   corsOrigins: string[];
   logLevel: LogLevel;
+  rateLimit: RateLimitConfig;
   sandbox: { googlePort: number; clerkPort: number };
 }
 
@@ -64,6 +75,8 @@ export interface ServiceConfig {
   apiKeys: ApiKey[];
   corsOrigins: string[];
   logLevel: LogLevel;
+  /** Default: 1200 per user and 300 per unauthenticated address, per 60 s. */
+  rateLimit?: RateLimitConfig;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -127,6 +140,11 @@ export function parseEnv(env: Env): EnvConfig {
     apiKeys: parseApiKeys(get('TOKENBRIDGE_API_KEYS')),
     corsOrigins: parseOriginList(get, 'TOKENBRIDGE_CORS_ORIGINS'),
     logLevel: parseLogLevel(get('LOG_LEVEL')),
+    rateLimit: {
+      perUser: parseCount(get, 'TOKENBRIDGE_RATE_LIMIT_PER_USER', 1200),
+      perIp: parseCount(get, 'TOKENBRIDGE_RATE_LIMIT_PER_IP', 300),
+      windowSeconds: parseWindow(get),
+    },
     sandbox: {
       googlePort: parsePort(get, 'SANDBOX_GOOGLE_PORT', 3001),
       clerkPort: parsePort(get, 'SANDBOX_CLERK_PORT', 3002),
@@ -193,6 +211,7 @@ export function resolveServiceConfig(
     apiKeys: config.apiKeys,
     corsOrigins: config.corsOrigins,
     logLevel: config.logLevel,
+    rateLimit: config.rateLimit,
   };
 }
 
@@ -222,6 +241,26 @@ function parsePort(get: (name: string) => string | undefined, name: string, fall
     throw new EnvError(name, `expected a port number from 0 to 65535, got ${JSON.stringify(raw.slice(0, 20))}.`);
   }
   return Number(raw);
+}
+
+function parseCount(get: (name: string) => string | undefined, name: string, fallback: number): number {
+  const raw = get(name);
+  if (raw === undefined) return fallback;
+  if (!/^\d{1,9}$/.test(raw)) {
+    throw new EnvError(
+      name,
+      `expected a whole number (0 switches the limit off), got ${JSON.stringify(raw.slice(0, 20))}.`,
+    );
+  }
+  return Number(raw);
+}
+
+function parseWindow(get: (name: string) => string | undefined): number {
+  const seconds = parseCount(get, 'TOKENBRIDGE_RATE_LIMIT_WINDOW_SECONDS', 60);
+  if (seconds < 1 || seconds > 86_400) {
+    throw new EnvError('TOKENBRIDGE_RATE_LIMIT_WINDOW_SECONDS', 'expected a number of seconds from 1 to 86400.');
+  }
+  return seconds;
 }
 
 function optionalOrigin(

@@ -7,6 +7,7 @@ import { ConnectionCache } from './connection-cache.js';
 import {
   AuthorizationFailedError,
   ConfigurationError,
+  DecryptionError,
   InvalidRequestError,
   InvalidStateError,
   NotConnectedError,
@@ -280,15 +281,23 @@ class Bridge implements TokenBridge {
     if (!connection) throw new NotConnectedError(this.#connectUrl(requested));
     const unusable = this.#unusable(connection, requested);
     if (unusable) throw unusable;
-    if (!force && this.#validFor(connection, minValidityMs)) return this.#accessToken(connection);
+    try {
+      if (!force && this.#validFor(connection, minValidityMs)) return this.#accessToken(connection);
 
-    trace.upstream = true;
-    const refreshed = await this.#refreshes.run(userId, () =>
-      this.#refresh(userId, { minValidityMs, force, seenVersion: connection.version }),
-    );
-    const stillUnusable = this.#unusable(refreshed, requested);
-    if (stillUnusable) throw stillUnusable;
-    return this.#accessToken(refreshed);
+      trace.upstream = true;
+      const refreshed = await this.#refreshes.run(userId, () =>
+        this.#refresh(userId, { minValidityMs, force, seenVersion: connection.version }),
+      );
+      const stillUnusable = this.#unusable(refreshed, requested);
+      if (stillUnusable) throw stillUnusable;
+      return this.#accessToken(refreshed);
+    } catch (error) {
+      if (!(error instanceof DecryptionError)) throw error;
+      // A ciphertext copied from another row, tampered with, or under a key gone from the keyring is unusable. The row
+      // stays as it is (restoring a key repairs it); reconnecting replaces it.
+      this.#logger.warn({ userId, code: error.code }, 'a stored token could not be decrypted');
+      throw new ReconnectRequiredError('unknown', this.#connectUrl(reconnectScopes(connection.scopes, requested)));
+    }
   }
 
   #validFor(connection: StoredConnection, minValidityMs: number): boolean {

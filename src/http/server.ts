@@ -14,6 +14,7 @@ import type { RouteContext } from './context.js';
 import { registerCors } from './cors.js';
 import { notFoundReply, toErrorReply } from './error-reply.js';
 import { loggingOptions } from './logger.js';
+import { DEFAULT_RATE_LIMIT, registerRateLimits } from './rate-limit.js';
 import { clerkWebhookRoutes } from './routes/clerk-webhook.js';
 import { connectRoutes } from './routes/connect.js';
 import { connectionRoutes } from './routes/connection.js';
@@ -95,6 +96,8 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   registerSecurityHeaders(app, { https: config.publicUrl.startsWith('https:') });
   registerCors(app, config.corsOrigins);
   await app.register(fastifyCookie);
+  // After the cookie parser: a `__session` cookie identifies the user whose bucket a request spends from.
+  registerRateLimits(app, context, config.rateLimit ?? DEFAULT_RATE_LIMIT);
   // JSON only: a text/plain body is refused with 415 instead of reaching schemas as a string.
   app.removeContentTypeParser('text/plain');
   await app.register(fastifySwagger, {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTokenBridge } from '../../src/core/bridge.js';
-import { DecryptionError, ReconnectRequiredError, UpstreamUnavailableError } from '../../src/core/errors.js';
+import { ReconnectRequiredError, UpstreamUnavailableError } from '../../src/core/errors.js';
 import { Keyring } from '../../src/core/keyring.js';
 import { DEFAULT_CLIENT } from '../../src/sandbox/google/index.js';
 import { type Backend, type Harness, REDIRECT_URI, startHarness } from './harness.js';
@@ -83,14 +83,16 @@ describe.each<Backend>(['sqlite', 'postgres'])('grant lifecycle on %s', (backend
     await rotated.close();
   });
 
-  it('a ciphertext copied into another user’s row does not decrypt', async () => {
+  it('a ciphertext copied into another user’s row does not decrypt: the user is asked to reconnect', async () => {
     h = await startHarness(backend);
     await h.connect('user_victim', 'ada@example.com', []);
     await h.connect('user_attacker', 'grace@example.com', []);
     const victim = (await h.store.getConnection('user_victim'))!;
     const attacker = (await h.store.getConnection('user_attacker'))!;
     await h.store.putConnection({ ...attacker, accessToken: victim.accessToken, refreshToken: victim.refreshToken });
-    await expect(h.bridge.getAccessToken('user_attacker', { minValiditySeconds: 0 })).rejects.toThrow(DecryptionError);
+    await expect(h.bridge.getAccessToken('user_attacker', { minValiditySeconds: 0 })).rejects.toThrow(
+      ReconnectRequiredError,
+    );
   });
 
   it('token reads on behalf of a server are recorded in the audit trail', async () => {

@@ -6,7 +6,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { type Sandbox, startSandbox } from '../../src/cli/sandbox.js';
 import type { RunningService } from '../../src/cli/service.js';
-import { parseEnv } from '../../src/config/env.js';
+import { type LogLevel, parseEnv } from '../../src/config/env.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Scheduler } from '../../src/core/retry.js';
 import { type BrowserSignIn, signInByEmail } from '../../src/sandbox/clerk/index.js';
@@ -58,15 +58,26 @@ export interface World {
   close(): Promise<void>;
 }
 
+export interface WorldOptions {
+  /** The bridge's LOG_LEVEL and the captured logger's level. Default info. */
+  logLevel?: LogLevel;
+  /** Capture the emulators' request logs in `logs` too. */
+  emulatorLogs?: boolean;
+  /** More environment variables for the bridge (rate limits, CORS origins, …). */
+  env?: Record<string, string>;
+}
+
 /** Starts the sandbox exactly as `tokenbridge start` does, on port 0, on SQLite or a fresh PostgreSQL schema. */
-export async function startWorld(backend: Backend): Promise<World> {
+export async function startWorld(backend: Backend, options: WorldOptions = {}): Promise<World> {
   const clock = new ManualClock(Date.now());
   const dir = mkdtempSync(join(tmpdir(), 'tb-e2e-'));
   const dbFile = backend === 'sqlite' ? join(dir, 'data', 'tokenbridge.db') : undefined;
   const schema = backend === 'postgres' ? `e2e_${randomBytes(5).toString('hex')}` : undefined;
   const logs: string[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
+  const logger = pino({ level: options.logLevel ?? 'info' }, { write: (line: string) => void logs.push(line) });
   const env = parseEnv({
+    ...options.env,
+    ...(options.logLevel ? { LOG_LEVEL: options.logLevel } : {}),
     PORT: '0',
     SANDBOX_GOOGLE_PORT: '0',
     SANDBOX_CLERK_PORT: '0',
@@ -80,6 +91,7 @@ export async function startWorld(backend: Backend): Promise<World> {
     googleClock: clock,
     dataDir: join(dir, 'data'),
     core: { scheduler: new InstantScheduler() },
+    ...(options.emulatorLogs ? { emulatorLogs: true } : {}),
     ...(schema ? { schema } : {}),
   });
   const service = sandbox.service!;

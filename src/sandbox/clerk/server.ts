@@ -1,10 +1,12 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { AdjustableClock, type Clock, systemClock } from '../kit/clock.js';
 import { CallCounters, countCalls } from '../kit/counters.js';
 import { FaultInjector, installFaults } from '../kit/faults.js';
 import { listen } from '../kit/listen.js';
+import { emulatorLogging } from '../kit/logging.js';
 import { registerBackendApi } from './backend-api.js';
 import { clerkBrowserScript } from './clerk-browser-script.js';
 import { ClerkApiError, clerkErrors, errorBody } from './clerk-errors.js';
@@ -40,7 +42,8 @@ export interface ClerkEmulatorOptions {
   allowedOrigins?: string[];
   /** Fixed secret key (default: generated `sk_test_…`). */
   secretKey?: string;
-  logger?: boolean;
+  /** Request logs (paths only, never query strings): `true` for Fastify's own, or a pino logger to log through. */
+  logger?: boolean | Logger;
   /** Randomness for probabilistic faults. */
   random?: () => number;
 }
@@ -107,10 +110,7 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
 
   const app = Fastify({
     // Query strings carry client tokens (`__clerk_db_jwt`), OAuth codes and states: log paths only.
-    logger:
-      options.logger === true
-        ? { serializers: { req: (request) => ({ method: request.method, path: request.url.split('?', 1)[0] }) } }
-        : false,
+    ...emulatorLogging(options.logger, 'clerk-emulator'),
     bodyLimit: 1024 * 1024,
   });
   await app.register(cookie);

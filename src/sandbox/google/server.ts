@@ -1,9 +1,11 @@
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { AdjustableClock, type Clock, systemClock } from '../kit/clock.js';
 import { CallCounters, countCalls } from '../kit/counters.js';
 import { FaultInjector, installFaults } from '../kit/faults.js';
 import { listen } from '../kit/listen.js';
+import { emulatorLogging } from '../kit/logging.js';
 import { registerGoogleApis } from './apis/index.js';
 import { AuthorizationEndpoint } from './authorize.js';
 import { ClientRegistry, DEFAULT_CLIENT, type OAuthClientConfig } from './clients.js';
@@ -32,7 +34,8 @@ export interface GoogleEmulatorOptions {
   clients?: OAuthClientConfig[];
   /** Default `https://accounts.google.com`, so google-auth-library's verifyIdToken works unchanged. */
   issuer?: string;
-  logger?: boolean;
+  /** Request logs (paths only, never query strings): `true` for Fastify's own, or a pino logger to log through. */
+  logger?: boolean | Logger;
   /** Default: the seeded accounts of `seed.ts` (with their Drive, contacts, Gmail and Calendar data). */
   accounts?: SeedAccount[];
   /** Source of randomness for probabilistic faults. */
@@ -75,7 +78,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       isOAuthPath(request.url.split('?', 1)[0] ?? '/') ? oauthErrorBody(status) : apiErrorBody(status),
   });
 
-  const app = Fastify({ logger: options.logger ?? false });
+  const app = Fastify(emulatorLogging(options.logger, 'google-emulator'));
   // A body Google would not parse is not an error by itself: the endpoint then finds its parameters missing.
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   await app.register(formbody);
