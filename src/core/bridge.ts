@@ -810,6 +810,14 @@ class Bridge implements TokenBridge {
     return this.#store.claimEvent(source, id);
   }
 
+  async releaseEvent(source: 'clerk' | 'google_risc', id: string): Promise<void> {
+    this.#assertOpen();
+    if (source !== 'clerk' && source !== 'google_risc') throw new InvalidRequestError('Unknown event source.');
+    if (typeof id !== 'string' || id === '' || id.length > 256)
+      throw new InvalidRequestError('An event id is required.');
+    await this.#store.releaseEvent(source, id);
+  }
+
   // ---------------------------------------------------------------- helpers
 
   #view(c: StoredConnection): Connection {

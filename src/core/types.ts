@@ -134,6 +134,8 @@ export interface TokenBridge {
    * time, false for a duplicate, so deliveries are idempotent across instances.
    */
   claimEvent(source: 'clerk' | 'google_risc', id: string): Promise<boolean>;
+  /** Undoes `claimEvent` when handling the event failed, so its redelivery is handled instead of ignored. */
+  releaseEvent(source: 'clerk' | 'google_risc', id: string): Promise<void>;
   /** Subscribes to events; returns the unsubscribe function. */
   on(listener: (event: BridgeEvent) => void): () => void;
   /** Releases timers, locks and database handles. */

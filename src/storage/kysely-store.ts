@@ -31,6 +31,11 @@ function toConnection(row: Selectable<ConnectionTable>): StoredConnection {
     version: Number(row.version),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    riscKeys:
+      row.risc_prefix_key !== null && row.risc_hash_key !== null
+        ? { prefix: row.risc_prefix_key, hash: row.risc_hash_key }
+        : null,
+    connectedAt: num(row.connected_at),
   };
 }
 
@@ -51,6 +56,9 @@ function fromConnection(c: StoredConnection, version: number): ConnectionTable {
     last_error_message: c.lastError?.message ?? null,
     last_error_at: c.lastError?.at ?? null,
     version,
+    risc_prefix_key: c.riscKeys?.prefix ?? null,
+    risc_hash_key: c.riscKeys?.hash ?? null,
+    connected_at: c.connectedAt ?? null,
     created_at: c.createdAt,
     updated_at: c.updatedAt,
   };
@@ -219,6 +227,46 @@ export class KyselyStore extends KyselyConnections implements Store {
       .onConflict((oc) => oc.columns(['source', 'event_id']).doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async releaseEvent(source: string, id: string): Promise<void> {
+    await this.db.deleteFrom('tb_processed_events').where('source', '=', source).where('event_id', '=', id).execute();
+  }
+
+  async isEventClaimed(source: string, id: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('tb_processed_events')
+      .select('event_id')
+      .where('source', '=', source)
+      .where('event_id', '=', id)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async findConnectionsByGoogleSub(sub: string): Promise<StoredConnection[]> {
+    const rows = await this.db.selectFrom('tb_connections').selectAll().where('google_sub', '=', sub).execute();
+    return rows.map(toConnection);
+  }
+
+  async findConnectionsByGoogleEmail(email: string): Promise<StoredConnection[]> {
+    // Google's emails are stored as the id_token gave them; the indexed equality finds the usual spelling, and the
+    // case-insensitive filter keeps the answer right for any other.
+    const wanted = email.toLowerCase();
+    const rows = await this.db
+      .selectFrom('tb_connections')
+      .selectAll()
+      .where((eb) => eb.or([eb('google_email', '=', email), eb('google_email', '=', wanted)]))
+      .execute();
+    return rows.map(toConnection).filter((c) => c.googleEmail.toLowerCase() === wanted);
+  }
+
+  async findConnectionByRiscKey(
+    alg: 'prefix' | 'hash_base64_sha512_sha512',
+    key: string,
+  ): Promise<StoredConnection | null> {
+    const column = alg === 'prefix' ? 'risc_prefix_key' : 'risc_hash_key';
+    const row = await this.db.selectFrom('tb_connections').selectAll().where(column, '=', key).executeTakeFirst();
+    return row ? toConnection(row) : null;
   }
 
   async appendAudit(entry: Omit<AuditEntry, 'id' | 'at'> & { at?: number }): Promise<void> {

@@ -20,6 +20,13 @@ export interface StoredConnection {
   version: number;
   createdAt: number;
   updatedAt: number;
+  /**
+   * Index keys of the refresh token for Google's token-revoked security events (`riscTokenLookupKeys`): digests,
+   * never token pieces. Absent or null when no refresh token is held (or it predates the index).
+   */
+  riscKeys?: { prefix: string; hash: string } | null;
+  /** When the grant was last (re)linked; absent or null for rows written before it was recorded (use createdAt). */
+  connectedAt?: number | null;
 }
 
 /** A redirect-flow authorization in progress: single use, bound to the user who started it. */
@@ -94,6 +101,16 @@ export interface Store extends ConnectionRepository {
   purgeExpiredAuthorizations(now: number): Promise<number>;
   /** True the first time `(source, id)` is claimed, false for every duplicate, across instances. */
   claimEvent(source: string, id: string): Promise<boolean>;
+  /** True when `(source, id)` was claimed already (a handler that claims only after success checks this first). */
+  isEventClaimed(source: string, id: string): Promise<boolean>;
+  /** Connections linked to this Google account (by its stable `sub`). */
+  findConnectionsByGoogleSub(sub: string): Promise<StoredConnection[]>;
+  /** Connections linked to a Google account with this email (compared case-insensitively). */
+  findConnectionsByGoogleEmail(email: string): Promise<StoredConnection[]>;
+  /** The connection whose refresh token has this RISC index key (see `riscEventLookupKey`), or null. */
+  findConnectionByRiscKey(alg: 'prefix' | 'hash_base64_sha512_sha512', key: string): Promise<StoredConnection | null>;
+  /** Forgets a claim whose handling failed, so the redelivery is handled rather than ignored as a duplicate. */
+  releaseEvent(source: string, id: string): Promise<void>;
   appendAudit(entry: Omit<AuditEntry, 'id' | 'at'> & { at?: number }): Promise<void>;
   /** Newest first. */
   listAudit(filter?: { userId?: string; limit?: number; before?: number }): Promise<AuditEntry[]>;

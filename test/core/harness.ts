@@ -120,6 +120,7 @@ export async function startHarness(backend: Backend, overrides: Partial<TokenBri
     connection: (userId) => raw.connection(userId),
     disconnect: (userId) => raw.disconnect(userId),
     claimEvent: (source, id) => raw.claimEvent(source, id),
+    releaseEvent: (source, id) => raw.releaseEvent(source, id),
     on: (listener) => raw.on(listener),
     close: () => raw.close(),
   };

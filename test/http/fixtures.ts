@@ -33,6 +33,7 @@ export function fakeBridge(overrides: Partial<TokenBridge> = {}): TokenBridge & 
     connection: async () => null,
     disconnect: async () => {},
     claimEvent: async () => true,
+    releaseEvent: async () => {},
     on: () => () => {},
     close: async () => {},
   };
@@ -46,6 +47,7 @@ export function fakeBridge(overrides: Partial<TokenBridge> = {}): TokenBridge & 
     connection: record('connection', merged.connection),
     disconnect: record('disconnect', merged.disconnect),
     claimEvent: record('claimEvent', merged.claimEvent),
+    releaseEvent: record('releaseEvent', merged.releaseEvent),
     on: merged.on,
     close: merged.close,
   };

@@ -88,19 +88,22 @@ export async function clerkWebhookRoutes(app: FastifyInstance, context: RouteCon
       }
       if (typeof event !== 'object' || event === null)
         throw new InvalidWebhookError('The webhook body is not an event.');
-      // Handling is idempotent (disconnect is), so the id is claimed only once it succeeded: a failure answers 5xx,
-      // Svix redelivers, and the redelivery is handled instead of being ignored as a duplicate.
-      let handled = false;
-      if (event.type === 'user.deleted') {
-        const userId = event.data?.id;
-        if (typeof userId === 'string' && USER_ID.test(userId)) {
-          await context.bridge.disconnect(userId);
-          request.log.info({ userId, webhookId: id }, 'Clerk user deleted: connection purged');
-          handled = true;
+      if (!(await context.bridge.claimEvent('clerk', id))) return { received: true, duplicate: true, handled: false };
+      try {
+        if (event.type === 'user.deleted') {
+          const userId = event.data?.id;
+          if (typeof userId === 'string' && USER_ID.test(userId)) {
+            await context.bridge.disconnect(userId);
+            request.log.info({ userId, webhookId: id }, 'Clerk user deleted: connection purged');
+            return { received: true, duplicate: false, handled: true };
+          }
         }
+        return { received: true, duplicate: false, handled: false };
+      } catch (error) {
+        // The claim is released so Svix's redelivery (it retries any non-2xx) is handled, not ignored as a duplicate.
+        await context.bridge.releaseEvent('clerk', id);
+        throw error;
       }
-      const first = await context.bridge.claimEvent('clerk', id);
-      return { received: true, duplicate: !first, handled: handled && first };
     },
   );
 }
