@@ -299,7 +299,7 @@ async function render() {
     show('signed-in', false);
     show('who', false);
     show('signed-out', true);
-    state.token = null;
+    forgetUser();
     if (!state.signInMounted) {
       state.clerk.mountSignIn($('sign-in'));
       state.signInMounted = true;
@@ -317,6 +317,19 @@ async function render() {
   renderUsePanel();
   void loadGsi();
   await loadConnection();
+}
+
+/** Drops everything of the signed-out user, so the next person on this browser sees nothing of theirs. */
+function forgetUser() {
+  state.connection = null;
+  state.token = null;
+  state.drive = { page: 0, next: null };
+  for (const id of ['token-result', 'drive-result', 'contacts-result', 'gmail-result']) $(id).replaceChildren();
+  show('drive-next', false);
+  show('clerk-choice', false);
+  clearNotice();
+  renderToken();
+  renderConnection();
 }
 
 async function loadConnection() {
@@ -654,9 +667,6 @@ function wire() {
   $('load-retry').addEventListener('click', () => location.reload());
   $('sign-out').addEventListener('click', async () => {
     await state.clerk.signOut();
-    state.connection = null;
-    state.token = null;
-    renderToken();
     await render();
   });
   $('connect-redirect').addEventListener('click', () => connectRedirect([]));

@@ -178,3 +178,28 @@ describe('the console: connecting Google', () => {
     await session.snap('2 token after disconnect');
   });
 });
+
+describe('the console: signing out', () => {
+  it('forgets the token on sign-out, and the next person on this browser sees only their own connection', async () => {
+    session = await openConsole('sign out');
+    const { page } = session;
+    await signInAndConnect(session, 'first.person@example.com', 'ada@example.com');
+    await page.getByRole('button', { name: 'Get a token' }).click();
+    await expect.poll(() => page.locator('#token-value').textContent()).toMatch(/^ya29/);
+    const gmail = page.getByRole('region', { name: 'Gmail labels' });
+    await page.getByRole('button', { name: 'List Gmail labels' }).click();
+    await gmail.getByRole('alert').waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to try Tokenbridge' }).waitFor();
+    expect(await page.getByText('Signed in as').isVisible()).toBe(false);
+    await session.snap('1 signed out again');
+
+    await signInByEmail(page, 'second.person@example.com');
+    await expectStatus(page, 'Not connected');
+    expect(await page.locator('#token-value').textContent()).toBe('No token yet');
+    expect(await fact(page, 'Google account')).toBe('—');
+    expect(await gmail.getByRole('alert').count()).toBe(0);
+    await session.snap('2 second person');
+  });
+});
