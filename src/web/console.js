@@ -41,6 +41,7 @@ const state = {
   lastScopes: ['drive.readonly'],
   gsi: null,
   signInMounted: false,
+  userId: null,
   ticking: null,
 };
 
@@ -310,6 +311,9 @@ async function render() {
     state.clerk.unmountSignIn?.($('sign-in'));
     state.signInMounted = false;
   }
+  // Another account in the same browser (a switch in another tab): nothing of the previous one may stay on screen.
+  if (state.userId !== user.id) forgetUser();
+  state.userId = user.id;
   show('signed-out', false);
   show('signed-in', true);
   show('who', true);
@@ -321,6 +325,7 @@ async function render() {
 
 /** Drops everything of the signed-out user, so the next person on this browser sees nothing of theirs. */
 function forgetUser() {
+  state.userId = null;
   state.connection = null;
   state.token = null;
   state.drive = { page: 0, next: null };
