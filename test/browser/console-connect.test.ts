@@ -84,6 +84,14 @@ describe('the console: connecting Google', () => {
     session = await openConsole('popup connect');
     const { page } = session;
     await signInByEmail(page, 'grace.user@example.com');
+    const [declined] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.getByRole('button', { name: 'Connect with popup' }).click(),
+    ]);
+    await answerGoogle(declined, { account: 'grace@example.com', action: 'Cancel' });
+    await expectNotice(page, 'You declined at Google, so nothing changed.');
+    await expectStatus(page, 'Not connected');
+
     const [popup] = await Promise.all([
       page.waitForEvent('popup'),
       page.getByRole('button', { name: 'Connect with popup' }).click(),
