@@ -2,6 +2,12 @@ import { type EnvConfig, EnvError, readEnv, resolveServiceConfig } from '../conf
 import { ConfigurationError } from '../core/errors.js';
 import { createLogger } from '../http/logger.js';
 import { openStore } from '../storage/index.js';
+import type { CliIo } from './cli-io.js';
+import { connectionsCommand } from './commands/connections.js';
+import { doctorCommand } from './commands/doctor.js';
+import { keysCommand } from './commands/keys.js';
+import { tokenCommand } from './commands/token.js';
+import { describeDatabase } from './doctor/database-check.js';
 import { startSandbox } from './sandbox.js';
 import { startService } from './service.js';
 
@@ -12,9 +18,21 @@ Commands:
             the Google and Clerk emulators, wired to the bridge.
   sandbox   Run only the Google and Clerk emulators (for other apps' tests).
   migrate   Apply database migrations to DATABASE_URL and exit.
+  doctor    Check the whole setup (keys, database, Clerk, Google, URLs) and say how to fix what is wrong.
+  keys      keys generate | keys rotate: make a new encryption key; re-encrypt every stored secret under it.
+  token     token <userId> [--scope s]...: print a fresh Google access token (audited), for debugging.
+  connections
+            connections list | show <userId> | revoke <userId> --yes
   help      Show this help.
 
 Configuration comes from environment variables; see README.md.`;
+
+/** Operator commands: each parses its own arguments and opens only what it needs. */
+const OPERATOR_COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = {
+  keys: keysCommand,
+  token: tokenCommand,
+  connections: connectionsCommand,
+};
 
 /** The `tokenbridge` command. Resolves with the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -22,6 +40,36 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
+  }
+  if (command === 'doctor') {
+    return doctorCommand(argv.slice(1), { loadEnv: readEnv, stdout: process.stdout, stderr: process.stderr });
+  }
+  const operator = Object.hasOwn(OPERATOR_COMMANDS, command) ? OPERATOR_COMMANDS[command] : undefined;
+  if (operator) {
+    let env: EnvConfig;
+    try {
+      env = readEnv();
+    } catch (error) {
+      return configurationFailure(error);
+    }
+    // Ctrl+C lets a long command (keys rotate) stop after the row in hand; a second one exits at once.
+    const abort = new AbortController();
+    const onSignal = () => (abort.signal.aborted ? process.exit(130) : abort.abort());
+    process.on('SIGINT', onSignal);
+    try {
+      return await operator(argv.slice(1), {
+        env,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        signal: abort.signal,
+      });
+    } catch (error) {
+      if (error instanceof ConfigurationError) return configurationFailure(error);
+      process.stderr.write(`tokenbridge ${command}: ${(error as Error)?.message ?? String(error)}\n`);
+      return 1;
+    } finally {
+      process.off('SIGINT', onSignal);
+    }
   }
   if (!['start', 'sandbox', 'migrate'].includes(command)) {
     process.stderr.write(`tokenbridge: unknown command "${command.slice(0, 40)}"\n\n${USAGE}\n`);
@@ -135,14 +183,6 @@ function configurationFailure(error: unknown): number {
     return 78; // EX_CONFIG
   }
   throw error;
-}
-
-/** The database for display: a PostgreSQL URL without its password. */
-function describeDatabase(databaseUrl: string): string {
-  if (!/^postgres(ql)?:/i.test(databaseUrl)) return `SQLite ${databaseUrl}`;
-  const url = new URL(databaseUrl);
-  if (url.password) url.password = '***';
-  return `PostgreSQL ${url.toString()}`;
 }
 
 // Run when executed as the bin (bin/tokenbridge.js imports this module).

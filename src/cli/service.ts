@@ -3,14 +3,14 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config/env.js';
-import { createTokenBridge, type TokenBridgeOptions } from '../core/bridge.js';
+import type { TokenBridgeOptions } from '../core/bridge.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { Keyring } from '../core/keyring.js';
 import type { TokenBridge } from '../core/types.js';
-import { connectUrlBuilder } from '../http/connect-url.js';
 import { buildServer } from '../http/server.js';
 import { openStore } from '../storage/index.js';
 import type { Store } from '../storage/store.js';
+import { bridgeFromConfig } from './bridge-from-config.js';
 
 /** The bridge, running: its HTTP server, the core and the store behind it. */
 export interface RunningService {
@@ -50,21 +50,12 @@ export async function startService(config: ServiceConfig, options: StartServiceO
   let app: FastifyInstance | undefined;
   try {
     await store.migrate();
-    bridge = createTokenBridge({
+    bridge = bridgeFromConfig(config, {
       store,
       keyring,
-      google: {
-        clientId: config.google.clientId,
-        clientSecret: config.google.clientSecret,
-        redirectUri: config.google.redirectUri,
-        ...(config.google.baseUrl ? { baseUrl: config.google.baseUrl } : {}),
-      },
-      clerk: { secretKey: config.clerk.secretKey, ...(config.clerk.apiUrl ? { apiUrl: config.clerk.apiUrl } : {}) },
-      tokenSource: config.tokenSource,
-      connectUrl: connectUrlBuilder(config.publicUrl),
       clock,
       logger: options.logger.child({ component: 'bridge' }),
-      ...options.core,
+      ...(options.core ? { core: options.core } : {}),
     });
     app = await buildServer({
       config,

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { registerBackendDomains } from './backend-domains.js';
 import { registerBackendOAuthAccessTokens } from './backend-oauth-access-tokens.js';
 import { registerBackendSessions } from './backend-sessions.js';
 import { registerBackendUsers } from './backend-users.js';
@@ -40,4 +41,5 @@ export function registerBackendApi(app: FastifyInstance, instance: ClerkInstance
   registerBackendUsers(app, instance);
   registerBackendOAuthAccessTokens(app, instance);
   registerBackendSessions(app, instance);
+  registerBackendDomains(app, instance);
 }
