@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { EnvError, parseEnv } from '../../src/config/env.js';
+import { API_KEY, fakeBridge, sampleToken, startTestServer } from '../http/fixtures.js';
+
+type Server = Awaited<ReturnType<typeof startTestServer>>;
+let server: Server | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+interface ErrorBody {
+  error: { code: string; message: string; scope?: string };
+}
+
+async function start(limits: { perUser: number; perIp: number; windowSeconds: number }) {
+  server = await startTestServer({
+    bridge: fakeBridge({ getAccessToken: async () => sampleToken() }),
+    config: { rateLimit: limits },
+  });
+  return server;
+}
+
+const get = (s: Server, path: string, token?: string, headers: Record<string, string> = {}) =>
+  fetch(`${s.url}${path}`, {
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    redirect: 'manual',
+  });
+
+describe('rate limits on the token, connect and proxy routes', () => {
+  it('a user over the per-user limit gets 429 rate_limited with Retry-After; other users are unaffected', async () => {
+    const s = await start({ perUser: 3, perIp: 100, windowSeconds: 60 });
+    const ada = await s.sign({ sub: 'user_ada' });
+    const bob = await s.sign({ sub: 'user_bob' });
+    for (let i = 0; i < 3; i++) expect((await get(s, '/api/google-token', ada)).status).toBe(200);
+    const limited = await get(s, '/api/google-token', ada);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('content-type')).toMatch(/application\/json/);
+    expect(limited.headers.get('retry-after')).toBe('20');
+    expect(((await limited.json()) as ErrorBody).error).toMatchObject({ code: 'rate_limited', scope: 'user' });
+    // Same address, another user: the limit is per user, not global.
+    expect((await get(s, '/api/google-token', bob)).status).toBe(200);
+    // Once the Retry-After delay has passed, the user may ask again.
+    s.clock.advance(20_000);
+    expect((await get(s, '/api/google-token', ada)).status).toBe(200);
+    expect((await get(s, '/api/google-token', ada)).status).toBe(429);
+  });
+
+  it('the token, connect and proxy groups have their own buckets, so proxy traffic cannot starve token reads', async () => {
+    const s = await start({ perUser: 2, perIp: 100, windowSeconds: 60 });
+    const ada = await s.sign({ sub: 'user_ada' });
+    const cookie = { cookie: `__session=${ada}` };
+    for (let i = 0; i < 2; i++)
+      expect((await get(s, '/connect/google?scope=drive.readonly', undefined, cookie)).status).toBe(302);
+    const connect = await get(s, '/connect/google?scope=drive.readonly', undefined, cookie);
+    expect(connect.status).toBe(429);
+    expect(Number(connect.headers.get('retry-after'))).toBeGreaterThan(0);
+    for (let i = 0; i < 2; i++) expect((await get(s, '/api/google/proxy/drive/v3/files', ada)).status).not.toBe(429);
+    expect((await get(s, '/api/google/proxy/drive/v3/files', ada)).status).toBe(429);
+    expect((await get(s, '/api/google-token', ada)).status).toBe(200);
+  });
+
+  it('requests without a valid identity spend from their address: token guessing is cut off with 429', async () => {
+    const s = await start({ perUser: 100, perIp: 4, windowSeconds: 60 });
+    const stranger = await s.sign({ sub: 'user_x' }, s.otherKey);
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push((await get(s, '/api/google-token', i % 2 ? stranger : undefined)).status);
+    expect(answers).toEqual([401, 401, 401, 401]);
+    const limited = await get(s, '/api/google-token', stranger);
+    expect(limited.status).toBe(429);
+    expect(((await limited.json()) as ErrorBody).error).toMatchObject({ code: 'rate_limited', scope: 'ip' });
+    expect(Number(limited.headers.get('retry-after'))).toBe(15);
+    // A wrong API key on the server-to-server route is guessing too.
+    expect((await get(s, '/api/users/user_ada/google-token', 'wrong-key-0123456789abcdefghij')).status).toBe(429);
+    // A signed-in user from the same address is not punished for the guesser.
+    expect((await get(s, '/api/google-token', await s.sign({ sub: 'user_ada' }))).status).toBe(200);
+    expect((await get(s, '/api/users/user_ada/google-token', API_KEY)).status).toBe(200);
+  });
+
+  it('health and the console are not limited', async () => {
+    const s = await start({ perUser: 1, perIp: 1, windowSeconds: 60 });
+    for (let i = 0; i < 5; i++) expect((await get(s, '/healthz')).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await get(s, '/api/config')).status).toBe(200);
+  });
+
+  it('0 switches a limit off', async () => {
+    const s = await start({ perUser: 0, perIp: 0, windowSeconds: 60 });
+    const ada = await s.sign({ sub: 'user_ada' });
+    for (let i = 0; i < 30; i++) expect((await get(s, '/api/google-token', ada)).status).toBe(200);
+  });
+});
+
+describe('rate limit configuration', () => {
+  it('defaults to 1200 per user and 300 per unauthenticated address per minute', () => {
+    expect(parseEnv({}).rateLimit).toEqual({ perUser: 1200, perIp: 300, windowSeconds: 60 });
+  });
+
+  it('reads TOKENBRIDGE_RATE_LIMIT_PER_USER, _PER_IP and _WINDOW_SECONDS, and names a bad one', () => {
+    expect(
+      parseEnv({
+        TOKENBRIDGE_RATE_LIMIT_PER_USER: '50',
+        TOKENBRIDGE_RATE_LIMIT_PER_IP: '0',
+        TOKENBRIDGE_RATE_LIMIT_WINDOW_SECONDS: '10',
+      }).rateLimit,
+    ).toEqual({ perUser: 50, perIp: 0, windowSeconds: 10 });
+    for (const [name, value] of [
+      ['TOKENBRIDGE_RATE_LIMIT_PER_USER', 'lots'],
+      ['TOKENBRIDGE_RATE_LIMIT_PER_IP', '-1'],
+      ['TOKENBRIDGE_RATE_LIMIT_WINDOW_SECONDS', '0'],
+    ] as const) {
+      expect(() => parseEnv({ [name]: value })).toThrow(EnvError);
+      try {
+        parseEnv({ [name]: value });
+      } catch (error) {
+        expect((error as EnvError).variable).toBe(name);
+      }
+    }
+  });
+});
