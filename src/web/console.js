@@ -589,7 +589,12 @@ async function copyToken() {
 
 // ---------- try it ----------
 
+/** The scope each try-it panel needs, shown in the "use it from your app" panel once the panel is used. */
+const SERVICE_SCOPE = { drive: 'drive.readonly', people: 'contacts.readonly', gmail: 'gmail.readonly' };
+
 async function tryCall(target, button, service, path, draw) {
+  state.lastScopes = [SERVICE_SCOPE[service]];
+  renderUsePanel();
   button.disabled = true;
   target.replaceChildren(el('p', { text: 'Loading…' }));
   const result = await state.api.proxy(service, path);

@@ -52,6 +52,10 @@ describe('the console: errors in plain words, with the fix', () => {
     await expectNotice(page, 'Access added: Gmail (read-only).');
     await page.getByRole('button', { name: 'List Gmail labels' }).click();
     await waitForResult(gmail, gmail.getByText('INBOX'));
+    // The "use it from your app" panel shows the calls for what the page just did.
+    const use = page.getByRole('region', { name: 'Use it from your app' });
+    expect(await use.textContent()).toContain("bridge.getGoogleToken(['gmail.readonly'])");
+    expect(await use.textContent()).toContain('google-token?scope=gmail.readonly');
     await session.snap('2 gmail labels');
   });
 
