@@ -168,17 +168,16 @@ async function boot() {
   if (returned) await reportReturn(returned);
 }
 
-/** Accepts the config under the names the bridge may use. */
+/** `GET /api/config`: `{clerkPublishableKey, googleClientId, gsiClientUrl}`. */
 function readConfig(raw) {
-  const publishableKey = raw.clerkPublishableKey ?? raw.clerk?.publishableKey ?? raw.publishableKey;
+  const publishableKey = raw?.clerkPublishableKey;
   if (typeof publishableKey !== 'string' || !publishableKey.startsWith('pk_')) {
-    throw new Error('the bridge sent no Clerk publishable key');
+    throw new Error('the bridge has no Clerk publishable key configured (CLERK_PUBLISHABLE_KEY)');
   }
   return {
     publishableKey,
-    clerkJsUrl: raw.clerkJsUrl ?? raw.clerk?.jsUrl,
-    googleClientId: raw.googleClientId ?? raw.google?.clientId,
-    gsiClientUrl: raw.gsiClientUrl ?? raw.google?.gsiClientUrl ?? 'https://accounts.google.com/gsi/client',
+    googleClientId: typeof raw.googleClientId === 'string' ? raw.googleClientId : null,
+    gsiClientUrl: typeof raw.gsiClientUrl === 'string' ? raw.gsiClientUrl : 'https://accounts.google.com/gsi/client',
   };
 }
 
@@ -194,7 +193,7 @@ function frontendApi(publishableKey) {
 
 function loadScript(src, attrs = {}) {
   return new Promise((resolve, reject) => {
-    const script = el('script', { src, crossorigin: 'anonymous', ...attrs });
+    const script = el('script', { src, ...attrs });
     script.async = true;
     script.addEventListener('load', () => resolve(script));
     script.addEventListener('error', () => reject(new Error(`could not load ${new URL(src).host}`)));
@@ -205,8 +204,10 @@ function loadScript(src, attrs = {}) {
 async function loadClerk(config) {
   const fapi = frontendApi(config.publishableKey);
   // clerk-js 6 ships its prebuilt UI as @clerk/ui; an emulator whose clerk-js draws its own UI may not serve it.
-  await loadScript(`${fapi}/npm/@clerk/ui@1/dist/ui.browser.js`).catch(() => undefined);
-  await loadScript(config.clerkJsUrl ?? `${fapi}/npm/@clerk/clerk-js@6/dist/clerk.browser.js`, {
+  // Loaded as Clerk's own loader does (crossorigin=anonymous); Google's script is loaded as Google documents it.
+  await loadScript(`${fapi}/npm/@clerk/ui@1/dist/ui.browser.js`, { crossorigin: 'anonymous' }).catch(() => undefined);
+  await loadScript(`${fapi}/npm/@clerk/clerk-js@6/dist/clerk.browser.js`, {
+    crossorigin: 'anonymous',
     'data-clerk-publishable-key': config.publishableKey,
   });
   const clerk = window.Clerk;
