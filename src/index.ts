@@ -11,6 +11,7 @@ export {
   InvalidStateError,
   NotConnectedError,
   ReconnectRequiredError,
+  RiscTokenInvalidError,
   ScopesMissingError,
   StorageUnavailableError,
   TokenBridgeError,
@@ -27,6 +28,22 @@ export {
   timerScheduler,
 } from './core/retry.js';
 export { safeReturnTo } from './core/return-to.js';
+export {
+  createRiscVerifier,
+  GOOGLE_RISC_CONFIGURATION_URL,
+  matchesTokenIdentifier,
+  type RiscEvent,
+  type RiscEventBody,
+  type RiscEventEnvelope,
+  type RiscEventType,
+  type RiscSubject,
+  type RiscVerifier,
+  type RiscVerifierOptions,
+  riscEventLookupKey,
+  riscTokenIdentifier,
+  riscTokenLookupKeys,
+  type TokenIdentifierAlg,
+} from './core/risc.js';
 export { coversScopes, expandScopes, missingScopes, normaliseScopes, parseGrantedScopes } from './core/scopes.js';
 export { SingleFlight } from './core/single-flight.js';
 export type * from './core/types.js';

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type EnvConfig, resolveServiceConfig, type ServiceConfig } from '../config/env.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { Keyring } from '../core/keyring.js';
+import { GOOGLE_RISC_PATH } from '../http/routes/google-risc.js';
 import { type ClerkEmulator, startClerkEmulator } from '../sandbox/clerk/index.js';
 import { type GoogleEmulator, startGoogleEmulator } from '../sandbox/google/index.js';
 import { sandboxKeyring } from './sandbox-key.js';
@@ -128,7 +129,15 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
     });
     const { withBridge: _, dataDir: __, googleClock: ___, emulatorLogs: ____, ...serviceOptions } = options;
     const service = server ? await startService(config, { ...serviceOptions, server }) : undefined;
-    if (service) cleanups.push(() => service.close());
+    if (service) {
+      cleanups.push(() => service.close());
+      // Google pushes Cross-Account Protection events for the bridge's client to the bridge, as a registered
+      // receiver would get them from accounts.google.com.
+      google.control.risc.registerReceiver({
+        clientId: SANDBOX_BRIDGE_CLIENT.clientId,
+        url: `${publicUrl}${GOOGLE_RISC_PATH}`,
+      });
+    }
     let closing: Promise<void> | undefined;
     return {
       google,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type Logger, pino } from 'pino';
 import type { Store, StoredConnection } from '../storage/index.js';
-import { ClerkTokenSource, ClerkUnavailable } from './clerk-source.js';
+import { type ClerkHeldToken, ClerkTokenSource, ClerkUnavailable } from './clerk-source.js';
 import { type Clock, systemClock } from './clock.js';
 import { ConnectionCache } from './connection-cache.js';
 import {
@@ -28,6 +28,7 @@ import {
   withRetries,
 } from './retry.js';
 import { safeReturnTo } from './return-to.js';
+import { type RiscEvent, type RiscSubject, riscEventLookupKey, riscTokenLookupKeys } from './risc.js';
 import { missingScopes, normaliseScopes, parseGrantedScopes } from './scopes.js';
 import { SingleFlight } from './single-flight.js';
 import type {
@@ -39,6 +40,7 @@ import type {
   Connection,
   GetAccessTokenOptions,
   ReconnectReason,
+  SecurityEventsResult,
   TokenBridge,
   TokenSourcePolicy,
 } from './types.js';
@@ -85,6 +87,8 @@ const TESTING_EXPIRY_SLACK_MS = 60 * 60_000;
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('base64url');
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const randomToken = (bytes: number): string => randomBytes(bytes).toString('base64url');
+/** Users whose Clerk-held account is known to need a reconnect, remembered to announce each transition once. */
+const MAX_CLERK_BROKEN = 10_000;
 
 function sameHash(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -137,6 +141,8 @@ class Bridge implements TokenBridge {
   readonly #scheduler: Scheduler;
   readonly #retry: RetryPolicy;
   readonly #connectUrl: (scopes: string[]) => string;
+  /** Users whose Clerk-held Google account last answered 422 (needs a reconnect at Clerk). */
+  readonly #clerkBroken = new Set<string>();
   #closed = false;
 
   constructor(options: TokenBridgeOptions) {
@@ -388,6 +394,7 @@ class Bridge implements TokenBridge {
             refreshToken: null,
             accessToken: null,
             accessTokenExpiresAt: null,
+            riscKeys: null,
             lastError: { code: 'invalid_grant', message: error.description ?? 'invalid_grant', at },
             updatedAt: at,
           };
@@ -420,6 +427,10 @@ class Bridge implements TokenBridge {
         refreshTokenExpiresAt: tokens.refreshTokenExpiresInSeconds
           ? at + tokens.refreshTokenExpiresInSeconds * 1000
           : current.refreshTokenExpiresAt,
+        // Rows linked before the RISC index existed get their keys on their first refresh.
+        riscKeys: tokens.refreshToken
+          ? riscTokenLookupKeys(tokens.refreshToken)
+          : (current.riscKeys ?? riscTokenLookupKeys(refreshToken)),
         scopes: granted,
         lastRefreshAt: at,
         lastError: null,
@@ -503,6 +514,7 @@ class Bridge implements TokenBridge {
       if (stale && missingScopes(stale.scopes, requested).length === 0) return clerkAccessToken(stale);
       throw new UpstreamUnavailableError('clerk', Math.max(1, Math.ceil(error.retryAfterMs / 1000)), error);
     }
+    this.#noteClerkLookup(userId, lookup);
     if (lookup.kind !== 'token' || lookup.cached !== true) trace.upstream = true;
     if (lookup.kind === 'token' && lookup.cached !== true) {
       this.#events.emit({ type: 'token.refreshed', userId, source: 'clerk', durationMs: this.#clock.now() - asked });
@@ -511,16 +523,154 @@ class Bridge implements TokenBridge {
       case 'not_connected':
         throw new NotConnectedError(this.#connectUrl(requested));
       case 'reconnect_required':
-        throw new ReconnectRequiredError(
-          lookup.clerkCode === 'oauth_missing_refresh_token' ? 'missing_refresh_token' : 'unknown',
-          this.#connectUrl(requested),
-        );
+        throw new ReconnectRequiredError(clerkReconnectReason(lookup.clerkCode), this.#connectUrl(requested));
       case 'token': {
         const missing = missingScopes(lookup.token.scopes, requested);
         if (missing.length > 0) throw new ScopesMissingError(missing, this.#connectUrl(missing));
         return clerkAccessToken(lookup.token);
       }
     }
+  }
+
+  /**
+   * Announces a Clerk-held account turning unusable (Clerk's 422: no refresh token, or Google refused it) once per
+   * transition rather than on every request that meets it, and its recovery once it serves a token again.
+   */
+  #noteClerkLookup(userId: string, lookup: Awaited<ReturnType<ClerkTokenSource['lookup']>>): void {
+    if (lookup.kind === 'reconnect_required') {
+      if (this.#clerkBroken.has(userId)) return;
+      this.#clerkBroken.add(userId);
+      if (this.#clerkBroken.size > MAX_CLERK_BROKEN) {
+        this.#clerkBroken.delete(this.#clerkBroken.values().next().value as string);
+      }
+      const reason = clerkReconnectReason(lookup.clerkCode);
+      this.#logger.warn({ userId, code: lookup.clerkCode }, 'Clerk-held Google account needs a reconnect');
+      this.#events.emit({ type: 'connection.needs_reconnect', userId, reason });
+      void this.#audit(userId, 'needs_reconnect', 'clerk', { reason, source: 'clerk', code: lookup.clerkCode });
+      return;
+    }
+    if (!this.#clerkBroken.delete(userId) || lookup.kind !== 'token') return;
+    this.#events.emit({ type: 'connection.recovered', userId, connection: clerkConnection(userId, lookup.token) });
+  }
+
+  forgetClerkUser(userId: string): void {
+    this.#assertOpen();
+    checkUserId(userId);
+    this.#clerk?.forget(userId);
+  }
+
+  // ---------------------------------------------------------------- Google security events (RISC)
+
+  async applySecurityEvents(events: readonly RiscEvent[]): Promise<SecurityEventsResult> {
+    this.#assertOpen();
+    const jti = Array.isArray(events) ? events[0]?.jti : undefined;
+    if (typeof jti !== 'string' || jti === '' || jti.length > 256 || events.some((e) => e?.jti !== jti)) {
+      throw new InvalidRequestError('Security events come from one verified token, with one jti.');
+    }
+    const result: SecurityEventsResult = { duplicate: false, affectedUserIds: [], staleUserIds: [] };
+    // Checked first and claimed last: a failure in between rethrows (the sender retries) and nothing is lost. Two
+    // deliveries racing may both apply, which is harmless: a connection already marked is left as it is.
+    if (await this.#store.isEventClaimed('google_risc', jti)) return { ...result, duplicate: true };
+    for (const event of events) {
+      const outcome = await this.#applySecurityEvent(event);
+      result.affectedUserIds.push(...outcome.affected.filter((u) => !result.affectedUserIds.includes(u)));
+      result.staleUserIds.push(...outcome.stale.filter((u) => !result.staleUserIds.includes(u)));
+    }
+    await this.#store.claimEvent('google_risc', jti);
+    return result;
+  }
+
+  async #applySecurityEvent(event: RiscEvent): Promise<{ affected: string[]; stale: string[] }> {
+    let targets: StoredConnection[];
+    let stillTargeted: (connection: StoredConnection) => boolean;
+    switch (event.type) {
+      case 'tokens-revoked':
+      case 'sessions-revoked':
+      case 'account-disabled': {
+        targets = await this.#connectionsOf(event.subject);
+        const matches = subjectMatcher(event.subject);
+        stillTargeted = matches;
+        if (event.subject.type === 'iss-sub') this.#clerk?.forgetGoogleAccount(event.subject.sub);
+        break;
+      }
+      case 'token-revoked': {
+        const key = riscEventLookupKey(event);
+        if (key === null) {
+          this.#logger.info({ jti: event.jti, alg: event.tokenIdentifierAlg }, 'token-revoked names no usable token');
+          return { affected: [], stale: [] };
+        }
+        targets = await this.#store.findConnectionsByRiscKey(key.alg, key.key);
+        stillTargeted = (c) => (key.alg === 'prefix' ? c.riscKeys?.prefix : c.riscKeys?.hash) === key.key;
+        break;
+      }
+      default:
+        // account-enabled, account-credential-change-required, verification and unknown types ask nothing of us.
+        this.#logger.info({ jti: event.jti, type: event.type }, 'security event needs no action');
+        return { affected: [], stale: [] };
+    }
+    const affected: string[] = [];
+    const stale: string[] = [];
+    for (const target of targets) {
+      const outcome = await this.#markRevokedByGoogle(target.userId, event, stillTargeted);
+      if (outcome === 'marked') affected.push(target.userId);
+      else if (outcome === 'stale') stale.push(target.userId);
+    }
+    return { affected, stale };
+  }
+
+  async #connectionsOf(subject: RiscSubject): Promise<StoredConnection[]> {
+    return subject.type === 'iss-sub'
+      ? this.#store.findConnectionsByGoogleSub(subject.sub)
+      : this.#store.findConnectionsByGoogleEmail(subject.email);
+  }
+
+  /** Marks one connection `needs_reconnect` (reason revoked) and drops its tokens, under the refresh lock. */
+  async #markRevokedByGoogle(
+    userId: string,
+    event: RiscEvent,
+    stillTargeted: (connection: StoredConnection) => boolean,
+  ): Promise<'marked' | 'stale' | 'unchanged'> {
+    const outcome = await this.#store.withRefreshLock(userId, async (repo) => {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const current = await repo.getConnection(userId);
+        // Relinked to another account, or the token replaced, since the lookup: the event is not about this row.
+        if (!current || !stillTargeted(current)) return 'unchanged' as const;
+        // iat has whole seconds: only an event from a second before the (re)connect is surely about the old grant.
+        if (event.issuedAt < Math.floor((current.connectedAt ?? current.createdAt) / 1000)) return 'stale' as const;
+        if (current.status === 'needs_reconnect' && current.refreshToken === null && current.accessToken === null) {
+          return 'unchanged' as const;
+        }
+        const at = this.#clock.now();
+        const saved = await repo.updateConnection({
+          ...current,
+          status: 'needs_reconnect',
+          reconnectReason: 'revoked',
+          refreshToken: null,
+          accessToken: null,
+          accessTokenExpiresAt: null,
+          riscKeys: null,
+          lastError: { code: `google_${event.type.replace(/-/g, '_')}`, message: riscMessage(event), at },
+          updatedAt: at,
+        });
+        if (saved) return 'marked' as const;
+      }
+      return 'unchanged' as const;
+    });
+    if (outcome === 'stale') {
+      this.#logger.info({ userId, jti: event.jti, type: event.type }, 'security event predates the last connect');
+      return outcome;
+    }
+    if (outcome !== 'marked') return outcome;
+    this.#cache.forget(userId);
+    this.#logger.warn({ userId, jti: event.jti, type: event.type }, 'Google reported the grant revoked (RISC)');
+    this.#events.emit({ type: 'connection.needs_reconnect', userId, reason: 'revoked' });
+    await this.#audit(userId, 'needs_reconnect', 'google_risc', {
+      reason: 'revoked',
+      event: event.type,
+      jti: event.jti,
+      ...(event.type === 'account-disabled' ? { disabledReason: event.reason } : {}),
+    });
+    return outcome;
   }
 
   // ---------------------------------------------------------------- the own flow
@@ -676,6 +826,12 @@ class Bridge implements TokenBridge {
         version: previous?.version ?? 0,
         createdAt: sameAccount ? previous.createdAt : now,
         updatedAt: now,
+        riscKeys: tokens.refreshToken
+          ? riscTokenLookupKeys(tokens.refreshToken)
+          : keepOld
+            ? (previous.riscKeys ?? null)
+            : null,
+        connectedAt: now,
       };
       const saved = await repo.putConnection(next);
       return { saved, previous, sameAccount };
@@ -725,6 +881,7 @@ class Bridge implements TokenBridge {
       }
       throw error;
     }
+    this.#noteClerkLookup(userId, lookup);
     const now = iso(this.#clock.now())!;
     if (lookup.kind === 'not_connected') return null;
     if (lookup.kind === 'reconnect_required') {
@@ -737,27 +894,13 @@ class Bridge implements TokenBridge {
         accessTokenExpiresAt: null,
         lastRefreshAt: null,
         lastError: { code: lookup.clerkCode, message: 'Clerk could not provide a Google token.', at: now },
-        reconnectReason: lookup.clerkCode === 'oauth_missing_refresh_token' ? 'missing_refresh_token' : 'unknown',
+        reconnectReason: clerkReconnectReason(lookup.clerkCode),
         refreshTokenExpiresAt: null,
         createdAt: now,
         updatedAt: now,
       };
     }
-    const t = lookup.token;
-    return {
-      userId,
-      status: 'active',
-      source: 'clerk',
-      google: t.google,
-      scopes: t.scopes,
-      accessTokenExpiresAt: iso(t.expiresAt),
-      lastRefreshAt: iso(t.fetchedAt),
-      lastError: null,
-      reconnectReason: null,
-      refreshTokenExpiresAt: null,
-      createdAt: iso(t.fetchedAt)!,
-      updatedAt: iso(t.fetchedAt)!,
-    };
+    return clerkConnection(userId, lookup.token);
   }
 
   async disconnect(userId: string): Promise<void> {
@@ -867,6 +1010,45 @@ function clerkAccessToken(t: {
     source: 'clerk',
     google: t.google,
   };
+}
+
+/** The connection view of a Clerk-held token. */
+function clerkConnection(userId: string, t: ClerkHeldToken): Connection {
+  return {
+    userId,
+    status: 'active',
+    source: 'clerk',
+    google: t.google,
+    scopes: t.scopes,
+    accessTokenExpiresAt: iso(t.expiresAt),
+    lastRefreshAt: iso(t.fetchedAt),
+    lastError: null,
+    reconnectReason: null,
+    refreshTokenExpiresAt: null,
+    createdAt: iso(t.fetchedAt)!,
+    updatedAt: iso(t.fetchedAt)!,
+  };
+}
+
+const clerkReconnectReason = (clerkCode: string): ReconnectReason =>
+  clerkCode === 'oauth_missing_refresh_token' ? 'missing_refresh_token' : 'unknown';
+
+/** Whether a row is still linked to the Google account a security event names. */
+function subjectMatcher(subject: RiscSubject): (connection: StoredConnection) => boolean {
+  if (subject.type === 'iss-sub') return (c) => c.googleSub === subject.sub;
+  const email = subject.email.toLowerCase();
+  return (c) => c.googleEmail.toLowerCase() === email;
+}
+
+function riscMessage(event: RiscEvent): string {
+  switch (event.type) {
+    case 'account-disabled':
+      return `Google disabled the account${event.reason ? ` (${event.reason})` : ''}; its tokens were dropped.`;
+    case 'sessions-revoked':
+      return 'Google signed the account out everywhere; its tokens were dropped.';
+    default:
+      return 'Google revoked the grant.';
+  }
 }
 
 function checkUserId(userId: unknown): asserts userId is string {

@@ -20,7 +20,7 @@ export interface ClerkHeldToken {
 /** What Clerk said about the user's Google account. */
 export type ClerkLookup =
   | { kind: 'token'; token: ClerkHeldToken; cached?: boolean }
-  | { kind: 'not_connected' }
+  | { kind: 'not_connected'; cached?: boolean }
   | { kind: 'reconnect_required'; clerkCode: string };
 
 /** Clerk failed transiently (429, 5xx, network) and the retries are spent. */
@@ -68,6 +68,11 @@ export interface ClerkSourceOptions {
   timeoutMs?: number;
   /** Most users cached. Default 10,000 (least recently used first out). */
   maxEntries?: number;
+  /**
+   * How long "no Google account at Clerk" is remembered, so a user without one does not cost a Backend API call per
+   * request. Default 45 s; `forget` (a Clerk `user.updated` webhook, a connect) ends it at once.
+   */
+  notFoundTtlSeconds?: number;
 }
 
 /**
@@ -79,6 +84,11 @@ export class ClerkTokenSource {
   readonly #clerk: ReturnType<typeof createClerkClient>;
   readonly #cache = new Map<string, ClerkHeldToken>();
   readonly #identities = new Map<string, GoogleIdentity>();
+  /** Users Clerk said have no Google account, and until when (epoch ms) that answer is trusted. */
+  readonly #absent = new Map<string, number>();
+  readonly #notFoundTtlMs: number;
+  /** Counts forget() calls, so an answer fetched across one is not remembered as "no account". */
+  #forgets = 0;
   readonly #flights = new SingleFlight<string, ClerkLookup>();
   readonly #marginMs: number;
   readonly #defaultTtlMs: number;
@@ -93,6 +103,7 @@ export class ClerkTokenSource {
     this.#marginMs = (options.refreshMarginSeconds ?? 5) * 1000;
     this.#defaultTtlMs = (options.defaultTtlSeconds ?? 300) * 1000;
     this.#maxEntries = options.maxEntries ?? 10_000;
+    this.#notFoundTtlMs = (options.notFoundTtlSeconds ?? 45) * 1000;
   }
 
   /** The cached token when still fresh, else Clerk's answer. `force` skips the cache. */
@@ -100,6 +111,11 @@ export class ClerkTokenSource {
     if (!force) {
       const cached = this.#fresh(userId);
       if (cached) return { kind: 'token', token: cached, cached: true };
+      const absentUntil = this.#absent.get(userId);
+      if (absentUntil !== undefined) {
+        if (this.options.clock.now() < absentUntil) return { kind: 'not_connected', cached: true };
+        this.#absent.delete(userId);
+      }
     }
     return this.#flights.run(userId, () => this.#fetch(userId));
   }
@@ -115,6 +131,27 @@ export class ClerkTokenSource {
   forget(userId: string): void {
     this.#cache.delete(userId);
     this.#identities.delete(userId);
+    this.#absent.delete(userId);
+    this.#forgets += 1;
+  }
+
+  /** Drops every cached token of one Google account (Google said its tokens were revoked); returns the user ids. */
+  forgetGoogleAccount(sub: string): string[] {
+    const users = [...this.#cache].filter(([, token]) => token.google.sub === sub).map(([userId]) => userId);
+    for (const userId of users) this.#cache.delete(userId);
+    return users;
+  }
+
+  #rememberAbsent(userId: string, forgetsAtStart: number): { kind: 'not_connected' } {
+    this.#cache.delete(userId);
+    this.#identities.delete(userId);
+    // A forget() while Clerk was being asked (a user.updated webhook linking Google) makes this answer suspect.
+    if (this.#forgets !== forgetsAtStart) return { kind: 'not_connected' };
+    this.#absent.set(userId, this.options.clock.now() + this.#notFoundTtlMs);
+    while (this.#absent.size > this.#maxEntries) {
+      this.#absent.delete(this.#absent.keys().next().value as string);
+    }
+    return { kind: 'not_connected' };
   }
 
   #fresh(userId: string): ClerkHeldToken | null {
@@ -138,6 +175,7 @@ export class ClerkTokenSource {
 
   async #fetch(userId: string): Promise<ClerkLookup> {
     const { clock } = this.options;
+    const forgetsAtStart = this.#forgets;
     let items: { token: string; expiresAt?: number | null; scopes?: string[]; idToken?: string | undefined }[];
     try {
       const reply = await withRetries(
@@ -154,10 +192,7 @@ export class ClerkTokenSource {
       }
       const shape = error as ClerkErrorShape;
       const code = shape.errors?.[0]?.code ?? `http_${shape.status ?? 'error'}`;
-      if (shape.status === 404) {
-        this.forget(userId);
-        return { kind: 'not_connected' };
-      }
+      if (shape.status === 404) return this.#rememberAbsent(userId, forgetsAtStart);
       if (shape.status === 422 || shape.status === 400) {
         this.forget(userId);
         return { kind: 'reconnect_required', clerkCode: code };
@@ -166,10 +201,7 @@ export class ClerkTokenSource {
       throw new ClerkUnavailable(60_000, code);
     }
     const item = items.find((i) => typeof i.token === 'string' && i.token !== '');
-    if (!item) {
-      this.forget(userId);
-      return { kind: 'not_connected' };
-    }
+    if (!item) return this.#rememberAbsent(userId, forgetsAtStart);
     const google = await this.#identity(userId, item.idToken);
     const token: ClerkHeldToken = {
       accessToken: item.token,

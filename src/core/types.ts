@@ -3,6 +3,8 @@
  * these types only; `createTokenBridge` (bridge.ts) implements them. No HTTP in here.
  */
 
+import type { RiscEvent } from './risc.js';
+
 /** Where a token came from: the bridge's own Google OAuth flow, or the Google account linked in Clerk. */
 export type TokenSource = 'oauth' | 'clerk';
 
@@ -116,6 +118,16 @@ export type BridgeEvent =
   /** Google or Clerk answered a token call with an error (after retries); `status` null when nothing answered. */
   | { type: 'upstream.failed'; service: 'google' | 'clerk'; status: number | null; code: string };
 
+/** What applying one Security Event Token (Google Cross-Account Protection) did. */
+export interface SecurityEventsResult {
+  /** The SET's `jti` was processed before: nothing was applied again. */
+  duplicate: boolean;
+  /** Users whose connection was marked `needs_reconnect` (tokens dropped) by this SET. */
+  affectedUserIds: string[];
+  /** Users whose connection was left alone because the event predates their last (re)connect. */
+  staleUserIds: string[];
+}
+
 export interface TokenBridge {
   /** A fresh access token for the user that covers `scopes`, or a typed error saying what to do. */
   getAccessToken(userId: string, options?: GetAccessTokenOptions): Promise<AccessToken>;
@@ -134,6 +146,19 @@ export interface TokenBridge {
    * time, false for a duplicate, so deliveries are idempotent across instances.
    */
   claimEvent(source: 'clerk' | 'google_risc', id: string): Promise<boolean>;
+  /**
+   * Applies the events of one verified Security Event Token (`createRiscVerifier().verify`), de-duplicated by `jti`:
+   * `tokens-revoked`, `sessions-revoked`, `account-disabled` (by Google account) and `token-revoked` (by refresh
+   * token) mark the connection `needs_reconnect` (reason `revoked`) and drop its tokens; other types change nothing.
+   * An event issued before the connection's last (re)connect is ignored. The `jti` is recorded only once every event
+   * was applied, so a failure (rethrown) leaves the redelivery to be applied.
+   */
+  applySecurityEvents(events: readonly RiscEvent[]): Promise<SecurityEventsResult>;
+  /**
+   * Forgets what is cached about the user's Clerk-held Google account (the token, or "none at Clerk"), so the next
+   * request asks Clerk. Call it on Clerk's `user.created` and `user.updated` webhooks.
+   */
+  forgetClerkUser(userId: string): void;
   /** Undoes `claimEvent` when handling the event failed, so its redelivery is handled instead of ignored. */
   releaseEvent(source: 'clerk' | 'google_risc', id: string): Promise<void>;
   /** Subscribes to events; returns the unsubscribe function. */

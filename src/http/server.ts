@@ -20,6 +20,7 @@ import { connectRoutes } from './routes/connect.js';
 import { connectionRoutes } from './routes/connection.js';
 import { consoleConfigRoutes } from './routes/console-config.js';
 import { googleProxyRoutes } from './routes/google-proxy.js';
+import { googleRiscRoutes } from './routes/google-risc.js';
 import { googleTokenRoutes } from './routes/google-token.js';
 import { healthRoutes } from './routes/health.js';
 import { serverTokenRoutes } from './routes/server-token.js';
@@ -126,6 +127,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(serverTokenRoutes, context);
   await app.register(googleProxyRoutes, context);
   await app.register(clerkWebhookRoutes, context);
+  await app.register(googleRiscRoutes, context);
   await app.register(consoleConfigRoutes, context);
   await app.register(webRoutes, { webRoot: options.webRoot ?? DEFAULT_WEB_ROOT });
   return app;

@@ -31,11 +31,11 @@ function toConnection(row: Selectable<ConnectionTable>): StoredConnection {
     version: Number(row.version),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
-    riscKeys:
-      row.risc_prefix_key !== null && row.risc_hash_key !== null
-        ? { prefix: row.risc_prefix_key, hash: row.risc_hash_key }
-        : null,
-    connectedAt: num(row.connected_at),
+    // Present only when recorded, so rows written without them read back as they were written.
+    ...(row.risc_prefix_key !== null && row.risc_hash_key !== null
+      ? { riscKeys: { prefix: row.risc_prefix_key, hash: row.risc_hash_key } }
+      : {}),
+    ...(row.connected_at !== null ? { connectedAt: Number(row.connected_at) } : {}),
   };
 }
 
@@ -260,13 +260,13 @@ export class KyselyStore extends KyselyConnections implements Store {
     return rows.map(toConnection).filter((c) => c.googleEmail.toLowerCase() === wanted);
   }
 
-  async findConnectionByRiscKey(
+  async findConnectionsByRiscKey(
     alg: 'prefix' | 'hash_base64_sha512_sha512',
     key: string,
-  ): Promise<StoredConnection | null> {
+  ): Promise<StoredConnection[]> {
     const column = alg === 'prefix' ? 'risc_prefix_key' : 'risc_hash_key';
-    const row = await this.db.selectFrom('tb_connections').selectAll().where(column, '=', key).executeTakeFirst();
-    return row ? toConnection(row) : null;
+    const rows = await this.db.selectFrom('tb_connections').selectAll().where(column, '=', key).limit(100).execute();
+    return rows.map(toConnection);
   }
 
   async appendAudit(entry: Omit<AuditEntry, 'id' | 'at'> & { at?: number }): Promise<void> {

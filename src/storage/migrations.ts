@@ -72,4 +72,36 @@ export const migrations: Record<string, Migration> = {
       }
     },
   },
+  // Google's Cross-Account Protection names accounts by sub or email and refresh tokens by prefix or double hash:
+  // these columns let a security event find its connection in one indexed lookup, without decrypting any row.
+  '2026_11_26_0002_risc_lookup': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('tb_connections').addColumn('risc_prefix_key', 'text').execute();
+      await db.schema.alterTable('tb_connections').addColumn('risc_hash_key', 'text').execute();
+      await db.schema.alterTable('tb_connections').addColumn('connected_at', 'bigint').execute();
+      await db.schema
+        .createIndex('tb_connections_risc_prefix_key')
+        .on('tb_connections')
+        .column('risc_prefix_key')
+        .execute();
+      await db.schema
+        .createIndex('tb_connections_risc_hash_key')
+        .on('tb_connections')
+        .column('risc_hash_key')
+        .execute();
+      await db.schema.createIndex('tb_connections_google_email').on('tb_connections').column('google_email').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const index of [
+        'tb_connections_google_email',
+        'tb_connections_risc_hash_key',
+        'tb_connections_risc_prefix_key',
+      ]) {
+        await db.schema.dropIndex(index).ifExists().execute();
+      }
+      for (const column of ['connected_at', 'risc_hash_key', 'risc_prefix_key']) {
+        await db.schema.alterTable('tb_connections').dropColumn(column).execute();
+      }
+    },
+  },
 };

@@ -27,6 +27,12 @@ export interface ConnectionTable {
   last_error_at: number | null;
   /** Bumped on every write, so caches and waiters can tell a newer row. */
   version: number;
+  /** SHA-256 (hex) of the refresh token's 16-character prefix: what a RISC `prefix` identifier points at. */
+  risc_prefix_key: string | null;
+  /** SHA-256 (hex) of SHA-512(SHA-512(refresh token)): what a RISC `hash_base64_sha512_sha512` identifier points at. */
+  risc_hash_key: string | null;
+  /** When the grant was last (re)linked; security events issued before it are about an older grant. */
+  connected_at: number | null;
   created_at: number;
   updated_at: number;
 }

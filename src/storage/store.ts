@@ -107,8 +107,8 @@ export interface Store extends ConnectionRepository {
   findConnectionsByGoogleSub(sub: string): Promise<StoredConnection[]>;
   /** Connections linked to a Google account with this email (compared case-insensitively). */
   findConnectionsByGoogleEmail(email: string): Promise<StoredConnection[]>;
-  /** The connection whose refresh token has this RISC index key (see `riscEventLookupKey`), or null. */
-  findConnectionByRiscKey(alg: 'prefix' | 'hash_base64_sha512_sha512', key: string): Promise<StoredConnection | null>;
+  /** Connections whose refresh token has this RISC index key (see `riscEventLookupKey`); normally one. */
+  findConnectionsByRiscKey(alg: 'prefix' | 'hash_base64_sha512_sha512', key: string): Promise<StoredConnection[]>;
   /** Forgets a claim whose handling failed, so the redelivery is handled rather than ignored as a duplicate. */
   releaseEvent(source: string, id: string): Promise<void>;
   appendAudit(entry: Omit<AuditEntry, 'id' | 'at'> & { at?: number }): Promise<void>;

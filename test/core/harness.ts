@@ -121,6 +121,8 @@ export async function startHarness(backend: Backend, overrides: Partial<TokenBri
     disconnect: (userId) => raw.disconnect(userId),
     claimEvent: (source, id) => raw.claimEvent(source, id),
     releaseEvent: (source, id) => raw.releaseEvent(source, id),
+    applySecurityEvents: (events) => raw.applySecurityEvents(events),
+    forgetClerkUser: (userId) => raw.forgetClerkUser(userId),
     on: (listener) => raw.on(listener),
     close: () => raw.close(),
   };

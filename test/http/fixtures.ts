@@ -34,6 +34,8 @@ export function fakeBridge(overrides: Partial<TokenBridge> = {}): TokenBridge & 
     disconnect: async () => {},
     claimEvent: async () => true,
     releaseEvent: async () => {},
+    applySecurityEvents: async () => ({ duplicate: false, affectedUserIds: [], staleUserIds: [] }),
+    forgetClerkUser: () => {},
     on: () => () => {},
     close: async () => {},
   };
@@ -48,6 +50,11 @@ export function fakeBridge(overrides: Partial<TokenBridge> = {}): TokenBridge & 
     disconnect: record('disconnect', merged.disconnect),
     claimEvent: record('claimEvent', merged.claimEvent),
     releaseEvent: record('releaseEvent', merged.releaseEvent),
+    applySecurityEvents: record('applySecurityEvents', merged.applySecurityEvents),
+    forgetClerkUser: (userId) => {
+      calls.push(['forgetClerkUser', userId]);
+      merged.forgetClerkUser(userId);
+    },
     on: merged.on,
     close: merged.close,
   };

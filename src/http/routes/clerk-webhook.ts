@@ -90,6 +90,14 @@ export async function clerkWebhookRoutes(app: FastifyInstance, context: RouteCon
         throw new InvalidWebhookError('The webhook body is not an event.');
       if (!(await context.bridge.claimEvent('clerk', id))) return { received: true, duplicate: true, handled: false };
       try {
+        if (event.type === 'user.created' || event.type === 'user.updated') {
+          // The user may have just linked Google at Clerk: the bridge must stop answering from what it cached.
+          const userId = event.data?.id;
+          if (typeof userId === 'string' && USER_ID.test(userId)) {
+            context.bridge.forgetClerkUser(userId);
+            return { received: true, duplicate: false, handled: true };
+          }
+        }
         if (event.type === 'user.deleted') {
           const userId = event.data?.id;
           if (typeof userId === 'string' && USER_ID.test(userId)) {
