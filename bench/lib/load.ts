@@ -7,6 +7,8 @@ import http from 'node:http';
 export interface LoadRequest {
   path: string;
   headers?: Record<string, string>;
+  /** Another origin than `url` for this request (spreading load over instances, as a load balancer would). */
+  target?: string;
 }
 
 export interface LoadOptions {
@@ -16,6 +18,8 @@ export interface LoadOptions {
   requests: number;
   /** Builds request `i`; lets each request carry its own user's session token. */
   request(i: number): LoadRequest;
+  /** Receives each answer's status and body; the body is read only when this is set. */
+  onResponse?(i: number, status: number, body: string): void;
 }
 
 export interface LoadResult {
@@ -31,23 +35,33 @@ export interface LoadResult {
   latencies: Float64Array;
 }
 
+/** Runs `options.requests` requests with `options.concurrency` in flight and measures each one. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const target = new URL(options.url);
+  const targets = new Map<string, URL>();
+  const targetOf = (origin: string): URL => {
+    let url = targets.get(origin);
+    if (!url) targets.set(origin, (url = new URL(origin)));
+    return url;
+  };
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const latencies = new Float64Array(options.requests);
   const statuses: Record<number, number> = {};
   let next = 0;
   let errors = 0;
+  const onResponse = options.onResponse?.bind(options);
 
   const one = (i: number): Promise<void> =>
     new Promise((resolve) => {
-      const { path, headers } = options.request(i);
+      const { path, headers, target: origin } = options.request(i);
+      const target = targetOf(origin ?? options.url);
       const started = performance.now();
       const req = http.request({ host: target.hostname, port: target.port, path, agent, headers }, (res) => {
-        res.on('data', () => {});
+        const chunks: Buffer[] = [];
+        res.on('data', onResponse ? (chunk: Buffer) => chunks.push(chunk) : () => {});
         res.on('end', () => {
           latencies[i] = performance.now() - started;
           const status = res.statusCode ?? 0;
+          onResponse?.(i, status, Buffer.concat(chunks).toString());
           statuses[status] = (statuses[status] ?? 0) + 1;
           if (status >= 400) errors++;
           resolve();

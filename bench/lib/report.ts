@@ -14,8 +14,13 @@ export function machine() {
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
     date: new Date().toISOString(),
+    /** Other work on the machine skews every figure; this says how busy it was. */
+    loadAverage1m: Number(os.loadavg()[0]?.toFixed(2)),
   };
 }
+
+/** "yes" or "NO", for a target column. */
+export const yes = (met: boolean): string => (met ? 'yes' : 'NO');
 
 export function printTable(title: string, rows: Row[]): void {
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
