@@ -39,8 +39,10 @@ export interface LoadResult {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const targets = new Map<string, URL>();
   const targetOf = (origin: string): URL => {
-    let url = targets.get(origin);
-    if (!url) targets.set(origin, (url = new URL(origin)));
+    const known = targets.get(origin);
+    if (known) return known;
+    const url = new URL(origin);
+    targets.set(origin, url);
     return url;
   };
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });

@@ -29,7 +29,7 @@ export async function measureRounds(
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, url] of Object.entries(servers)) {
       const result = await load(url, REQUESTS);
-      (rounds[name] ??= []).push(result);
+      rounds[name] = [...(rounds[name] ?? []), result];
       log(`${name} round ${round + 1}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99.toFixed(2)} ms`);
     }
   }
