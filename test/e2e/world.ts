@@ -65,6 +65,8 @@ export interface WorldOptions {
   emulatorLogs?: boolean;
   /** More environment variables for the bridge (rate limits, CORS origins, …). */
   env?: Record<string, string>;
+  /** How long the bridge waits for Google and Clerk before a call counts as timed out. */
+  httpTimeoutMs?: number;
 }
 
 /** Starts the sandbox exactly as `tokenbridge start` does, on port 0, on SQLite or a fresh PostgreSQL schema. */
@@ -90,7 +92,10 @@ export async function startWorld(backend: Backend, options: WorldOptions = {}): 
     clock,
     googleClock: clock,
     dataDir: join(dir, 'data'),
-    core: { scheduler: new InstantScheduler() },
+    core: {
+      scheduler: new InstantScheduler(),
+      ...(options.httpTimeoutMs ? { httpTimeoutMs: options.httpTimeoutMs } : {}),
+    },
     ...(options.emulatorLogs ? { emulatorLogs: true } : {}),
     ...(schema ? { schema } : {}),
   });
