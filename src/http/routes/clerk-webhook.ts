@@ -91,12 +91,10 @@ export async function clerkWebhookRoutes(app: FastifyInstance, context: RouteCon
       if (!(await context.bridge.claimEvent('clerk', id))) return { received: true, duplicate: true, handled: false };
       try {
         if (event.type === 'user.created' || event.type === 'user.updated') {
-          // The user may have just linked Google at Clerk: the bridge must stop answering from what it cached.
+          // The user may have just linked Google at Clerk: this instance stops answering from what it cached (others
+          // ask Clerk again within a minute). Only memory changes, so `handled` (a stored change) stays false.
           const userId = event.data?.id;
-          if (typeof userId === 'string' && USER_ID.test(userId)) {
-            context.bridge.forgetClerkUser(userId);
-            return { received: true, duplicate: false, handled: true };
-          }
+          if (typeof userId === 'string' && USER_ID.test(userId)) context.bridge.forgetClerkUser(userId);
         }
         if (event.type === 'user.deleted') {
           const userId = event.data?.id;
