@@ -18,6 +18,11 @@ export interface LoadOptions {
   requests: number;
   /** Builds request `i`; lets each request carry its own user's session token. */
   request(i: number): LoadRequest;
+  /**
+   * Connections to reuse (keep-alive), e.g. opened by an earlier warm-up run, as a load balancer's pool would be;
+   * by default a fresh agent that is destroyed at the end.
+   */
+  agent?: http.Agent;
   /** Receives each answer's status and body; the body is read only when this is set. */
   onResponse?(i: number, status: number, body: string): void;
 }
@@ -45,7 +50,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     targets.set(origin, url);
     return url;
   };
-  const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const agent = options.agent ?? keepAliveAgent(options.concurrency);
   const latencies = new Float64Array(options.requests);
   const statuses: Record<number, number> = {};
   let next = 0;
@@ -84,7 +89,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const started = performance.now();
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
-  agent.destroy();
+  if (!options.agent) agent.destroy();
   latencies.sort();
   return {
     requests: options.requests,
@@ -97,6 +102,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     max: latencies[latencies.length - 1] ?? 0,
     latencies,
   };
+}
+
+/** An agent that keeps up to `sockets` connections per server open between requests. */
+export function keepAliveAgent(sockets: number): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
 }
 
 /** The value below which `q` of the sorted samples fall (nearest rank). */
