@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SANDBOX_BRIDGE_CLIENT, SANDBOX_CLERK_CLIENT } from '../../src/cli/sandbox.js';
@@ -261,5 +262,52 @@ describe.each(BACKENDS)('Google Cross-Account Protection (RISC) through the brid
     expect((await tokenFor(ada)).status).toBe(200);
     expect((await stored(ada.userId))?.status).toBe('active');
     expect(events.some((e) => e.type === 'connection.needs_reconnect')).toBe(false);
+  });
+});
+
+describe('the RISC receiver under arbitrary input', () => {
+  let world: World;
+  beforeEach(async () => {
+    world = await startWorld('sqlite');
+  });
+  afterEach(async () => {
+    await world?.close();
+  });
+
+  it('answers arbitrary bodies and content types with a 4xx JSON error, never a 5xx', async () => {
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const body = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.base64String({ maxLength: 200 }),
+      fc
+        .tuple(fc.jsonValue(), fc.jsonValue(), fc.string({ maxLength: 40 }))
+        .map(([header, payload, signature]) => `${b64(header)}.${b64(payload)}.${signature}`),
+      fc
+        .record({ kid: fc.string({ maxLength: 20 }), typ: fc.constantFrom('secevent+jwt', 'JWT', 'at+jwt') })
+        .map((header) => `${b64({ alg: 'RS256', ...header })}.${b64({ iss: 'x', events: {} })}.c2ln`),
+    );
+    const contentType = fc.constantFrom(
+      'application/secevent+jwt',
+      'application/json',
+      'text/plain',
+      'application/jwt',
+    );
+    let tried = 0;
+    await fc.assert(
+      fc.asyncProperty(body, contentType, async (payload, type) => {
+        tried += 1;
+        const response = await fetch(`${world.service.url}${RISC_PATH}`, {
+          method: 'POST',
+          headers: { 'content-type': type },
+          body: payload,
+        });
+        expect(response.status).toBeGreaterThanOrEqual(400);
+        expect(response.status).toBeLessThan(500);
+        const answer = (await response.json()) as ErrorBody;
+        expect(typeof answer.error.code).toBe('string');
+      }),
+      { numRuns: 150 },
+    );
+    expect(tried).toBeGreaterThanOrEqual(150);
   });
 });
