@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { TokenBridgeError } from '../core/errors.js';
 
 /** The JSON body of every error answer: `{ "error": { "code", "message", ...details } }`. */
@@ -44,6 +46,7 @@ const FASTIFY_ERRORS: Record<string, { status: number; code: string; message: st
     message: 'The request body is not valid JSON.',
   },
   FST_ERR_BAD_URL: { status: 400, code: 'invalid_request', message: 'The URL is malformed.' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'uri_too_long', message: 'A path parameter is too long.' },
   FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: 'invalid_request', message: 'The request could not be routed.' },
 };
 
@@ -115,4 +118,26 @@ function describeValidation(where: string, issues: unknown[]): string {
   if (typeof missing === 'string') return `${where}: "${missing}" is required.`;
   if (typeof extra === 'string') return `${where}: "${extra.slice(0, 50)}" is not allowed.`;
   return `${where}${path ? ` "${path}"` : ''} ${first.message ?? 'is invalid'}.`;
+}
+
+/**
+ * Answers what Node's HTTP parser refuses before any route runs (headers too large, a malformed request line) in the
+ * same `{error:{code,message}}` shape as everything else, then closes the connection.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers_too_large', 'The request headers are too large.']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'The request took too long to arrive.']
+        : [400, 'invalid_request', 'The request is not valid HTTP.'];
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

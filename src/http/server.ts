@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config/env.js';
 import { type Clock, systemClock } from '../core/clock.js';
@@ -12,7 +12,7 @@ import type { Store } from '../storage/store.js';
 import { connectUrlBuilder } from './connect-url.js';
 import type { RouteContext } from './context.js';
 import { registerCors } from './cors.js';
-import { notFoundReply, toErrorReply } from './error-reply.js';
+import { answerClientError, notFoundReply, toErrorReply } from './error-reply.js';
 import { loggingOptions } from './logger.js';
 import { DEFAULT_RATE_LIMIT, registerRateLimits } from './rate-limit.js';
 import { clerkWebhookRoutes } from './routes/clerk-webhook.js';
@@ -66,6 +66,13 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     routerOptions: { maxParamLength: 500 },
     trustProxy: false,
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
+    // What the router refuses before any hook (a malformed or over-long path) gets the same error shape.
+    frameworkErrors: (error, _request, reply) => {
+      const answer = toErrorReply(error);
+      // The reply is typed for a route's schema; this one has none.
+      void (reply as unknown as FastifyReply).code(answer.status).type('application/json').send(answer.body);
+    },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     serverFactory: (handler) => {
       const server = attached ?? createServer();
