@@ -1,10 +1,18 @@
 /** Child processes for the servers under test: baselines and bridge instances, never in the load generator. */
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { InstanceMessage, InstanceRequest } from './bridge-instance.js';
 
 const BENCH_DIR = path.join(import.meta.dirname, '..');
+const BUILT_SERVICE = path.join(BENCH_DIR, '..', 'dist', 'cli', 'service.js');
+
+/** What the bench asks a bridge instance (see bridge-instance.js). */
+export type InstanceRequest = { type: 'advance'; ms: number } | { type: 'stats' } | { type: 'reset-stats' };
+/** What a bridge instance answers. */
+export type InstanceMessage =
+  | { type: 'listening'; port: number }
+  | { type: 'ok' }
+  | { type: 'stats'; lockWaitsMs: number[]; refreshes: number; rssBytes: number; maxRssBytes: number };
 
 /** A server running in a child process. */
 export interface ChildServer {
@@ -16,10 +24,13 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** Forks `script` (relative to bench/) with tsx and resolves once it reports `{ port }` over IPC. */
+/**
+ * Forks `script` (relative to bench/; TypeScript through tsx, JavaScript with plain node) and resolves once it
+ * reports `{ port }` over IPC.
+ */
 export async function forkServer(script: string, env: Record<string, string>): Promise<ChildServer> {
   const child = fork(path.join(BENCH_DIR, script), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: script.endsWith('.ts') ? ['--import', 'tsx'] : [],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
@@ -85,9 +96,10 @@ export class BridgeInstance {
     });
   }
 
-  /** Starts `bench/lib/bridge-instance.ts` with the given environment (production mode: real variables). */
+  /** Starts `bench/lib/bridge-instance.js` (the built service) with the given environment, in production mode. */
   static async start(env: Record<string, string>): Promise<BridgeInstance> {
-    return new BridgeInstance(await forkServer('lib/bridge-instance.ts', env));
+    if (!existsSync(BUILT_SERVICE)) throw new Error('dist/ is missing: run `npm run build` (`npm run bench` does).');
+    return new BridgeInstance(await forkServer('lib/bridge-instance.js', env));
   }
 
   get url(): string {

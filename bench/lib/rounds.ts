@@ -13,22 +13,21 @@ export const CONCURRENCY = 32;
  * first. Returns the median round (by throughput) of each.
  */
 export async function measureRounds(
-  servers: Record<string, string>,
-  users: readonly ClusterUser[],
+  servers: Record<string, { url: string; users: readonly ClusterUser[] }>,
   path: string,
 ): Promise<Record<string, LoadResult>> {
   const rounds: Record<string, LoadResult[]> = {};
-  const load = (url: string, requests: number) =>
+  const load = ({ url, users }: { url: string; users: readonly ClusterUser[] }, requests: number) =>
     runLoad({
       url,
       concurrency: CONCURRENCY,
       requests,
       request: (i) => ({ path, headers: authorization(users[i % users.length]!) }),
     });
-  for (const url of Object.values(servers)) await load(url, 3000);
+  for (const server of Object.values(servers)) await load(server, 3000);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, url] of Object.entries(servers)) {
-      const result = await load(url, REQUESTS);
+    for (const [name, server] of Object.entries(servers)) {
+      const result = await load(server, REQUESTS);
       rounds[name] = [...(rounds[name] ?? []), result];
       log(`${name} round ${round + 1}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99.toFixed(2)} ms`);
     }

@@ -26,8 +26,11 @@ export async function hot(): Promise<void> {
     servers.push(floor, ceiling);
 
     const results = await measureRounds(
-      { ceiling: ceiling.url, floor: floor.url, tokenbridge: bridge.url },
-      users,
+      {
+        ceiling: { url: ceiling.url, users },
+        floor: { url: floor.url, users },
+        tokenbridge: { url: bridge.url, users },
+      },
       '/api/google-token',
     );
     const { tokenbridge, floor: f, ceiling: c } = results as Record<'tokenbridge' | 'floor' | 'ceiling', LoadResult>;

@@ -1,0 +1,60 @@
+/**
+ * One bridge instance under test, in its own process: the built service (`dist/`, what `tokenbridge start` runs,
+ * plain JavaScript so its memory and speed are production's), configured from the environment in production mode,
+ * plus the IPC surface the benchmark needs and the CLI does not have:
+ *
+ * - `{ type: 'advance', ms }` moves this process's clock forward (the bench moves every clock together);
+ * - `{ type: 'reset-stats' }` forgets what was counted so far;
+ * - `{ type: 'stats' }` answers with every refresh-lock wait seen through the bridge's `refresh.lock_acquired`
+ *   events, the refreshes, and the resident set size (now and the sampled peak).
+ *
+ * Each request gets exactly one answer, in order (`{ type: 'ok' }` or the stats); `{ type: 'listening', port }` is
+ * sent once the server accepts connections. The message types are declared in processes.ts.
+ */
+import { startService } from '../../dist/cli/service.js';
+import { readEnv, resolveServiceConfig } from '../../dist/config/env.js';
+import { systemClock } from '../../dist/core/clock.js';
+import { createLogger } from '../../dist/http/logger.js';
+import { AdjustableClock } from '../../dist/sandbox/kit/clock.js';
+
+const env = readEnv();
+const clock = new AdjustableClock(systemClock);
+const logger = createLogger(env.logLevel);
+const service = await startService(resolveServiceConfig(env, { port: env.port }), { logger, clock });
+
+/** @type {number[]} */
+let lockWaitsMs = [];
+let refreshes = 0;
+let maxRssBytes = process.memoryUsage().rss;
+service.bridge.on((event) => {
+  if (event.type === 'refresh.lock_acquired') lockWaitsMs.push(event.waitMs);
+  if (event.type === 'token.refreshed') refreshes++;
+});
+// Sampled, so a peak between two stats requests is not missed.
+setInterval(() => {
+  maxRssBytes = Math.max(maxRssBytes, process.memoryUsage().rss);
+}, 250).unref();
+
+/** @param {unknown} message */
+const send = (message) => process.send?.(message);
+process.on('message', (/** @type {{ type: string, ms?: number }} */ message) => {
+  if (message.type === 'advance') {
+    clock.advance(message.ms ?? 0);
+    send({ type: 'ok' });
+  } else if (message.type === 'reset-stats') {
+    lockWaitsMs = [];
+    refreshes = 0;
+    maxRssBytes = process.memoryUsage().rss;
+    send({ type: 'ok' });
+  } else if (message.type === 'stats') {
+    const rssBytes = process.memoryUsage().rss;
+    maxRssBytes = Math.max(maxRssBytes, rssBytes);
+    send({ type: 'stats', lockWaitsMs, refreshes, rssBytes, maxRssBytes });
+  }
+});
+const stop = () => {
+  service.close().finally(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.on('disconnect', stop);
+send({ type: 'listening', port: service.port });
