@@ -6,7 +6,8 @@ import { API_KEY, type Backend, startWorld, type World, type WorldOptions } from
  * The e2e world at debug level with the emulators' request logs captured too, remembering every secret that passes
  * through it: session tokens, access tokens the bridge hands out, codes and states seen in redirects, the refresh and
  * access tokens stored (decrypted with the keyring), client secrets, the Clerk secret key, the webhook secret, the
- * encryption key and the API key. `leakedSecrets()` searches every captured log line for all of them.
+ * encryption key and the API key. `leakedSecrets()` searches every captured log line for all of them, and for anything
+ * shaped like a Google code or token or a JWT.
  */
 export interface SecretWorld extends World {
   /** Adds a secret seen elsewhere in a test (a code, an id_token). */
@@ -14,6 +15,14 @@ export interface SecretWorld extends World {
   /** Every remembered or stored secret found in a log line, as `kind: first characters…`; empty when none. */
   leakedSecrets(): Promise<string[]>;
 }
+
+/** The shapes of the emulators' secrets: Google's codes, access and refresh tokens, and any JWT. */
+const SHAPES: Array<[string, RegExp]> = [
+  ['authorization code', /4\/0A[A-Za-z0-9_-]{12}/],
+  ['access token', /ya29\.a0[A-Za-z0-9_-]{12}/],
+  ['refresh token', /1\/\/0[A-Za-z0-9_-]{12}/],
+  ['JWT (session token or id_token)', /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/],
+];
 
 /** Starts a {@link World} that records its secrets; see {@link SecretWorld}. */
 export async function startSecretWorld(backend: Backend, options: WorldOptions = {}): Promise<SecretWorld> {
@@ -106,6 +115,12 @@ export async function startSecretWorld(backend: Backend, options: WorldOptions =
         // A distinctive middle slice catches a secret even when a log line truncates or wraps it.
         const probe = secret.length > 40 ? secret.slice(8, 40) : secret;
         if (logs.includes(probe)) leaks.push(`${kind}: ${secret.slice(0, 6)}…`);
+      }
+      // And anything shaped like what the emulators issue, caught or not above: codes of the redirect flow,
+      // id_tokens, tokens minted inside the Clerk emulator.
+      for (const [kind, shape] of SHAPES) {
+        const match = shape.exec(logs);
+        if (match) leaks.push(`${kind}: ${match[0].slice(0, 6)}…`);
       }
       return leaks;
     },
