@@ -1,1 +1,121 @@
-export async function start(): Promise<void> {}
+/**
+ * start: time from spawning `bin/tokenbridge.js start` (sandbox mode: both emulators, a generated key, migrations on
+ * a new SQLite file in a temp folder, every port free) to its first `200` on `/healthz`. Next to it, the bridge alone
+ * (production mode) and a bare `node` hello-world server: what any Node service pays before its first line runs.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Keyring } from '../../src/core/keyring.js';
+import { percentile } from '../lib/load.js';
+import { printTable, writeResult } from '../lib/report.js';
+import { log } from '../lib/seed.js';
+
+const RUNS = 5;
+const REPO = path.join(import.meta.dirname, '..', '..');
+
+export async function start(): Promise<void> {
+  const bridge: number[] = [];
+  const production: number[] = [];
+  const node: number[] = [];
+  const bin = [path.join(REPO, 'bin/tokenbridge.js'), 'start'];
+  // Production mode: the same bridge without the emulators (credentials are never used before a request comes).
+  const productionEnv = {
+    CLERK_SECRET_KEY: 'sk_test_bench0000000000000000000000000000',
+    GOOGLE_CLIENT_ID: '1000000009-bench.apps.googleusercontent.com',
+    GOOGLE_CLIENT_SECRET: 'GOCSPX-bench-secret',
+    TOKENBRIDGE_ENCRYPTION_KEYS: Keyring.generate(),
+  };
+  for (let run = 0; run < RUNS; run++) {
+    node.push(await timeToReady([path.join(REPO, 'bench/baselines/ceiling.mjs')], /listening on (\d+)/));
+    bridge.push(await timeToReady(bin, /Bridge\s+http:\/\/[^:]+:(\d+)/));
+    production.push(await timeToReady(bin, /Listening on\s+\S+:(\d+)/, productionEnv));
+    log(
+      `run ${run + 1}: sandbox ${bridge.at(-1)!.toFixed(0)} ms, bridge only ${production.at(-1)!.toFixed(0)} ms, ` +
+        `bare node ${node.at(-1)!.toFixed(0)} ms`,
+    );
+  }
+  const row = (name: string, samples: number[]) => {
+    const sorted = [...samples].sort((a, b) => a - b);
+    return { process: name, 'median ms': percentile(sorted, 0.5), 'min ms': sorted[0]!, 'max ms': sorted.at(-1)! };
+  };
+  const medianRatio =
+    percentile(
+      [...bridge].sort((a, b) => a - b),
+      0.5,
+    ) /
+    percentile(
+      [...node].sort((a, b) => a - b),
+      0.5,
+    );
+  printTable(`start: spawn to first 200 on /healthz (${RUNS} runs, fresh data folder each)`, [
+    row('tokenbridge start (sandbox: bridge + 2 emulators)', bridge),
+    row('tokenbridge start (production mode, SQLite)', production),
+    row('bare node http server', node),
+    { process: 'ratio of medians', 'median ms': medianRatio, 'min ms': '', 'max ms': '' },
+  ]);
+  writeResult('start', {
+    runs: RUNS,
+    sandboxMs: bridge,
+    productionMs: production,
+    bareNodeMs: node,
+    sandboxToBareNodeMedianRatio: medianRatio,
+  });
+}
+
+/**
+ * Spawns the command in a new temp folder with free ports, waits for the line naming its port, then asks
+ * `/healthz` until it answers 200. Returns the milliseconds from spawn to that answer.
+ */
+async function timeToReady(args: string[], portLine: RegExp, env: Record<string, string> = {}): Promise<number> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tb-bench-start-'));
+  const started = performance.now();
+  const child = spawn(process.execPath, args, {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: dir,
+      PORT: '0',
+      SANDBOX_GOOGLE_PORT: '0',
+      SANDBOX_CLERK_PORT: '0',
+      DATABASE_URL: path.join(dir, 'data', 'tokenbridge.db'),
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    const port = await portFrom(child, portLine);
+    for (;;) {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
+      await response?.body?.cancel();
+      if (response?.status === 200) return performance.now() - started;
+    }
+  } finally {
+    await new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }
+    });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function portFrom(child: ChildProcess, portLine: RegExp): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = portLine.exec(output);
+      if (match) resolve(Number(match[1]));
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => reject(new Error(`exited (${code}) before listening:\n${output.slice(-2000)}`)));
+  });
+}
