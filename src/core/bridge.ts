@@ -946,19 +946,20 @@ class Bridge implements TokenBridge {
   }
 
   async claimEvent(source: 'clerk' | 'google_risc', id: string): Promise<boolean> {
-    this.#assertOpen();
-    if (source !== 'clerk' && source !== 'google_risc') throw new InvalidRequestError('Unknown event source.');
-    if (typeof id !== 'string' || id === '' || id.length > 256)
-      throw new InvalidRequestError('An event id is required.');
+    this.#checkEvent(source, id);
     return this.#store.claimEvent(source, id);
   }
 
   async releaseEvent(source: 'clerk' | 'google_risc', id: string): Promise<void> {
+    this.#checkEvent(source, id);
+    await this.#store.releaseEvent(source, id);
+  }
+
+  #checkEvent(source: string, id: string): void {
     this.#assertOpen();
     if (source !== 'clerk' && source !== 'google_risc') throw new InvalidRequestError('Unknown event source.');
     if (typeof id !== 'string' || id === '' || id.length > 256)
       throw new InvalidRequestError('An event id is required.');
-    await this.#store.releaseEvent(source, id);
   }
 
   // ---------------------------------------------------------------- helpers
