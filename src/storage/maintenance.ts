@@ -92,7 +92,8 @@ class KyselyMaintenance implements StoreMaintenance {
     if (options.status !== undefined) query = query.where('status', '=', options.status);
     if (options.notEncryptedWith !== undefined) {
       const prefix = prefixOf(options.notEncryptedWith);
-      query = query.where(sql<boolean>`${notUnder('refresh_token', prefix)} or ${notUnder('access_token', prefix)}`);
+      // Parenthesised: Kysely joins where() fragments with `and` as they are.
+      query = query.where(sql<boolean>`(${notUnder('refresh_token', prefix)} or ${notUnder('access_token', prefix)})`);
     }
     const rows = await query.orderBy('user_id').limit(clampLimit(options.limit)).execute();
     return rows.map((r) => r.user_id);
@@ -110,7 +111,7 @@ class KyselyMaintenance implements StoreMaintenance {
     const connections = await this.db
       .selectFrom('tb_connections')
       .select((eb) => eb.fn.countAll().as('n'))
-      .where(sql<boolean>`(${under('refresh_token')}) or (${under('access_token')})`)
+      .where(sql<boolean>`((${under('refresh_token')}) or (${under('access_token')}))`)
       .executeTakeFirstOrThrow();
     const pending = await this.db
       .selectFrom('tb_pending_authorizations')
