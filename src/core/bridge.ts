@@ -464,7 +464,13 @@ class Bridge implements TokenBridge {
         return outcome.connection;
       case 'needs_reconnect':
         this.#logger.warn({ userId, reason: outcome.reason }, 'google grant no longer valid');
-        this.#events.emit({ type: 'token.refresh_failed', userId, code: 'invalid_grant', transient: false });
+        this.#events.emit({
+          type: 'token.refresh_failed',
+          userId,
+          code: 'invalid_grant',
+          transient: false,
+          source: 'oauth',
+        });
         this.#events.emit({ type: 'upstream.failed', service: 'google', status: 400, code: 'invalid_grant' });
         this.#events.emit({ type: 'connection.needs_reconnect', userId, reason: outcome.reason });
         await this.#audit(userId, 'needs_reconnect', 'system', { reason: outcome.reason });
@@ -479,6 +485,7 @@ class Bridge implements TokenBridge {
         this.#events.emit({
           type: 'token.refresh_failed',
           userId,
+          source: 'oauth',
           code: cause.oauthError,
           transient: outcome.transient,
         });
@@ -508,7 +515,13 @@ class Bridge implements TokenBridge {
     } catch (error) {
       if (!(error instanceof ClerkUnavailable)) throw error;
       trace.upstream = true;
-      this.#events.emit({ type: 'token.refresh_failed', userId, code: error.clerkCode, transient: true });
+      this.#events.emit({
+        type: 'token.refresh_failed',
+        userId,
+        code: error.clerkCode,
+        transient: true,
+        source: 'clerk',
+      });
       this.#events.emit({ type: 'upstream.failed', service: 'clerk', status: null, code: error.clerkCode });
       const stale = clerk.stillValid(userId);
       if (stale && missingScopes(stale.scopes, requested).length === 0) return clerkAccessToken(stale);

@@ -100,7 +100,7 @@ export type BridgeEvent =
   | { type: 'connection.recovered'; userId: string; connection: Connection }
   | { type: 'connection.deleted'; userId: string }
   | { type: 'token.refreshed'; userId: string; source: TokenSource; durationMs: number }
-  | { type: 'token.refresh_failed'; userId: string; code: string; transient: boolean }
+  | { type: 'token.refresh_failed'; userId: string; code: string; transient: boolean; source?: TokenSource }
   /**
    * One `getAccessToken` call finished. `outcome` is `ok` or the error's stable code; `upstream` is true when the
    * call had to wait for Google or Clerk (a refresh or a Clerk fetch), false when a held token was served.
