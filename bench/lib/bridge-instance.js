@@ -6,7 +6,8 @@
  * - `{ type: 'advance', ms }` moves this process's clock forward (the bench moves every clock together);
  * - `{ type: 'reset-stats' }` forgets what was counted so far;
  * - `{ type: 'stats' }` answers with every refresh-lock wait seen through the bridge's `refresh.lock_acquired`
- *   events, the refreshes, and the resident set size (now and the sampled peak).
+ *   events, how long each refresh took (`token.refreshed`: the Google call as the bridge saw it), and the resident
+ *   set size (now and the sampled peak).
  *
  * Each request gets exactly one answer, in order (`{ type: 'ok' }` or the stats); `{ type: 'listening', port }` is
  * sent once the server accepts connections. The message types are declared in processes.ts.
@@ -24,11 +25,16 @@ const service = await startService(resolveServiceConfig(env, { port: env.port })
 
 /** @type {number[]} */
 let lockWaitsMs = [];
+/** @type {number[]} */
+let refreshMs = [];
 let refreshes = 0;
 let maxRssBytes = process.memoryUsage().rss;
 service.bridge.on((event) => {
   if (event.type === 'refresh.lock_acquired') lockWaitsMs.push(event.waitMs);
-  if (event.type === 'token.refreshed') refreshes++;
+  if (event.type === 'token.refreshed') {
+    refreshes++;
+    refreshMs.push(event.durationMs);
+  }
 });
 // Sampled, so a peak between two stats requests is not missed.
 setInterval(() => {
@@ -43,13 +49,14 @@ process.on('message', (/** @type {{ type: string, ms?: number }} */ message) => 
     send({ type: 'ok' });
   } else if (message.type === 'reset-stats') {
     lockWaitsMs = [];
+    refreshMs = [];
     refreshes = 0;
     maxRssBytes = process.memoryUsage().rss;
     send({ type: 'ok' });
   } else if (message.type === 'stats') {
     const rssBytes = process.memoryUsage().rss;
     maxRssBytes = Math.max(maxRssBytes, rssBytes);
-    send({ type: 'stats', lockWaitsMs, refreshes, rssBytes, maxRssBytes });
+    send({ type: 'stats', lockWaitsMs, refreshMs, refreshes, rssBytes, maxRssBytes });
   }
 });
 const stop = () => {

@@ -12,7 +12,14 @@ export type InstanceRequest = { type: 'advance'; ms: number } | { type: 'stats' 
 export type InstanceMessage =
   | { type: 'listening'; port: number }
   | { type: 'ok' }
-  | { type: 'stats'; lockWaitsMs: number[]; refreshes: number; rssBytes: number; maxRssBytes: number };
+  | {
+      type: 'stats';
+      lockWaitsMs: number[];
+      refreshMs: number[];
+      refreshes: number;
+      rssBytes: number;
+      maxRssBytes: number;
+    };
 
 /** A server running in a child process. */
 export interface ChildServer {
