@@ -2,10 +2,11 @@
  * storm: 3 bridge instances on one fresh PostgreSQL schema, 200 users whose access tokens have expired (every clock
  * moved two hours on), 2,000 requests at once spread over the instances, Google's token endpoint answering after a
  * fixed 50 ms. Counts the refresh grants Google saw and reports how long each instance waited for the refresh lock.
+ * Google runs in its own process here, so its 50 ms do not queue behind the load generator.
  */
-import { startCluster } from '../../test/scale/cluster.js';
+import { PUBLIC_URL, startCluster } from '../../test/scale/cluster.js';
 import { keepAliveAgent, type LoadResult, percentile, runLoad } from '../lib/load.js';
-import { BridgeInstance, forkServer } from '../lib/processes.js';
+import { BridgeInstance, type ChildServer, forkServer } from '../lib/processes.js';
 import { printTable, writeResult, yes } from '../lib/report.js';
 import { summary } from '../lib/rounds.js';
 import { authorization, log, seedConnectedUsers, warm } from '../lib/seed.js';
@@ -17,26 +18,32 @@ const GOOGLE_LATENCY_MS = 50;
 const SLACK_MS = 25;
 
 export async function storm(): Promise<void> {
-  const world = await startCluster({ accounts: USERS, schemaPrefix: 'bench_storm' });
+  const world = await startCluster({ accounts: 0, schemaPrefix: 'bench_storm' });
   const instances: BridgeInstance[] = [];
+  let google: ChildServer | undefined;
   try {
-    instances.push(...(await Promise.all(Array.from({ length: INSTANCES }, () => BridgeInstance.start(world.env)))));
+    google = await forkServer('lib/google-emulator.ts', { PUBLIC_URL, ACCOUNTS: String(USERS) });
+    const control = googleControl(google.url);
+    const env = { ...world.env, GOOGLE_BASE_URL: google.url };
+    instances.push(...(await Promise.all(Array.from({ length: INSTANCES }, () => BridgeInstance.start(env)))));
     const urls = instances.map((instance) => instance.url);
     const users = await seedConnectedUsers(world, urls, USERS);
     // Every instance has served every user once: their caches hold the rows, as in a service that has been running.
     await warm(urls, users);
 
     const twoHours = 2 * 3600_000;
-    world.clock.advance(twoHours);
+    await control('POST', '/clock/advance', { seconds: twoHours / 1000 });
     await Promise.all(instances.map((instance) => instance.advance(twoHours)));
     await Promise.all(instances.map((instance) => instance.resetStats()));
-    world.google.control.injectFault({
+    await control('POST', '/faults', {
       endpoint: '/token',
       method: 'POST',
       latencyMs: GOOGLE_LATENCY_MS,
       probability: 1,
     });
-    const grantsBefore = world.google.control.counters().grants.refresh_token;
+    const refreshGrants = async () =>
+      ((await control('GET', '/counters')) as { grants: { refresh_token: number } }).grants.refresh_token;
+    const grantsBefore = await refreshGrants();
 
     // Connections are opened before the storm, as a load balancer's pool holds them: the burst measures requests,
     // not 2,000 TCP handshakes overflowing the listen backlog.
@@ -51,13 +58,13 @@ export async function storm(): Promise<void> {
       });
     await burst('/healthz');
     const result = await burst();
-    const grants = world.google.control.counters().grants.refresh_token - grantsBefore;
+    const grants = (await refreshGrants()) - grantsBefore;
     const stats = await Promise.all(instances.map((instance) => instance.stats()));
     // The same burst again once every instance has re-read the refreshed rows (one burst to warm, one measured):
     // what 2,000 simultaneous requests for fresh tokens cost on this machine anyway.
     await burst();
     const calm = await burst();
-    world.google.control.clearFaults();
+    await control('DELETE', '/faults');
     agent.destroy();
     const ceiling = await ceilingBurst(users.length);
     const overheadP99 = result.p99 - calm.p99;
@@ -138,9 +145,21 @@ export async function storm(): Promise<void> {
       },
     });
   } finally {
-    await Promise.allSettled(instances.map((instance) => instance.stop()));
+    await Promise.allSettled([...instances.map((instance) => instance.stop()), google?.stop()]);
     await world.close();
   }
+}
+
+/** Calls the emulator's control API (`/__emulator/…`) and returns its JSON answer. */
+function googleControl(url: string) {
+  return async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const response = await fetch(`${url}/__emulator${path}`, {
+      method,
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    if (!response.ok) throw new Error(`${method} /__emulator${path}: HTTP ${response.status} ${await response.text()}`);
+    return response.json();
+  };
 }
 
 /** The same burst against three hello-world processes: the floor no server on this machine can go under. */
