@@ -9,6 +9,7 @@ import { Keyring } from '../core/keyring.js';
 import type { TokenBridge } from '../core/types.js';
 import { buildServer } from '../http/server.js';
 import { openStore } from '../storage/index.js';
+import { storeMaintenance } from '../storage/maintenance.js';
 import type { Store } from '../storage/store.js';
 import { bridgeFromConfig } from './bridge-from-config.js';
 
@@ -63,6 +64,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       store,
       logger: options.logger,
       clock,
+      maintenance: storeMaintenance(store),
       ...(options.server ? { server: options.server } : {}),
     });
     if (options.server) await app.ready();

@@ -52,6 +52,8 @@ export interface EnvConfig {
   corsOrigins: string[];
   logLevel: LogLevel;
   rateLimit: RateLimitConfig;
+  /** `TOKENBRIDGE_METRICS_TOKEN`: when set, `/metrics` requires it as a Bearer token. */
+  metricsToken?: string | undefined;
   sandbox: { googlePort: number; clerkPort: number };
 }
 
@@ -77,6 +79,8 @@ export interface ServiceConfig {
   logLevel: LogLevel;
   /** Default: 1200 per user and 300 per unauthenticated address, per 60 s. */
   rateLimit?: RateLimitConfig;
+  /** When set, `/metrics` requires `Authorization: Bearer <metricsToken>`; otherwise it is open. */
+  metricsToken?: string | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -140,6 +144,7 @@ export function parseEnv(env: Env): EnvConfig {
     apiKeys: parseApiKeys(get('TOKENBRIDGE_API_KEYS')),
     corsOrigins: parseOriginList(get, 'TOKENBRIDGE_CORS_ORIGINS'),
     logLevel: parseLogLevel(get('LOG_LEVEL')),
+    metricsToken: parseMetricsToken(get('TOKENBRIDGE_METRICS_TOKEN')),
     rateLimit: {
       perUser: parseCount(get, 'TOKENBRIDGE_RATE_LIMIT_PER_USER', 1200),
       perIp: parseCount(get, 'TOKENBRIDGE_RATE_LIMIT_PER_IP', 300),
@@ -211,6 +216,7 @@ export function resolveServiceConfig(
     apiKeys: config.apiKeys,
     corsOrigins: config.corsOrigins,
     logLevel: config.logLevel,
+    metricsToken: config.metricsToken,
     rateLimit: config.rateLimit,
   };
 }
@@ -360,6 +366,14 @@ function parseTokenSource(raw: string | undefined): TokenSourcePolicy {
   if (raw === undefined) return 'auto';
   if (raw === 'auto' || raw === 'clerk' || raw === 'oauth') return raw;
   throw new EnvError('TOKEN_SOURCE', `expected auto, clerk or oauth, got ${JSON.stringify(raw.slice(0, 20))}.`);
+}
+
+function parseMetricsToken(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.length < 24 || /\s/.test(raw)) {
+    throw new EnvError('TOKENBRIDGE_METRICS_TOKEN', 'must be at least 24 characters without spaces.');
+  }
+  return raw;
 }
 
 function parseLogLevel(raw: string | undefined): LogLevel {

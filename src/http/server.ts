@@ -8,13 +8,17 @@ import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config/env.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { TokenBridge } from '../core/types.js';
+import type { StoreMaintenance } from '../storage/maintenance.js';
 import type { Store } from '../storage/store.js';
 import { connectUrlBuilder } from './connect-url.js';
 import type { RouteContext } from './context.js';
 import { registerCors } from './cors.js';
 import { answerClientError, notFoundReply, toErrorReply } from './error-reply.js';
 import { loggingOptions } from './logger.js';
+import { BridgeMetrics, metricsRoutes } from './metrics.js';
 import { DEFAULT_RATE_LIMIT, registerRateLimits } from './rate-limit.js';
+import { apiDocsRoutes } from './routes/api-docs.js';
+import { auditRoutes } from './routes/audit.js';
 import { clerkWebhookRoutes } from './routes/clerk-webhook.js';
 import { connectRoutes } from './routes/connect.js';
 import { connectionRoutes } from './routes/connection.js';
@@ -39,6 +43,8 @@ export interface BuildServerOptions {
   webRoot?: string;
   /** An already-listening http server to attach to (the launcher reserves the port before building). */
   server?: Server;
+  /** Audit pages and connection counts (`storeMaintenance(store)`); without it the audit API answers 503. */
+  maintenance?: Pick<StoreMaintenance, 'auditPage' | 'connectionStats'>;
 }
 
 const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../src/web/', import.meta.url));
@@ -137,5 +143,14 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(googleRiscRoutes, context);
   await app.register(consoleConfigRoutes, context);
   await app.register(webRoutes, { webRoot: options.webRoot ?? DEFAULT_WEB_ROOT });
+  await app.register(auditRoutes, { context, audit: options.maintenance });
+  const maintenance = options.maintenance;
+  const metrics = new BridgeMetrics({
+    bridge: options.bridge,
+    ...(maintenance ? { connectionStats: () => maintenance.connectionStats() } : {}),
+  });
+  app.addHook('onClose', async () => metrics.close());
+  await app.register(metricsRoutes, { metrics, token: config.metricsToken });
+  await app.register(apiDocsRoutes);
   return app;
 }

@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { ConfigurationError } from '../core/errors.js';
 import type { ConnectionStatus } from '../core/types.js';
 import type { Database } from './schema.js';
-import type { Store } from './store.js';
+import type { AuditEntry, Store } from './store.js';
 
 /** Connection counts for dashboards and `doctor`; one grouped query, cheap enough to run on every scrape. */
 export interface ConnectionStats {
@@ -41,6 +41,11 @@ export interface StoreMaintenance {
   /** Names of the applied migrations, or an empty list when the database was never migrated. */
   appliedMigrations(): Promise<string[]>;
   listPendingNotEncryptedWith(keyId: string, options: { after?: string; limit: number }): Promise<PendingSecret[]>;
+  /**
+   * One page of a user's audit trail, newest first. `cursor` is the id of the last entry of the previous page: ids
+   * sort by time, so entries written in the same millisecond are neither skipped nor repeated across pages.
+   */
+  auditPage(filter: { userId: string; limit: number; cursor?: string }): Promise<AuditEntry[]>;
   /** Replaces a pending authorization's verifier only if it still holds `expected`; false when it changed or is gone. */
   replacePendingVerifier(stateHash: string, expected: string, next: string): Promise<boolean>;
 }
@@ -142,6 +147,20 @@ class KyselyMaintenance implements StoreMaintenance {
     if (options.after !== undefined) query = query.where('state_hash', '>', options.after);
     const rows = await query.orderBy('state_hash').limit(clampLimit(options.limit)).execute();
     return rows.map((r) => ({ stateHash: r.state_hash, userId: r.user_id, codeVerifier: r.code_verifier }));
+  }
+
+  async auditPage(filter: { userId: string; limit: number; cursor?: string }): Promise<AuditEntry[]> {
+    let query = this.db.selectFrom('tb_audit_log').selectAll().where('user_id', '=', filter.userId);
+    if (filter.cursor !== undefined) query = query.where('id', '<', filter.cursor);
+    const rows = await query.orderBy('id', 'desc').limit(clampLimit(filter.limit)).execute();
+    return rows.map((r) => ({
+      id: r.id,
+      at: Number(r.at),
+      userId: r.user_id,
+      action: r.action,
+      actor: r.actor,
+      detail: JSON.parse(r.detail) as Record<string, unknown>,
+    }));
   }
 
   async replacePendingVerifier(stateHash: string, expected: string, next: string): Promise<boolean> {
