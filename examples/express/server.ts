@@ -1,0 +1,38 @@
+// Run with: node --import tsx examples/express/server.ts (environment as in README.md).
+import { createTokenBridge, Keyring, openStore } from '../../src/index.js';
+import { createApp } from './app.js';
+
+const env = process.env;
+const required = (name: string): string => {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
+
+const appUrl = required('APP_URL');
+const store = await openStore(env.DATABASE_URL ?? './data/tokenbridge.db');
+await store.migrate();
+const clerk = { secretKey: required('CLERK_SECRET_KEY'), ...(env.CLERK_API_URL ? { apiUrl: env.CLERK_API_URL } : {}) };
+const bridge = createTokenBridge({
+  store,
+  keyring: Keyring.parse(required('TOKENBRIDGE_ENCRYPTION_KEYS')),
+  google: {
+    clientId: required('GOOGLE_CLIENT_ID'),
+    clientSecret: required('GOOGLE_CLIENT_SECRET'),
+    redirectUri: `${appUrl}/oauth/google/callback`,
+    ...(env.GOOGLE_BASE_URL ? { baseUrl: env.GOOGLE_BASE_URL } : {}),
+  },
+  clerk,
+  connectUrl: (scopes) => `/connect/google?${new URLSearchParams(scopes.map((scope) => ['scope', scope]))}`,
+});
+const app = createApp({
+  bridge,
+  appUrl,
+  clerk,
+  ...(env.GOOGLE_BASE_URL ? { googleApisUrl: env.GOOGLE_BASE_URL } : {}),
+});
+const server = app.listen(Number(env.PORT ?? 3000), () => console.log(`Listening on ${appUrl}`));
+process.once('SIGTERM', () => {
+  server.close();
+  void bridge.close().then(() => store.close());
+});
