@@ -1,15 +1,13 @@
-import { type EnvConfig, EnvError, readEnv, resolveServiceConfig } from '../config/env.js';
+import { type EnvConfig, EnvError, readEnv } from '../config/env.js';
 import { ConfigurationError } from '../core/errors.js';
 import { createLogger } from '../http/logger.js';
-import { openStore } from '../storage/index.js';
 import type { CliIo } from './cli-io.js';
 import { connectionsCommand } from './commands/connections.js';
 import { doctorCommand } from './commands/doctor.js';
 import { keysCommand } from './commands/keys.js';
+import { migrateCommand } from './commands/migrate.js';
+import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
-import { describeDatabase } from './doctor/database-check.js';
-import { startSandbox } from './sandbox.js';
-import { startService } from './service.js';
 
 const USAGE = `Usage: tokenbridge <command>
 
@@ -83,98 +81,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const logger = createLogger(env.logLevel);
   try {
-    if (command === 'migrate') {
-      const store = await openStore(env.databaseUrl);
-      try {
-        await store.migrate();
-      } finally {
-        await store.close();
-      }
-      process.stdout.write(`Migrations applied to ${describeDatabase(env.databaseUrl)}.\n`);
-      return 0;
-    }
-    const stop = await run(command, env, logger);
-    return await untilSignal(stop, logger);
+    if (command === 'migrate') return await migrateCommand(env, process.stdout);
+    return await serveCommand(command as 'start' | 'sandbox', env, logger);
   } catch (error) {
     if (error instanceof ConfigurationError) return configurationFailure(error);
     logger.fatal({ err: error }, 'tokenbridge failed to start');
     process.stderr.write(`tokenbridge: failed to start: ${(error as Error)?.message ?? String(error)}\n`);
     return 1;
   }
-}
-
-async function run(
-  command: 'start' | 'sandbox' | (string & {}),
-  env: EnvConfig,
-  logger: ReturnType<typeof createLogger>,
-): Promise<() => Promise<void>> {
-  if (command === 'sandbox' || env.mode === 'sandbox') {
-    const withBridge = command === 'start';
-    const sandbox = await startSandbox(env, { withBridge, logger });
-    const lines = [
-      withBridge
-        ? 'Tokenbridge is running (sandbox: local Google and Clerk emulators, no real accounts).'
-        : 'Tokenbridge sandbox emulators are running.',
-      '',
-      ...(sandbox.service
-        ? [
-            `  Bridge            ${sandbox.config.publicUrl}`,
-            `  Console           ${sandbox.config.publicUrl}/`,
-            `  Sign in           ${sandbox.clerk.url}/sign-in?redirect_url=${encodeURIComponent(`${sandbox.config.publicUrl}/`)}`,
-            `  Token API         ${sandbox.config.publicUrl}/api/google-token`,
-          ]
-        : []),
-      `  Google emulator   ${sandbox.google.url}`,
-      `  Clerk emulator    ${sandbox.clerk.url}`,
-      ...(sandbox.service ? [`  Database          ${describeDatabase(env.databaseUrl)}`] : []),
-      '',
-      `  CLERK_PUBLISHABLE_KEY=${sandbox.clerk.publishableKey}`,
-      `  GOOGLE_BASE_URL=${sandbox.google.url}`,
-      // Emulators only: another app needs these throwaway sandbox credentials (its redirect URI is
-      // $PUBLIC_URL/oauth/google/callback, as for the bridge).
-      ...(sandbox.service
-        ? []
-        : [
-            `  CLERK_API_URL=${sandbox.clerk.url}`,
-            `  CLERK_SECRET_KEY=${sandbox.clerk.secretKey}`,
-            `  GOOGLE_CLIENT_ID=${sandbox.config.google.clientId}`,
-            `  GOOGLE_CLIENT_SECRET=${sandbox.config.google.clientSecret}`,
-          ]),
-      '',
-      'Press Ctrl+C to stop.',
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
-    return () => sandbox.close();
-  }
-  const service = await startService(resolveServiceConfig(env, { port: env.port }), { logger });
-  // The port may have been 0: report the one actually bound.
-  process.stdout.write(
-    `Tokenbridge is running.\n\n  Bridge            ${service.config.publicUrl}\n  Listening on      ${env.host}:${service.port}\n  Database          ${describeDatabase(env.databaseUrl)}\n\nPress Ctrl+C to stop.\n`,
-  );
-  return () => service.close();
-}
-
-/** Waits for SIGINT or SIGTERM, then shuts down gracefully; a second signal exits at once. */
-function untilSignal(stop: () => Promise<void>, logger: ReturnType<typeof createLogger>): Promise<number> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        process.exit(130);
-      }
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      stop().then(
-        () => resolve(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
 }
 
 function configurationFailure(error: unknown): number {
