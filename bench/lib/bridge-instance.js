@@ -6,12 +6,14 @@
  * - `{ type: 'advance', ms }` moves this process's clock forward (the bench moves every clock together);
  * - `{ type: 'reset-stats' }` forgets what was counted so far;
  * - `{ type: 'stats' }` answers with every refresh-lock wait seen through the bridge's `refresh.lock_acquired`
- *   events, how long each refresh took (`token.refreshed`: the Google call as the bridge saw it), and the resident
- *   set size (now and the sampled peak).
+ *   events, how long each refresh took (`token.refreshed`: the Google call as the bridge saw it), the event-loop
+ *   delay (p99 and max: how long a ready callback can wait for its turn), and the resident set size (now and the
+ *   sampled peak).
  *
  * Each request gets exactly one answer, in order (`{ type: 'ok' }` or the stats); `{ type: 'listening', port }` is
  * sent once the server accepts connections. The message types are declared in processes.ts.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startService } from '../../dist/cli/service.js';
 import { readEnv, resolveServiceConfig } from '../../dist/config/env.js';
 import { systemClock } from '../../dist/core/clock.js';
@@ -29,6 +31,8 @@ let lockWaitsMs = [];
 let refreshMs = [];
 let refreshes = 0;
 let maxRssBytes = process.memoryUsage().rss;
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
 service.bridge.on((event) => {
   if (event.type === 'refresh.lock_acquired') lockWaitsMs.push(event.waitMs);
   if (event.type === 'token.refreshed') {
@@ -52,11 +56,21 @@ process.on('message', (/** @type {{ type: string, ms?: number }} */ message) => 
     refreshMs = [];
     refreshes = 0;
     maxRssBytes = process.memoryUsage().rss;
+    loopDelay.reset();
     send({ type: 'ok' });
   } else if (message.type === 'stats') {
     const rssBytes = process.memoryUsage().rss;
     maxRssBytes = Math.max(maxRssBytes, rssBytes);
-    send({ type: 'stats', lockWaitsMs, refreshMs, refreshes, rssBytes, maxRssBytes });
+    send({
+      type: 'stats',
+      lockWaitsMs,
+      refreshMs,
+      refreshes,
+      rssBytes,
+      maxRssBytes,
+      loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+      loopDelayMaxMs: loopDelay.max / 1e6,
+    });
   }
 });
 const stop = () => {

@@ -19,6 +19,8 @@ export type InstanceMessage =
       refreshes: number;
       rssBytes: number;
       maxRssBytes: number;
+      loopDelayP99Ms: number;
+      loopDelayMaxMs: number;
     };
 
 /** A server running in a child process. */

@@ -105,12 +105,14 @@ export async function storm(): Promise<void> {
         'waited 0 ms': waits.filter((w) => w === 0).length,
       },
     ]);
-    printTable('storm: refreshes as the bridge timed them (lock held, Google called, row written)', [
+    printTable('storm: refreshes as the bridge timed them (Google called, row written), and event-loop delay', [
       {
         refreshes: refreshMs.length,
         'p50 ms': percentile(refreshMs, 0.5),
         'p99 ms': percentile(refreshMs, 0.99),
         'max ms': refreshMs[refreshMs.length - 1] ?? 0,
+        'event-loop delay p99 ms (worst instance)': Math.max(...stats.map((s) => s.loopDelayP99Ms)),
+        'event-loop delay max ms': Math.max(...stats.map((s) => s.loopDelayMaxMs)),
       },
     ]);
     writeResult('storm', {
@@ -132,6 +134,7 @@ export async function storm(): Promise<void> {
         histogramMs: histogram(waits, [0, 1, 5, 10, 25, 50, 75, 100, 250, 500, 1000]),
       },
       refreshesPerInstance: stats.map((s) => s.refreshes),
+      eventLoopDelayMs: stats.map((s) => ({ p99: s.loopDelayP99Ms, max: s.loopDelayMaxMs })),
       refreshDurationMs: {
         p50: percentile(refreshMs, 0.5),
         p99: percentile(refreshMs, 0.99),
