@@ -30,7 +30,7 @@ export function printTable(title: string, rows: Row[]): void {
   const line = (values: string[]) => `| ${values.map((v, i) => v.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   console.log(`\n### ${title}\n`);
   console.log(line(columns));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  console.log(`|${widths.map((w) => ` ${'-'.repeat(w)} `).join('|')}|`);
   for (const row of rows) console.log(line(columns.map((c) => cell(row[c]))));
 }
 
