@@ -61,7 +61,7 @@ async function untilAnswer(
   done: (answer: TokenAnswer) => boolean,
 ): Promise<TokenAnswer> {
   let answer = await askToken(instance, user);
-  for (let attempt = 0; attempt < 50 && !done(answer); attempt++) answer = await askToken(instance, user);
+  for (let attempt = 0; attempt < 200 && !done(answer); attempt++) answer = await askToken(instance, user);
   return answer;
 }
 
