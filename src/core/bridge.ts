@@ -89,6 +89,11 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 const randomToken = (bytes: number): string => randomBytes(bytes).toString('base64url');
 /** Users whose Clerk-held account is known to need a reconnect, remembered to announce each transition once. */
 const MAX_CLERK_BROKEN = 10_000;
+/**
+ * A cached Clerk token that lacks a scope is re-checked with Clerk at most this often per user: the user may just have
+ * added the scope through `reauthorize`, and Clerk's `user.updated` webhook can arrive after the app's next request.
+ */
+const CLERK_RECHECK_MS = 10_000;
 
 function sameHash(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -143,6 +148,7 @@ class Bridge implements TokenBridge {
   readonly #connectUrl: (scopes: string[]) => string;
   /** Users whose Clerk-held Google account last answered 422 (needs a reconnect at Clerk). */
   readonly #clerkBroken = new Set<string>();
+  readonly #clerkRechecked = new Map<string, number>();
   #closed = false;
 
   constructor(options: TokenBridgeOptions) {
@@ -539,6 +545,9 @@ class Bridge implements TokenBridge {
         throw new ReconnectRequiredError(clerkReconnectReason(lookup.clerkCode), this.#connectUrl(requested));
       case 'token': {
         const missing = missingScopes(lookup.token.scopes, requested);
+        if (missing.length > 0 && lookup.cached === true && !force && this.#mayRecheckClerk(userId)) {
+          return this.#clerkToken(userId, requested, true, trace);
+        }
         if (missing.length > 0) throw new ScopesMissingError(missing, this.#connectUrl(missing));
         return clerkAccessToken(lookup.token);
       }
@@ -564,6 +573,18 @@ class Bridge implements TokenBridge {
     }
     if (!this.#clerkBroken.delete(userId) || lookup.kind !== 'token') return;
     this.#events.emit({ type: 'connection.recovered', userId, connection: clerkConnection(userId, lookup.token) });
+  }
+
+  #mayRecheckClerk(userId: string): boolean {
+    const now = this.#clock.now();
+    const last = this.#clerkRechecked.get(userId);
+    if (last !== undefined && now - last < CLERK_RECHECK_MS) return false;
+    this.#clerkRechecked.delete(userId);
+    this.#clerkRechecked.set(userId, now);
+    if (this.#clerkRechecked.size > MAX_CLERK_BROKEN) {
+      this.#clerkRechecked.delete(this.#clerkRechecked.keys().next().value as string);
+    }
+    return true;
   }
 
   forgetClerkUser(userId: string): void {

@@ -8,7 +8,12 @@ import {
   UpstreamUnavailableError,
 } from '../../src/core/errors.js';
 import type { TokenBridge } from '../../src/core/types.js';
-import { type ClerkEmulator, signInWithGoogle, startClerkEmulator } from '../../src/sandbox/clerk/index.js';
+import {
+  type ClerkEmulator,
+  reauthorizeGoogle,
+  signInWithGoogle,
+  startClerkEmulator,
+} from '../../src/sandbox/clerk/index.js';
 import { DEFAULT_CLIENT } from '../../src/sandbox/google/index.js';
 import { type Backend, type Harness, REDIRECT_URI, startHarness } from './harness.js';
 
@@ -99,6 +104,29 @@ describe.each<Backend>(['sqlite', 'postgres'])('Clerk-held Google tokens on %s',
     expect(error).toBeInstanceOf(ScopesMissingError);
     expect((error as ScopesMissingError).missing).toEqual([`${A}gmail.readonly`]);
     expect((error as ScopesMissingError).connectUrl).toContain(encodeURIComponent(`${A}gmail.readonly`));
+  });
+
+  it('a scope just added through Clerk’s reauthorize is served before Clerk’s webhook arrives, and re-checks are throttled', async () => {
+    const signIn = await signInWithGoogle(clerk, {
+      account: 'grace@example.com',
+      additionalScopes: [`${A}drive.readonly`],
+    });
+    await bridge.getAccessToken(signIn.userId, { scopes: ['drive.readonly'] });
+    const landed = await reauthorizeGoogle(clerk, signIn, { additionalScopes: [`${A}gmail.readonly`] });
+    expect(landed.searchParams.get('clerk_error')).toBeNull();
+
+    // No user.updated webhook reached this bridge: its cached Clerk token lacks Gmail, so it asks Clerk once more.
+    const token = await bridge.getAccessToken(signIn.userId, { scopes: ['gmail.readonly'] });
+    expect(token.scopes).toContain(`${A}gmail.readonly`);
+
+    // A scope the user never granted does not turn every request into a Clerk call: one re-check per 10 s at most.
+    h.clock.advance(10_000);
+    const before = clerkCalls();
+    const first = await bridge.getAccessToken(signIn.userId, { scopes: ['contacts.readonly'] }).catch((e) => e);
+    const second = await bridge.getAccessToken(signIn.userId, { scopes: ['contacts.readonly'] }).catch((e) => e);
+    expect(first).toBeInstanceOf(ScopesMissingError);
+    expect(second).toBeInstanceOf(ScopesMissingError);
+    expect(clerkCalls()).toBe(before + 1);
   });
 
   it('under auto the bridge’s own connection wins when it covers the scopes, else the Clerk-held one serves', async () => {
