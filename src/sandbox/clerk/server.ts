@@ -117,8 +117,9 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
   await app.register(formbody);
   installJsonParser(app);
   installErrorHandlers(app);
-  countCalls(app, calls, [CONTROL_PREFIX]);
-  installFaults(app, faults, [CONTROL_PREFIX]);
+  countCalls(app, calls, [CONTROL_PREFIX, '/healthz']);
+  installFaults(app, faults, [CONTROL_PREFIX, '/healthz']);
+  app.get('/healthz', async () => ({ status: 'ok' }));
 
   registerBackendApi(app, instance);
   registerFrontendApi(app, instance, flows);

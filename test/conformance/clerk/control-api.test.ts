@@ -17,6 +17,14 @@ async function control(method: string, path: string, body?: unknown) {
 }
 
 describe('the HTTP control API under /__emulator/', () => {
+  it('answers /healthz once it is ready, uncounted and untouched by injected faults', async () => {
+    expect((await control('POST', '/faults', { endpoint: '/healthz', status: 503, times: 1 })).status).toBe(200);
+    const response = await fetch(`${world.clerk.url}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+    await control('POST', '/reset');
+  });
+
   it('creates a user and a session and mints a token the SDK verifies', async () => {
     const user = await control('POST', '/users', { email: 'ctl@example.com', firstName: 'Ctl' });
     expect(user.status).toBe(200);
