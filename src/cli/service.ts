@@ -7,6 +7,7 @@ import type { TokenBridgeOptions } from '../core/bridge.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { Keyring } from '../core/keyring.js';
 import type { TokenBridge } from '../core/types.js';
+import { WebhookDispatcher, type WebhookDispatcherOptions } from '../core/webhook-dispatcher.js';
 import { buildServer } from '../http/server.js';
 import { openStore } from '../storage/index.js';
 import { storeMaintenance } from '../storage/maintenance.js';
@@ -22,6 +23,8 @@ export interface RunningService {
   app: FastifyInstance;
   bridge: TokenBridge;
   store: Store;
+  /** Outbound connection events, when `TOKENBRIDGE_WEBHOOK_URL` is set. */
+  webhooks: WebhookDispatcher | undefined;
   close(): Promise<void>;
 }
 
@@ -34,6 +37,8 @@ export interface StartServiceOptions {
   core?: Pick<TokenBridgeOptions, 'scheduler' | 'retry' | 'httpTimeoutMs'>;
   /** PostgreSQL schema for the tables (lets test files share one database). */
   schema?: string;
+  /** Outbound event options for tests: a fetch, jitter, timeouts, retry delays. */
+  webhooks?: Pick<WebhookDispatcherOptions, 'fetch' | 'random' | 'timeoutMs' | 'retryDelaysMs' | 'pollIntervalMs'>;
 }
 
 /**
@@ -49,6 +54,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
   const store = await openStore(config.databaseUrl, { clock, ...(options.schema ? { schema: options.schema } : {}) });
   let bridge: TokenBridge | undefined;
   let app: FastifyInstance | undefined;
+  let webhooks: WebhookDispatcher | undefined;
   try {
     await store.migrate();
     bridge = bridgeFromConfig(config, {
@@ -58,6 +64,17 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       logger: options.logger.child({ component: 'bridge' }),
       ...(options.core ? { core: options.core } : {}),
     });
+    if (config.webhook) {
+      webhooks = new WebhookDispatcher({
+        store,
+        ...config.webhook,
+        clock,
+        logger: options.logger.child({ component: 'webhooks' }),
+        ...options.webhooks,
+      });
+      webhooks.attach(bridge);
+    }
+    const deliveries = webhooks;
     app = await buildServer({
       config,
       bridge,
@@ -65,12 +82,15 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       logger: options.logger,
       clock,
       maintenance: storeMaintenance(store),
+      ...(deliveries ? { webhookDeliveries: (listener) => deliveries.onDelivery(listener) } : {}),
       ...(options.server ? { server: options.server } : {}),
     });
     if (options.server) await app.ready();
     else await app.listen({ host: config.host, port: config.port });
+    webhooks?.start();
   } catch (error) {
     await app?.close().catch(() => {});
+    await webhooks?.close().catch(() => {});
     await bridge?.close().catch(() => {});
     await store.close().catch(() => {});
     throw error;
@@ -85,11 +105,13 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     app,
     bridge,
     store,
+    webhooks,
     close: () => {
       closing ??= (async () => {
         server.closeIdleConnections?.();
         await app.close();
         if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+        await webhooks?.close();
         await bridge.close();
         await store.close();
       })();

@@ -18,6 +18,13 @@ export interface RateLimitConfig {
   windowSeconds: number;
 }
 
+/** Where connection events go (`TOKENBRIDGE_WEBHOOK_URL`) and the Standard Webhooks secret that signs them. */
+export interface WebhookConfig {
+  url: string;
+  /** `whsec_<base64>`. */
+  secret: string;
+}
+
 /**
  * The bridge's configuration, parsed and validated once from the environment. Credentials are optional here because
  * sandbox mode fills them in from the emulators; `ServiceConfig` is the complete form the service runs with.
@@ -54,6 +61,8 @@ export interface EnvConfig {
   rateLimit: RateLimitConfig;
   /** `TOKENBRIDGE_METRICS_TOKEN`: when set, `/metrics` requires it as a Bearer token. */
   metricsToken?: string | undefined;
+  /** Outbound connection events; undefined when `TOKENBRIDGE_WEBHOOK_URL` is not set. */
+  webhook?: WebhookConfig | undefined;
   sandbox: { googlePort: number; clerkPort: number };
 }
 
@@ -81,6 +90,8 @@ export interface ServiceConfig {
   rateLimit?: RateLimitConfig;
   /** When set, `/metrics` requires `Authorization: Bearer <metricsToken>`; otherwise it is open. */
   metricsToken?: string | undefined;
+  /** When set, connection events are delivered to `webhook.url`, signed with `webhook.secret`. */
+  webhook?: WebhookConfig | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -145,6 +156,7 @@ export function parseEnv(env: Env): EnvConfig {
     corsOrigins: parseOriginList(get, 'TOKENBRIDGE_CORS_ORIGINS'),
     logLevel: parseLogLevel(get('LOG_LEVEL')),
     metricsToken: parseMetricsToken(get('TOKENBRIDGE_METRICS_TOKEN')),
+    webhook: parseOutboundWebhook(get('TOKENBRIDGE_WEBHOOK_URL'), get('TOKENBRIDGE_WEBHOOK_SECRET')),
     rateLimit: {
       perUser: parseCount(get, 'TOKENBRIDGE_RATE_LIMIT_PER_USER', 1200),
       perIp: parseCount(get, 'TOKENBRIDGE_RATE_LIMIT_PER_IP', 300),
@@ -218,6 +230,7 @@ export function resolveServiceConfig(
     logLevel: config.logLevel,
     metricsToken: config.metricsToken,
     rateLimit: config.rateLimit,
+    webhook: config.webhook,
   };
 }
 
@@ -374,6 +387,41 @@ function parseMetricsToken(raw: string | undefined): string | undefined {
     throw new EnvError('TOKENBRIDGE_METRICS_TOKEN', 'must be at least 24 characters without spaces.');
   }
   return raw;
+}
+
+function parseOutboundWebhook(url: string | undefined, secret: string | undefined): WebhookConfig | undefined {
+  if (url === undefined) {
+    if (secret !== undefined) {
+      throw new EnvError('TOKENBRIDGE_WEBHOOK_URL', 'required when TOKENBRIDGE_WEBHOOK_SECRET is set.');
+    }
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new EnvError('TOKENBRIDGE_WEBHOOK_URL', "expected the app's absolute http(s) endpoint URL.");
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new EnvError('TOKENBRIDGE_WEBHOOK_URL', 'expected an http(s) URL.');
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new EnvError('TOKENBRIDGE_WEBHOOK_URL', 'must not contain credentials; deliveries are signed instead.');
+  }
+  if (parsed.hash !== '') throw new EnvError('TOKENBRIDGE_WEBHOOK_URL', 'must not have a fragment.');
+  if (secret === undefined) {
+    throw new EnvError('TOKENBRIDGE_WEBHOOK_SECRET', 'required when TOKENBRIDGE_WEBHOOK_URL is set (whsec_<base64>).');
+  }
+  const key = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret)?.[1];
+  const bytes = key === undefined ? 0 : Buffer.from(key, 'base64').length;
+  if (bytes < 24 || bytes > 64) {
+    throw new EnvError(
+      'TOKENBRIDGE_WEBHOOK_SECRET',
+      'expected whsec_ followed by 24 to 64 bytes in base64 (Standard Webhooks), such as ' +
+        "node -e \"console.log('whsec_' + crypto.randomBytes(32).toString('base64'))\".",
+    );
+  }
+  return { url: parsed.toString(), secret };
 }
 
 function parseLogLevel(raw: string | undefined): LogLevel {

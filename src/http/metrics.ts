@@ -11,6 +11,8 @@ export interface BridgeMetricsOptions {
   connectionStats?: () => Promise<ConnectionStats>;
   /** Process metrics (CPU, memory, event-loop lag) under `tokenbridge_process_…`. Default true. */
   processMetrics?: boolean;
+  /** Subscribes to outbound webhook attempts (`WebhookDispatcher.onDelivery`); returns the unsubscribe function. */
+  webhookDeliveries?: (listener: (delivery: { outcome: 'delivered' | 'retrying' | 'failed' }) => void) => () => void;
 }
 
 const STATUSES: readonly ConnectionStatus[] = ['active', 'needs_reconnect'];
@@ -28,6 +30,7 @@ const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 export class BridgeMetrics {
   readonly registry = new Registry();
   readonly #unsubscribe: () => void;
+  readonly #unsubscribeWebhooks: (() => void) | undefined;
   readonly #tokenRequests: Counter<'outcome' | 'source'>;
   readonly #cacheHits: Counter;
   readonly #cacheMisses: Counter;
@@ -99,11 +102,24 @@ export class BridgeMetrics {
       this.#tokenRequests.inc({ outcome, source: outcome === 'ok' ? 'oauth' : 'none' }, 0);
     }
     this.#unsubscribe = options.bridge.on((event) => this.#record(event));
+    if (options.webhookDeliveries) {
+      const deliveries = new Counter({
+        name: 'tokenbridge_webhook_deliveries_total',
+        help: 'Outbound event delivery attempts by outcome (delivered, retrying, failed: attempts exhausted).',
+        labelNames: ['outcome'],
+        registers,
+      });
+      for (const outcome of ['delivered', 'retrying', 'failed']) deliveries.inc({ outcome }, 0);
+      this.#unsubscribeWebhooks = options.webhookDeliveries((delivery) =>
+        deliveries.inc({ outcome: delivery.outcome }),
+      );
+    }
   }
 
   /** Stops listening to the bridge. */
   close(): void {
     this.#unsubscribe();
+    this.#unsubscribeWebhooks?.();
   }
 
   #record(event: BridgeEvent): void {

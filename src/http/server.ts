@@ -15,7 +15,7 @@ import type { RouteContext } from './context.js';
 import { registerCors } from './cors.js';
 import { answerClientError, notFoundReply, toErrorReply } from './error-reply.js';
 import { loggingOptions } from './logger.js';
-import { BridgeMetrics, metricsRoutes } from './metrics.js';
+import { BridgeMetrics, type BridgeMetricsOptions, metricsRoutes } from './metrics.js';
 import { DEFAULT_RATE_LIMIT, registerRateLimits } from './rate-limit.js';
 import { apiDocsRoutes } from './routes/api-docs.js';
 import { auditRoutes } from './routes/audit.js';
@@ -45,6 +45,8 @@ export interface BuildServerOptions {
   server?: Server;
   /** Audit pages and connection counts (`storeMaintenance(store)`); without it the audit API answers 503. */
   maintenance?: Pick<StoreMaintenance, 'auditPage' | 'connectionStats'>;
+  /** Outcomes of outbound webhook attempts, for the metrics (`WebhookDispatcher.onDelivery`). */
+  webhookDeliveries?: BridgeMetricsOptions['webhookDeliveries'];
 }
 
 const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../src/web/', import.meta.url));
@@ -148,6 +150,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const metrics = new BridgeMetrics({
     bridge: options.bridge,
     ...(maintenance ? { connectionStats: () => maintenance.connectionStats() } : {}),
+    ...(options.webhookDeliveries ? { webhookDeliveries: options.webhookDeliveries } : {}),
   });
   app.addHook('onClose', async () => metrics.close());
   await app.register(metricsRoutes, { metrics, token: config.metricsToken });

@@ -104,4 +104,34 @@ export const migrations: Record<string, Migration> = {
       }
     },
   },
+  // Outbound events (Standard Webhooks) are written here by the instance that made the change and delivered from here,
+  // so a crash or restart loses none; the lease lets exactly one instance hold a due row at a time.
+  '2026_11_27_0003_webhook_outbox': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('tb_webhook_outbox')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('event_type', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text')
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', 'bigint')
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_until', 'bigint')
+        .addColumn('last_status', 'integer')
+        .addColumn('last_error', 'text')
+        .addColumn('delivered_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('tb_webhook_outbox_due')
+        .on('tb_webhook_outbox')
+        .columns(['status', 'next_attempt_at'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('tb_webhook_outbox').ifExists().execute();
+    },
+  },
 };

@@ -7,6 +7,7 @@ export interface Database {
   tb_pending_authorizations: PendingAuthorizationTable;
   tb_processed_events: ProcessedEventTable;
   tb_audit_log: AuditTable;
+  tb_webhook_outbox: WebhookOutboxTable;
 }
 
 export interface ConnectionTable {
@@ -62,4 +63,25 @@ export interface AuditTable {
   action: string;
   actor: string;
   detail: string;
+}
+
+export interface WebhookOutboxTable {
+  /** The Standard Webhooks `webhook-id`: the same on every attempt. */
+  id: string;
+  event_type: string;
+  user_id: string | null;
+  /** The JSON body exactly as signed and sent. Never holds a token or secret. */
+  payload: string;
+  /** `pending`, `delivered` or `failed` (attempts exhausted). */
+  status: string;
+  attempts: number;
+  /** Null once delivered or failed. */
+  next_attempt_at: number | null;
+  /** The instance delivering the row right now, until `lease_until`. */
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
+  created_at: number;
 }
