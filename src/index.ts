@@ -48,6 +48,19 @@ export { coversScopes, expandScopes, missingScopes, normaliseScopes, parseGrante
 export { SingleFlight } from './core/single-flight.js';
 export type * from './core/types.js';
 export {
+  DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
+  type WebhookDelivery,
+  WebhookDispatcher,
+  type WebhookDispatcherOptions,
+} from './core/webhook-dispatcher.js';
+export {
+  WEBHOOK_EVENT_TYPES,
+  type WebhookConnection,
+  type WebhookEventType,
+  type WebhookPayload,
+  webhookPayload,
+} from './core/webhook-payload.js';
+export {
   type AuditAction,
   type AuditEntry,
   type ConnectionChange,
