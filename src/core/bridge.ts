@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type Logger, pino } from 'pino';
-import type { Store, StoredConnection } from '../storage/index.js';
+import type { ConnectionRepository, Store, StoredConnection } from '../storage/index.js';
 import { type ClerkHeldToken, ClerkTokenSource, ClerkUnavailable } from './clerk-source.js';
 import { type Clock, systemClock } from './clock.js';
 import { ConnectionCache } from './connection-cache.js';
@@ -360,15 +360,18 @@ class Bridge implements TokenBridge {
     want: { minValidityMs: number; force: boolean; seenVersion: number },
   ): Promise<StoredConnection> {
     const asked = this.#clock.now();
-    const outcome = await this.#store.withRefreshLock(userId, async (repo): Promise<RefreshOutcome> => {
+    // Another instance's refresh landing while this one waits for the lock is often all this one wanted.
+    const joined = async (repo: ConnectionRepository): Promise<RefreshOutcome | undefined> => {
+      const current = this.#noRefreshNeeded(await repo.getConnection(userId), want);
+      if (current) this.#events.emit({ type: 'refresh.joined', userId, waitMs: this.#clock.now() - asked });
+      return current ? { kind: 'fresh', connection: current } : undefined;
+    };
+    const underLock = async (repo: ConnectionRepository): Promise<RefreshOutcome> => {
       this.#events.emit({ type: 'refresh.lock_acquired', userId, waitMs: this.#clock.now() - asked });
-      const current = await repo.getConnection(userId);
-      if (!current) throw new NotConnectedError(this.#connectUrl([]));
-      if (current.status !== 'active') return { kind: 'fresh', connection: current };
-      const someoneElseRefreshed = current.version !== want.seenVersion;
-      if ((!want.force || someoneElseRefreshed) && this.#validFor(current, want.minValidityMs)) {
-        return { kind: 'fresh', connection: current };
-      }
+      const found = await repo.getConnection(userId);
+      const settled = this.#noRefreshNeeded(found, want);
+      if (settled) return { kind: 'fresh', connection: settled };
+      const current = found!;
       const now = this.#clock.now();
       if (current.refreshToken === null) {
         // Without a refresh token nothing can be renewed: the user must consent again (with prompt=consent).
@@ -450,10 +453,26 @@ class Bridge implements TokenBridge {
         return { kind: 'fresh', connection: latest };
       }
       return { kind: 'refreshed', connection: saved, recovered: current.lastError !== null, durationMs: at - now };
-    });
+    };
+    const outcome = await this.#store.withRefreshLock(userId, underLock, joined);
     // This instance's own write: the next read takes the row from the store (the feed evicts it everywhere else).
     if (outcome.kind !== 'fresh') this.#cache.forget(userId);
     return this.#settleRefresh(userId, outcome);
+  }
+
+  /**
+   * The row as read once a refresh may have landed: itself when spending a refresh grant on it would be wrong (it is
+   * valid long enough, or no longer active), null when it needs one. A missing row is `not_connected`.
+   */
+  #noRefreshNeeded(
+    current: StoredConnection | null,
+    want: { minValidityMs: number; force: boolean; seenVersion: number },
+  ): StoredConnection | null {
+    if (!current) throw new NotConnectedError(this.#connectUrl([]));
+    if (current.status !== 'active') return current;
+    const someoneElseRefreshed = current.version !== want.seenVersion;
+    if ((!want.force || someoneElseRefreshed) && this.#validFor(current, want.minValidityMs)) return current;
+    return null;
   }
 
   async #settleRefresh(userId: string, outcome: RefreshOutcome): Promise<StoredConnection> {

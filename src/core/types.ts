@@ -115,6 +115,11 @@ export type BridgeEvent =
     }
   /** The refresh lock for a user was taken after `waitMs` (across instances on PostgreSQL). */
   | { type: 'refresh.lock_acquired'; userId: string; waitMs: number }
+  /**
+   * Another instance's refresh landed while this one waited `waitMs` for the lock, and its row was served without
+   * taking the lock (PostgreSQL).
+   */
+  | { type: 'refresh.joined'; userId: string; waitMs: number }
   /** Google or Clerk answered a token call with an error (after retries); `status` null when nothing answered. */
   | { type: 'upstream.failed'; service: 'google' | 'clerk'; status: number | null; code: string };
 

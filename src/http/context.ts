@@ -8,7 +8,8 @@ import type { SessionVerifier } from './session-verifier.js';
 export interface RouteContext {
   config: ServiceConfig;
   bridge: TokenBridge;
-  store: Pick<Store, 'ping' | 'appendAudit'>;
+  /** `health` is optional so a test double may offer `ping` alone. */
+  store: Pick<Store, 'ping' | 'appendAudit'> & Partial<Pick<Store, 'health'>>;
   verifier: SessionVerifier;
   clock: Clock;
   /** `$PUBLIC_URL/connect/google?scope=…`: where a user adds the missing scopes. */

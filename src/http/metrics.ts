@@ -78,7 +78,7 @@ export class BridgeMetrics {
     });
     this.#lockWait = new Histogram({
       name: 'tokenbridge_refresh_lock_wait_seconds',
-      help: 'Time spent waiting for the per-user refresh lock (across instances on PostgreSQL).',
+      help: "Time spent waiting for the per-user refresh lock, or for another instance's refresh to land (PostgreSQL).",
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 45],
       registers,
     });
@@ -146,6 +146,7 @@ export class BridgeMetrics {
         });
         return;
       case 'refresh.lock_acquired':
+      case 'refresh.joined':
         this.#lockWait.observe(Math.max(0, event.waitMs) / 1000);
         return;
       default:

@@ -9,7 +9,6 @@ import type { ServiceConfig } from '../config/env.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { TokenBridge } from '../core/types.js';
 import type { StoreMaintenance } from '../storage/maintenance.js';
-import type { Store } from '../storage/store.js';
 import { connectUrlBuilder } from './connect-url.js';
 import type { RouteContext } from './context.js';
 import { registerCors } from './cors.js';
@@ -35,7 +34,7 @@ import { issuersFromPublishableKey, SessionVerifier } from './session-verifier.j
 export interface BuildServerOptions {
   config: ServiceConfig;
   bridge: TokenBridge;
-  store: Pick<Store, 'ping' | 'appendAudit'>;
+  store: RouteContext['store'];
   /** pino logger; the service logs JSON lines through it. */
   logger: Logger;
   clock?: Clock;

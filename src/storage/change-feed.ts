@@ -22,6 +22,8 @@ export interface ChangeFeed {
   /** Announces a change; on PostgreSQL inside the writer's transaction, so it is delivered on commit only. */
   notify(executor: Kysely<Database>, userId: string, version: number | null): Promise<void>;
   watch(listener: (change: ConnectionChange) => void): ConnectionWatch;
+  /** Resolves when changes are being heard, re-opening the feed if it had dropped; rejects when it cannot. */
+  probe(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,8 @@ export class LocalChangeFeed implements ChangeFeed {
       },
     };
   }
+
+  async probe(): Promise<void> {}
 
   async close(): Promise<void> {
     this.#listeners.clear();
@@ -88,6 +92,13 @@ export class PostgresChangeFeed implements ChangeFeed {
         this.#listeners.delete(listener);
       },
     };
+  }
+
+  async probe(): Promise<void> {
+    if (this.#live) return;
+    // A probe does not wait for the retry timer: it tries now, so readiness returns as soon as the database does.
+    await this.#ensureListening();
+    if (!this.#live) throw new Error('the change feed is not listening');
   }
 
   async close(): Promise<void> {

@@ -24,6 +24,7 @@ export type {
   PendingAuthorization,
   Store,
   StoredConnection,
+  StoreHealth,
 } from './store.js';
 
 export interface OpenStoreOptions {
@@ -84,13 +85,10 @@ function openPostgres(databaseUrl: string, clock: Clock, options: OpenStoreOptio
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const channel = channelFor(schema ?? 'public');
-  const feed = new PostgresChangeFeed(connection, channel);
-  const locks = new PostgresRefreshLocks(
-    { ...connection, application_name: 'tokenbridge-refresh-locks' },
-    schema ?? 'public',
-    feed,
-    channel,
-  );
+  // Named (with the schema) so an operator can tell the two dedicated sessions from the pool's in pg_stat_activity.
+  const sessionName = (role: string) => ({ ...connection, application_name: schema ? `${role}/${schema}` : role });
+  const feed = new PostgresChangeFeed(sessionName('tokenbridge-change-feed'), channel);
+  const locks = new PostgresRefreshLocks(sessionName('tokenbridge-refresh-locks'), schema ?? 'public', feed, channel);
   return guardStore(new KyselyStore(db, 'postgres', clock, feed, { ...(schema ? { schema } : {}), locks }));
 }
 

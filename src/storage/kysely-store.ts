@@ -7,7 +7,14 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { migrations } from './migrations.js';
 import type { PostgresRefreshLocks } from './postgres-refresh-lock.js';
 import type { ConnectionTable, Database, PendingAuthorizationTable } from './schema.js';
-import type { AuditEntry, ConnectionRepository, PendingAuthorization, Store, StoredConnection } from './store.js';
+import type {
+  AuditEntry,
+  ConnectionRepository,
+  PendingAuthorization,
+  Store,
+  StoredConnection,
+  StoreHealth,
+} from './store.js';
 
 const num = (value: number | string | bigint | null): number | null => (value === null ? null : Number(value));
 
@@ -174,16 +181,36 @@ export class KyselyStore extends KyselyConnections implements Store {
     await sql`select 1`.execute(this.db);
   }
 
+  async health(): Promise<StoreHealth> {
+    const state = (check: Promise<void>) =>
+      check.then(
+        () => 'ok' as const,
+        () => 'unreachable' as const,
+      );
+    const [database, locks, changeFeed] = await Promise.all([
+      state(this.ping()),
+      state(this.options.locks?.probe() ?? Promise.resolve()),
+      state(this.feed.probe()),
+    ]);
+    return { database, locks, changeFeed };
+  }
+
   async close(): Promise<void> {
     await this.options.locks?.close();
     await this.feed.close();
     await this.db.destroy();
   }
 
-  async withRefreshLock<T>(userId: string, fn: (repository: ConnectionRepository) => Promise<T>): Promise<T> {
+  async withRefreshLock<T>(
+    userId: string,
+    fn: (repository: ConnectionRepository) => Promise<T>,
+    settled?: (repository: ConnectionRepository) => Promise<T | undefined>,
+  ): Promise<T> {
     // SQLite: one process owns the file, so an in-process lock suffices (a transaction would hold SQLite's only
     // connection across an HTTP call). PostgreSQL: session advisory locks shared by every instance.
-    if (this.options.locks) return this.options.locks.run(userId, () => fn(this));
+    if (this.options.locks) {
+      return this.options.locks.run(userId, () => fn(this), settled && (() => settled(this)));
+    }
     return this.#localLocks.run(userId, () => fn(this));
   }
 

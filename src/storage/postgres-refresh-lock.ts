@@ -8,13 +8,17 @@ import { KeyedMutex } from './keyed-mutex.js';
 const RECHECK_MS = 1_000;
 /** How long a waiter waits in all: above the holder's worst case (3 attempts of 10 s plus 8 s of backoff). */
 const GIVE_UP_MS = 45_000;
+/** The version announced when a lock is released: below every row version, so no cache mistakes it for a newer row. */
+const FREED = -1;
 
 /**
  * The cross-instance refresh lock on PostgreSQL: session-level advisory locks taken with `pg_try_advisory_lock` on one
  * dedicated connection per process, so a holder keeps no pooled connection busy during its HTTP call, and hundreds of
- * users can refresh at once. A waiter sleeps until the change feed reports the holder's write (then re-reads), so it
- * wakes as soon as the refresh lands. The lock lives in the holder's session: if its process dies, PostgreSQL drops
- * the lock with the connection, and a waiter takes it at its next check.
+ * users can refresh at once. A waiter sleeps until the change feed reports the holder's write; it then re-reads the row
+ * without the lock (`settled`) and, when the holder's work is what it wanted, is done without ever holding the lock:
+ * one query after the write instead of a lock, a read, an unlock and a notify per waiting instance in turn. The lock
+ * lives in the holder's session: if its process dies, PostgreSQL drops the lock with the connection, and a waiter
+ * takes it at its next check.
  */
 export class PostgresRefreshLocks {
   readonly #local = new KeyedMutex();
@@ -30,10 +34,20 @@ export class PostgresRefreshLocks {
     private readonly channel: string,
   ) {}
 
-  /** Runs `fn` while holding the lock for `userId`, across every process sharing the database. */
-  run<T>(userId: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` while holding the lock for `userId`, across every process sharing the database. While waiting, each
+   * write to the user's row by another holder calls `settled` (without the lock); a value it returns is the answer,
+   * and `fn` does not run.
+   */
+  run<T>(userId: string, fn: () => Promise<T>, settled?: () => Promise<T | undefined>): Promise<T> {
     // Advisory locks are re-entrant within a session, so callers in this process queue here first.
-    return this.#local.run(userId, () => this.#acquireAndRun(userId, fn));
+    return this.#local.run(userId, () => this.#acquireAndRun(userId, fn, settled));
+  }
+
+  /** Resolves when the lock's session answers, re-opening it if it had dropped; rejects when it cannot. */
+  async probe(): Promise<void> {
+    const client = await this.#connect();
+    await client.query('select 1');
   }
 
   async close(): Promise<void> {
@@ -43,7 +57,11 @@ export class PostgresRefreshLocks {
     await client?.end().catch(() => {});
   }
 
-  async #acquireAndRun<T>(userId: string, fn: () => Promise<T>): Promise<T> {
+  async #acquireAndRun<T>(
+    userId: string,
+    fn: () => Promise<T>,
+    settled: (() => Promise<T | undefined>) | undefined,
+  ): Promise<T> {
     const key = advisoryKey(`${this.namespace}:refresh:${userId}`);
     const started = Date.now();
     for (;;) {
@@ -64,10 +82,14 @@ export class PostgresRefreshLocks {
         try {
           return await fn();
         } finally {
-          await client.query('select pg_advisory_unlock($1::bigint)', [key]).catch(() => {});
-          // Version -1: "the lock is free", which no cache mistakes for a newer row.
+          // One round trip: unlock, and announce it with version -1 ("the lock is free", which no cache mistakes for
+          // a newer row), waking waiters whose holder wrote nothing.
           await client
-            .query('select pg_notify($1, $2)', [this.channel, JSON.stringify({ u: userId, v: -1 })])
+            .query('select pg_advisory_unlock($1::bigint), pg_notify($2, $3)', [
+              key,
+              this.channel,
+              JSON.stringify({ u: userId, v: FREED }),
+            ])
             .catch(() => {});
         }
       }
@@ -75,29 +97,37 @@ export class PostgresRefreshLocks {
         changed.cancel();
         throw new StorageUnavailableError(new Error('refresh lock wait timed out'));
       }
-      await changed.promise;
+      // The holder's committed write: what it did may be all this waiter wanted.
+      if ((await changed.promise) === 'written' && settled) {
+        const answer = await settled();
+        if (answer !== undefined) return answer;
+      }
     }
   }
 
-  /** Resolves on the next change to the user's row, or after {@link RECHECK_MS}. */
-  #nextChange(userId: string): { promise: Promise<void>; cancel(): void } {
+  /**
+   * Resolves on the next change to the user's row (`written`), the lock's release (`freed`, which also stands for a
+   * feed interruption), or after {@link RECHECK_MS} (`freed`: only a crashed holder makes a waiter get that far).
+   */
+  #nextChange(userId: string): { promise: Promise<'written' | 'freed'>; cancel(): void } {
     let timer: NodeJS.Timeout | undefined;
     let watch: { close(): void } | undefined;
-    let settle!: () => void;
-    const promise = new Promise<void>((resolve) => {
+    let settle!: (how: 'written' | 'freed') => void;
+    const promise = new Promise<'written' | 'freed'>((resolve) => {
       settle = resolve;
     });
-    const done = () => {
+    const done = (how: 'written' | 'freed') => {
       clearTimeout(timer);
       watch?.close();
-      settle();
+      settle(how);
     };
     watch = this.feed.watch((change) => {
-      if (change.userId === userId || change.userId === null) done();
+      if (change.userId === userId) done(change.version === FREED ? 'freed' : 'written');
+      else if (change.userId === null) done('freed');
     });
-    timer = setTimeout(done, RECHECK_MS);
+    timer = setTimeout(() => done('freed'), RECHECK_MS);
     timer.unref?.();
-    return { promise, cancel: done };
+    return { promise, cancel: () => done('freed') };
   }
 
   #connect(): Promise<pg.Client> {

@@ -64,6 +64,16 @@ export interface AuditEntry {
   detail: Record<string, unknown>;
 }
 
+/** Each part a token request depends on: `ok`, or `unreachable` when it could not be (re-)established. */
+export interface StoreHealth {
+  /** The pool answers a trivial query. */
+  database: 'ok' | 'unreachable';
+  /** The refresh lock can be taken: its dedicated session answers (PostgreSQL; in-process on SQLite). */
+  locks: 'ok' | 'unreachable';
+  /** Other instances' writes are heard: the LISTEN session is live (PostgreSQL; in-process on SQLite). */
+  changeFeed: 'ok' | 'unreachable';
+}
+
 /** Reads and writes of connections; inside `withRefreshLock` these run on the lock's own database session. */
 export interface ConnectionRepository {
   getConnection(userId: string): Promise<StoredConnection | null>;
@@ -86,14 +96,28 @@ export interface Store extends ConnectionRepository {
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /**
+   * What readiness needs: the database, and on PostgreSQL the refresh lock's and the change feed's dedicated sessions.
+   * A session found down is re-opened on the spot; `unreachable` means it could not be. Never rejects.
+   */
+  health(): Promise<StoreHealth>;
   close(): Promise<void>;
   /**
    * Runs `fn` while holding the refresh lock for `userId`, across every instance sharing the database. On PostgreSQL
    * it is a session advisory lock on a dedicated connection: no pooled connection is held while `fn` calls Google, and
    * a holder whose process dies loses the lock with its session. On SQLite it is an in-process lock. `fn` must re-read
    * the row through the repository it is given: another instance may have refreshed while this one waited.
+   *
+   * `settled`, when given, is called while waiting each time another instance writes the user's row (on PostgreSQL):
+   * it reads the row, without the lock, and returns an answer when the holder's write is all the caller wanted, or
+   * undefined to keep waiting. An answer ends the wait without taking the lock, so a refresh landing on one instance
+   * costs every waiting instance one read rather than a turn at the lock.
    */
-  withRefreshLock<T>(userId: string, fn: (repository: ConnectionRepository) => Promise<T>): Promise<T>;
+  withRefreshLock<T>(
+    userId: string,
+    fn: (repository: ConnectionRepository) => Promise<T>,
+    settled?: (repository: ConnectionRepository) => Promise<T | undefined>,
+  ): Promise<T>;
   savePendingAuthorization(pending: PendingAuthorization): Promise<void>;
   /** Atomically removes and returns the pending authorization (single use), or null. */
   takePendingAuthorization(stateHash: string): Promise<PendingAuthorization | null>;

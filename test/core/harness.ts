@@ -41,6 +41,8 @@ export interface Harness {
   events: BridgeEvent[];
   scheduler: InstantScheduler;
   dbFile: string | undefined;
+  /** The PostgreSQL schema of this harness's tables (its dedicated sessions carry it in their application_name). */
+  schema: string | undefined;
   /** Every log line the bridge wrote. */
   logs: string[];
   /** Every token, code and key the tests saw issued, to search the logs for. */
@@ -145,6 +147,7 @@ export async function startHarness(backend: Backend, overrides: Partial<TokenBri
     events,
     scheduler,
     dbFile,
+    schema,
     logs,
     secrets,
     async secondInstance() {

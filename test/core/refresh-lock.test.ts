@@ -41,7 +41,8 @@ describe('the PostgreSQL refresh lock', () => {
       const { rowCount } = await admin.query(
         `select pg_terminate_backend(l.pid) from pg_locks l where l.locktype = 'advisory' and l.granted
            and l.pid <> pg_backend_pid()
-           and l.pid in (select pid from pg_stat_activity where application_name = 'tokenbridge-refresh-locks')`,
+           and l.pid in (select pid from pg_stat_activity where application_name = $1)`,
+        [`tokenbridge-refresh-locks/${h.schema}`],
       );
       expect(rowCount).toBe(1);
     } finally {

@@ -1,9 +1,13 @@
 import type { FastifyInstance } from 'fastify';
+import type { StoreHealth } from '../../storage/store.js';
 import type { RouteContext } from '../context.js';
 
 const READY_TIMEOUT_MS = 2000;
 
-/** `/healthz` (the process answers) and `/readyz` (it can serve: the database answers too). */
+/**
+ * `/healthz` (the process answers) and `/readyz` (it can serve: the database answers, and on PostgreSQL the refresh
+ * lock's and the change feed's own sessions are up, re-opened by the probe itself when they had dropped).
+ */
 export async function healthRoutes(app: FastifyInstance, context: RouteContext): Promise<void> {
   app.get(
     '/healthz',
@@ -22,7 +26,7 @@ export async function healthRoutes(app: FastifyInstance, context: RouteContext):
     {
       logLevel: 'warn',
       schema: {
-        summary: 'Readiness, including the database',
+        summary: 'Readiness: the database, the refresh lock and the change feed',
         response: {
           '2xx': readySchema,
           503: readySchema,
@@ -30,10 +34,11 @@ export async function healthRoutes(app: FastifyInstance, context: RouteContext):
       },
     },
     async (_request, reply) => {
-      const database = await probe(() => context.store.ping());
+      const checks = await probeStore(context.store);
+      const ready = checks.database === 'ok' && checks.locks === 'ok' && checks.changeFeed === 'ok';
       reply.header('cache-control', 'no-store');
-      if (database !== 'ok') reply.code(503).header('retry-after', '5');
-      return { status: database === 'ok' ? 'ready' : 'unavailable', checks: { database } };
+      if (!ready) reply.code(503).header('retry-after', '5');
+      return { status: ready ? 'ready' : 'unavailable', checks };
     },
   );
 }
@@ -42,19 +47,28 @@ const readySchema = {
   type: 'object',
   properties: {
     status: { type: 'string' },
-    checks: { type: 'object', properties: { database: { type: 'string' } } },
+    checks: {
+      type: 'object',
+      properties: { database: { type: 'string' }, locks: { type: 'string' }, changeFeed: { type: 'string' } },
+    },
   },
 } as const;
 
-async function probe(check: () => Promise<void>): Promise<'ok' | 'unreachable'> {
+const UNREACHABLE: StoreHealth = { database: 'unreachable', locks: 'unreachable', changeFeed: 'unreachable' };
+
+/** The store's health within {@link READY_TIMEOUT_MS}; a store without `health` (a test double) is judged by `ping`. */
+async function probeStore(store: RouteContext['store']): Promise<StoreHealth> {
+  const health = store.health
+    ? store.health()
+    : store.ping().then((): StoreHealth => ({ database: 'ok', locks: 'ok', changeFeed: 'ok' }));
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'unreachable'>((resolve) => {
-    timer = setTimeout(() => resolve('unreachable'), READY_TIMEOUT_MS);
+  const timeout = new Promise<StoreHealth>((resolve) => {
+    timer = setTimeout(() => resolve(UNREACHABLE), READY_TIMEOUT_MS);
   });
   try {
-    return await Promise.race([check().then(() => 'ok' as const), timeout]);
+    return await Promise.race([health, timeout]);
   } catch {
-    return 'unreachable';
+    return UNREACHABLE;
   } finally {
     clearTimeout(timer);
   }
