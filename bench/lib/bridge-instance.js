@@ -6,7 +6,8 @@
  * - `{ type: 'advance', ms }` moves this process's clock forward (the bench moves every clock together);
  * - `{ type: 'reset-stats' }` forgets what was counted so far;
  * - `{ type: 'stats' }` answers with every refresh-lock wait seen through the bridge's `refresh.lock_acquired`
- *   events, how long each refresh took (`token.refreshed`: the Google call as the bridge saw it), the event-loop
+ *   and `refresh.joined` events (and how many were joined: ended by another instance's write, lock not taken), how
+ *   long each refresh took (`token.refreshed`: the Google call as the bridge saw it), the event-loop
  *   delay (p99 and max: how long a ready callback can wait for its turn), and the resident set size (now and the
  *   sampled peak).
  *
@@ -30,11 +31,16 @@ let lockWaitsMs = [];
 /** @type {number[]} */
 let refreshMs = [];
 let refreshes = 0;
+let joined = 0;
 let maxRssBytes = process.memoryUsage().rss;
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
 service.bridge.on((event) => {
   if (event.type === 'refresh.lock_acquired') lockWaitsMs.push(event.waitMs);
+  if (event.type === 'refresh.joined') {
+    joined++;
+    lockWaitsMs.push(event.waitMs);
+  }
   if (event.type === 'token.refreshed') {
     refreshes++;
     refreshMs.push(event.durationMs);
@@ -55,6 +61,7 @@ process.on('message', (/** @type {{ type: string, ms?: number }} */ message) => 
     lockWaitsMs = [];
     refreshMs = [];
     refreshes = 0;
+    joined = 0;
     maxRssBytes = process.memoryUsage().rss;
     loopDelay.reset();
     send({ type: 'ok' });
@@ -66,6 +73,7 @@ process.on('message', (/** @type {{ type: string, ms?: number }} */ message) => 
       lockWaitsMs,
       refreshMs,
       refreshes,
+      joined,
       rssBytes,
       maxRssBytes,
       loopDelayP99Ms: loopDelay.percentile(99) / 1e6,

@@ -17,6 +17,8 @@ export type InstanceMessage =
       lockWaitsMs: number[];
       refreshMs: number[];
       refreshes: number;
+      /** Of the lock waits, those ended by another instance's write without taking the lock. */
+      joined: number;
       rssBytes: number;
       maxRssBytes: number;
       loopDelayP99Ms: number;

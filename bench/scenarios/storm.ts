@@ -95,9 +95,11 @@ export async function storm(): Promise<void> {
         met: yes(overheadP99 <= p99Target),
       },
     ]);
+    const joined = stats.reduce((sum, s) => sum + s.joined, 0);
     printTable('storm: refresh-lock waits (one per instance and user; joined in-process waits are not counted)', [
       {
-        locks: waits.length,
+        waits: waits.length,
+        'lock not taken': joined,
         'p50 ms': percentile(waits, 0.5),
         'p90 ms': percentile(waits, 0.9),
         'p99 ms': percentile(waits, 0.99),
@@ -127,6 +129,7 @@ export async function storm(): Promise<void> {
       p99AddedByStormMs: overheadP99,
       lockWaits: {
         count: waits.length,
+        endedWithoutLock: joined,
         p50: percentile(waits, 0.5),
         p90: percentile(waits, 0.9),
         p99: percentile(waits, 0.99),

@@ -97,8 +97,9 @@ export class PostgresRefreshLocks {
         changed.cancel();
         throw new StorageUnavailableError(new Error('refresh lock wait timed out'));
       }
-      // The holder's committed write: what it did may be all this waiter wanted.
-      if ((await changed.promise) === 'written' && settled) {
+      await changed.promise;
+      // The holder's committed write (or its release after one) may be all this waiter wanted: one read, no lock.
+      if (settled) {
         const answer = await settled();
         if (answer !== undefined) return answer;
       }
@@ -106,28 +107,27 @@ export class PostgresRefreshLocks {
   }
 
   /**
-   * Resolves on the next change to the user's row (`written`), the lock's release (`freed`, which also stands for a
-   * feed interruption), or after {@link RECHECK_MS} (`freed`: only a crashed holder makes a waiter get that far).
+   * Resolves on the next change to the user's row (a write, or the lock's release), a feed interruption, or after
+   * {@link RECHECK_MS} (only a crashed holder makes a waiter wait that long).
    */
-  #nextChange(userId: string): { promise: Promise<'written' | 'freed'>; cancel(): void } {
+  #nextChange(userId: string): { promise: Promise<void>; cancel(): void } {
     let timer: NodeJS.Timeout | undefined;
     let watch: { close(): void } | undefined;
-    let settle!: (how: 'written' | 'freed') => void;
-    const promise = new Promise<'written' | 'freed'>((resolve) => {
+    let settle!: () => void;
+    const promise = new Promise<void>((resolve) => {
       settle = resolve;
     });
-    const done = (how: 'written' | 'freed') => {
+    const done = () => {
       clearTimeout(timer);
       watch?.close();
-      settle(how);
+      settle();
     };
     watch = this.feed.watch((change) => {
-      if (change.userId === userId) done(change.version === FREED ? 'freed' : 'written');
-      else if (change.userId === null) done('freed');
+      if (change.userId === userId || change.userId === null) done();
     });
-    timer = setTimeout(() => done('freed'), RECHECK_MS);
+    timer = setTimeout(done, RECHECK_MS);
     timer.unref?.();
-    return { promise, cancel: () => done('freed') };
+    return { promise, cancel: done };
   }
 
   #connect(): Promise<pg.Client> {

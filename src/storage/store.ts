@@ -108,9 +108,9 @@ export interface Store extends ConnectionRepository {
    * a holder whose process dies loses the lock with its session. On SQLite it is an in-process lock. `fn` must re-read
    * the row through the repository it is given: another instance may have refreshed while this one waited.
    *
-   * `settled`, when given, is called while waiting each time another instance writes the user's row (on PostgreSQL):
-   * it reads the row, without the lock, and returns an answer when the holder's write is all the caller wanted, or
-   * undefined to keep waiting. An answer ends the wait without taking the lock, so a refresh landing on one instance
+   * `settled`, when given, is called while waiting each time the waiter wakes (on PostgreSQL: another instance wrote
+   * the user's row or released the lock): it reads the row, without the lock, and returns an answer when the holder's
+   * write is all the caller wanted, or undefined to keep waiting. An answer ends the wait without taking the lock, so a refresh landing on one instance
    * costs every waiting instance one read rather than a turn at the lock.
    */
   withRefreshLock<T>(

@@ -1,5 +1,7 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { BridgeEvent } from '../../src/core/types.js';
+import type { ConnectionRepository } from '../../src/storage/index.js';
 import { type Harness, startHarness } from './harness.js';
 import { PG_URL } from './pg.js';
 
@@ -54,4 +56,66 @@ describe('the PostgreSQL refresh lock', () => {
     release();
     await stuck;
   });
+
+  it('an instance waiting for the lock serves the token another instance wrote, without ever taking the lock', async () => {
+    h = await startHarness('postgres');
+    const other = await h.secondInstance();
+    const heard: BridgeEvent[] = [];
+    other.bridge.on((event) => heard.push(event));
+    await h.connect('user_join', 'ada@example.com', []);
+    h.clock.advance(2 * 3600_000);
+
+    // Instance one holds the lock for the whole test, as a holder still busy at Google would.
+    let holding!: (repo: ConnectionRepository) => void;
+    const held = new Promise<ConnectionRepository>((r) => {
+      holding = r;
+    });
+    let release!: () => void;
+    const hang = new Promise<void>((r) => {
+      release = r;
+    });
+    const stuck = h.store.withRefreshLock('user_join', async (repo) => {
+      holding(repo);
+      await hang;
+    });
+    const repo = await held;
+    const grants = h.google.control.counters().grants.refresh_token;
+
+    const waiting = other.bridge.getAccessToken('user_join');
+    await untilLockTried(h.schema!);
+    // The holder's refresh lands: a fresh token written while it still holds the lock.
+    const row = (await repo.getConnection('user_join'))!;
+    await repo.updateConnection({
+      ...row,
+      accessToken: h.keyring.encrypt('ya29.written-by-the-holder', { userId: 'user_join', purpose: 'access_token' }),
+      accessTokenExpiresAt: h.clock.now() + 3600_000,
+    });
+
+    await expect(waiting).resolves.toMatchObject({ accessToken: 'ya29.written-by-the-holder' });
+    expect(heard.filter((e) => e.type === 'refresh.joined')).toHaveLength(1);
+    expect(heard.filter((e) => e.type === 'refresh.lock_acquired')).toEqual([]);
+    expect(h.google.control.counters().grants.refresh_token).toBe(grants);
+    release();
+    await stuck;
+  });
 });
+
+/** Waits (bounded) until a second lock session of this schema has tried for a lock: its instance is now waiting. */
+async function untilLockTried(schema: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  try {
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      const { rowCount } = await admin.query(
+        `select 1 from pg_stat_activity a where a.application_name = $1 and a.state = 'idle'
+           and a.query like 'select pg_try_advisory_lock%'
+           and not exists (select 1 from pg_locks l where l.pid = a.pid and l.locktype = 'advisory' and l.granted)`,
+        [`tokenbridge-refresh-locks/${schema}`],
+      );
+      if ((rowCount ?? 0) > 0) return;
+    }
+    throw new Error('no second instance tried for the lock');
+  } finally {
+    await admin.end();
+  }
+}
