@@ -25,6 +25,12 @@ export class PostgresRefreshLocks {
   #client: pg.Client | null = null;
   #connecting: Promise<pg.Client> | null = null;
   #closed = false;
+  #tries: {
+    key: string;
+    resolve(tried: { client: pg.Client; acquired: boolean }): void;
+    reject(error: unknown): void;
+  }[] = [];
+  #trying = false;
 
   constructor(
     private readonly clientConfig: pg.ClientConfig,
@@ -70,9 +76,7 @@ export class PostgresRefreshLocks {
       let client: pg.Client;
       let acquired: boolean;
       try {
-        client = await this.#connect();
-        const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1::bigint) as ok', [key]);
-        acquired = rows[0]?.ok === true;
+        ({ client, acquired } = await this.#tryLock(key));
       } catch (error) {
         changed.cancel();
         throw new StorageUnavailableError(error);
@@ -128,6 +132,42 @@ export class PostgresRefreshLocks {
     timer = setTimeout(done, RECHECK_MS);
     timer.unref?.();
     return { promise, cancel: done };
+  }
+
+  /**
+   * `pg_try_advisory_lock` for one key, batched: tries asked for while a batch is on the wire go out together in the
+   * next one. In a storm hundreds of users want a lock at once, and one session answering them one round trip (and
+   * one busy event-loop turn) each made the last wait for all the others. Keys in a batch are distinct: the in-process
+   * mutex lets one try per user at a time (a repeated key would lock twice, and one unlock would not free it).
+   */
+  #tryLock(key: string): Promise<{ client: pg.Client; acquired: boolean }> {
+    return new Promise((resolve, reject) => {
+      this.#tries.push({ key, resolve, reject });
+      if (this.#tries.length === 1 && !this.#trying) void this.#sendTries();
+    });
+  }
+
+  async #sendTries(): Promise<void> {
+    this.#trying = true;
+    try {
+      while (this.#tries.length > 0) {
+        const batch = this.#tries.splice(0);
+        try {
+          const client = await this.#connect();
+          const { rows } = await client.query<{ ok: boolean }>(
+            'select pg_try_advisory_lock(k) as ok from unnest($1::bigint[]) with ordinality as t(k, i) order by i',
+            [batch.map((t) => t.key)],
+          );
+          batch.forEach((t, i) => {
+            t.resolve({ client, acquired: rows[i]?.ok === true });
+          });
+        } catch (error) {
+          for (const t of batch) t.reject(error);
+        }
+      }
+    } finally {
+      this.#trying = false;
+    }
   }
 
   #connect(): Promise<pg.Client> {
