@@ -79,14 +79,20 @@ function openPostgres(databaseUrl: string, clock: Clock, options: OpenStoreOptio
     connectionString: url.toString(),
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   };
-  // Times are bigint columns; parse them as numbers (epoch milliseconds fit in 2^53).
-  const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10, types });
-  // An idle client losing its server (a PostgreSQL restart) must not crash the process; the pool replaces it.
-  pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const channel = channelFor(schema ?? 'public');
   // Named (with the schema) so an operator can tell the two dedicated sessions from the pool's in pg_stat_activity.
   const sessionName = (role: string) => ({ ...connection, application_name: schema ? `${role}/${schema}` : role });
+  // Times are bigint columns; parse them as numbers (epoch milliseconds fit in 2^53).
+  const pool = new pg.Pool({ ...sessionName('tokenbridge'), max: options.poolSize ?? 10, types });
+  // A client losing its server (a PostgreSQL restart, a terminated backend) must not crash the process. Idle in the
+  // pool, the pool reports it here and replaces it. Checked out, pg-pool leaves it without a listener and pg emits
+  // 'error' on it even when a query was running (which fails on its own): the listener every client gets on connect
+  // absorbs that, and the pool drops the unusable client when it is released.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const channel = channelFor(schema ?? 'public');
   const feed = new PostgresChangeFeed(sessionName('tokenbridge-change-feed'), channel);
   const locks = new PostgresRefreshLocks(sessionName('tokenbridge-refresh-locks'), schema ?? 'public', feed, channel);
   return guardStore(new KyselyStore(db, 'postgres', clock, feed, { ...(schema ? { schema } : {}), locks }));
