@@ -5,19 +5,11 @@
  * API calls the Clerk emulator saw, next to the naive one-call-per-request figure and to the number of distinct
  * Google tokens served (one per user per token lifetime).
  */
-import { signInWithGoogle } from '../../src/sandbox/clerk/index.js';
-import {
-  accountEmail,
-  type ClusterUser,
-  DRIVE_READONLY,
-  inBatches,
-  PUBLIC_URL,
-  startCluster,
-} from '../../test/scale/cluster.js';
+import { startCluster } from '../../test/scale/cluster.js';
 import { runLoad } from '../lib/load.js';
 import { BridgeInstance } from '../lib/processes.js';
 import { printTable, writeResult, yes } from '../lib/report.js';
-import { authorization, log } from '../lib/seed.js';
+import { authorization, log, seedClerkHeldUsers } from '../lib/seed.js';
 
 const USERS = 100;
 const REQUESTS = 10_000;
@@ -29,26 +21,7 @@ export async function clerkSource(): Promise<void> {
   let bridge: BridgeInstance | undefined;
   try {
     bridge = await BridgeInstance.start(world.env);
-    const started = performance.now();
-    const users = await inBatches(
-      Array.from({ length: USERS }, (_, i) => i),
-      8,
-      async (index): Promise<ClusterUser> => {
-        const email = accountEmail(index);
-        const signIn = await signInWithGoogle(world.clerk, {
-          account: email,
-          additionalScopes: [DRIVE_READONLY],
-          redirectUrl: `${PUBLIC_URL}/`,
-        });
-        // Long-lived, so it outlives the simulated hours (a browser would fetch a new one every minute).
-        const sessionToken = await world.clerk.control.sessionToken(signIn.sessionId, {
-          azp: PUBLIC_URL,
-          expiresInSeconds: 6 * 3600,
-        });
-        return { index, userId: signIn.userId, email, sessionToken };
-      },
-    );
-    log(`signed in ${USERS} users with Google through Clerk in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const users = await seedClerkHeldUsers(world, USERS);
 
     const callsBefore = backendCalls(world.clerk.control.counters().calls);
     const refreshesBefore = world.clerk.control.counters().googleRefreshes;

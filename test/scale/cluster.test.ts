@@ -1,8 +1,5 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_BRIDGE_CLIENT } from '../../src/cli/sandbox.js';
-import { advisoryKey } from '../../src/storage/postgres-refresh-lock.js';
-import { PG_URL } from '../core/pg.js';
 import {
   type CliInstance,
   type ClusterUser,
@@ -12,6 +9,7 @@ import {
   inBatches,
   spawnInstance,
   startCluster,
+  untilLockHeld,
 } from './cluster.js';
 
 /**
@@ -191,24 +189,3 @@ describe('three bridge processes on one PostgreSQL', () => {
     expect(refreshGrants()).toBe(before + 1);
   });
 });
-
-/** Waits (bounded) until some process holds the user's refresh lock, as PostgreSQL's pg_locks shows it. */
-async function untilLockHeld(schema: string, userId: string): Promise<void> {
-  // A bigint advisory key shows in pg_locks as its high and low 32 bits.
-  const key = BigInt.asUintN(64, BigInt(advisoryKey(`${schema}:refresh:${userId}`)));
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  try {
-    for (let attempt = 0; attempt < 500; attempt++) {
-      const { rowCount } = await admin.query(
-        `select 1 from pg_locks where locktype = 'advisory' and granted and objsubid = 1
-            and classid = $1::bigint::oid and objid = $2::bigint::oid`,
-        [String(key >> 32n), String(key & 0xffffffffn)],
-      );
-      if ((rowCount ?? 0) > 0) return;
-    }
-    throw new Error('no instance took the refresh lock');
-  } finally {
-    await admin.end();
-  }
-}

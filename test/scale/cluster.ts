@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import pg from 'pg';
 import { SANDBOX_BRIDGE_CLIENT, SANDBOX_CLERK_CLIENT } from '../../src/cli/sandbox.js';
 import { systemClock } from '../../src/core/clock.js';
 import { Keyring } from '../../src/core/keyring.js';
@@ -14,6 +15,7 @@ import { completeConsent, type GoogleEmulator, startGoogleEmulator } from '../..
 import type { SeedAccount } from '../../src/sandbox/google/seed.js';
 import { AdjustableClock } from '../../src/sandbox/kit/clock.js';
 import { openStore } from '../../src/storage/index.js';
+import { advisoryKey } from '../../src/storage/postgres-refresh-lock.js';
 import { dropSchema, PG_URL, uniqueSchema } from '../core/pg.js';
 
 const REPO = path.join(import.meta.dirname, '..', '..');
@@ -236,4 +238,25 @@ export async function spawnInstance(env: Record<string, string>): Promise<CliIns
     return ended;
   };
   return { url: `http://127.0.0.1:${port}`, child, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+}
+
+/** Waits (bounded) until some process holds the user's refresh lock, as PostgreSQL's pg_locks shows it. */
+export async function untilLockHeld(schema: string, userId: string): Promise<void> {
+  // A bigint advisory key shows in pg_locks as its high and low 32 bits.
+  const key = BigInt.asUintN(64, BigInt(advisoryKey(`${schema}:refresh:${userId}`)));
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  try {
+    for (let attempt = 0; attempt < 500; attempt++) {
+      const { rowCount } = await admin.query(
+        `select 1 from pg_locks where locktype = 'advisory' and granted and objsubid = 1
+            and classid = $1::bigint::oid and objid = $2::bigint::oid`,
+        [String(key >> 32n), String(key & 0xffffffffn)],
+      );
+      if ((rowCount ?? 0) > 0) return;
+    }
+    throw new Error('no instance took the refresh lock');
+  } finally {
+    await admin.end();
+  }
 }
