@@ -447,10 +447,25 @@ class Bridge implements TokenBridge {
       };
       const saved = await repo.updateConnection(next);
       if (!saved) {
-        // The row changed under us (a disconnect or a relink on this instance): its new state wins.
+        // The row changed under us. A disconnect or a relink wins. A rewrite of the same grant (a key rotation
+        // re-encrypting it from another process) must not cost the token Google just issued: it goes onto that row.
         const latest = await repo.getConnection(userId);
         if (!latest) throw new NotConnectedError(this.#connectUrl([]));
-        return { kind: 'fresh', connection: latest };
+        const sameGrant = latest.status === 'active' && latest.googleSub === current.googleSub;
+        if (!sameGrant || this.#validFor(latest, want.minValidityMs)) return { kind: 'fresh', connection: latest };
+        const rebased = await repo.updateConnection({
+          ...latest,
+          accessToken: next.accessToken,
+          accessTokenExpiresAt: next.accessTokenExpiresAt,
+          ...(tokens.refreshToken ? { refreshToken: next.refreshToken, riscKeys: next.riscKeys } : {}),
+          refreshTokenExpiresAt: next.refreshTokenExpiresAt,
+          scopes: next.scopes,
+          lastRefreshAt: at,
+          lastError: null,
+          updatedAt: at,
+        });
+        if (!rebased) throw new UpstreamUnavailableError('google', 1);
+        return { kind: 'refreshed', connection: rebased, recovered: current.lastError !== null, durationMs: at - now };
       }
       return { kind: 'refreshed', connection: saved, recovered: current.lastError !== null, durationMs: at - now };
     };

@@ -53,6 +53,32 @@ describe.each<Backend>(['sqlite', 'postgres'])('grant lifecycle on %s', (backend
     await expect(h.bridge.getAccessToken('user_misconfigured')).resolves.toBeTruthy();
   });
 
+  it('a row rewritten during a refresh (a key rotation in another process) keeps the token Google just issued', async () => {
+    h = await startHarness(backend);
+    const harness = h;
+    await harness.connect('user_rewritten', 'grace@example.com', []);
+    const before = await harness.bridge.getAccessToken('user_rewritten');
+    harness.clock.advance(2 * 3600_000);
+
+    // Google's answer is held back while another writer rewrites the same grant's row.
+    harness.google.control.injectFault({ endpoint: '/token', latencyMs: 300, times: 1 });
+    const tokenCalls = () => harness.google.control.counters().calls['/token'] ?? 0;
+    const callsBefore = tokenCalls();
+    const pending = harness.bridge.getAccessToken('user_rewritten');
+    await expect.poll(tokenCalls, { interval: 5 }).toBeGreaterThan(callsBefore);
+    const row = await harness.store.getConnection('user_rewritten');
+    expect(await harness.store.updateConnection({ ...row!, updatedAt: harness.clock.now() })).toBeTruthy();
+
+    const after = await pending;
+    expect(after.accessToken).not.toBe(before.accessToken);
+    expect(Date.parse(after.expiresAt)).toBeGreaterThan(harness.clock.now() + 3000_000);
+    const grants = harness.google.control.counters().grants.refresh_token;
+    await expect(harness.bridge.getAccessToken('user_rewritten')).resolves.toMatchObject({
+      accessToken: after.accessToken,
+    });
+    expect(harness.google.control.counters().grants.refresh_token).toBe(grants);
+  });
+
   it('after a key rotation old rows still decrypt and are re-encrypted with the new key on refresh', async () => {
     h = await startHarness(backend);
     await h.connect('user_rotate', 'ada@example.com', []);
