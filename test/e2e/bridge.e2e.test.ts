@@ -338,11 +338,14 @@ describe.each(BACKENDS)('the bridge end to end, on %s', (backend) => {
     expect(raw).not.toMatch(/1\/\/0[A-Za-z0-9_-]{20}/);
   });
 
-  it('health: /healthz answers and /readyz includes the database', async () => {
+  it('health: /healthz answers and /readyz covers the database, the refresh locks and the change feed', async () => {
     expect((await world.call('/healthz')).status).toBe(200);
     const ready = await world.call('/readyz');
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok' } });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { database: 'ok', locks: 'ok', changeFeed: 'ok' },
+    });
   });
 
   it('no token, code or session reaches the logs', async () => {
