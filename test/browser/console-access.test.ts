@@ -1,31 +1,23 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   answerGoogle,
   CONSENT_LABEL,
-  type ConsoleSession,
+  consoleSessions,
   expectNotice,
   expectStatus,
-  openConsole,
   signInByEmail,
   waitForResult,
 } from './console.js';
 
 // The console for people who use a keyboard or a phone, and the screenshot the README shows.
 
-vi.setConfig({ testTimeout: 90_000 });
-
-let session: ConsoleSession | undefined;
-
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
+const openConsole = consoleSessions();
 
 describe('the console: keyboard, phone width and the README screenshot', () => {
   it('can be used with the keyboard alone: Tab reaches Connect Google and Enter starts the flow', async () => {
-    session = await openConsole('keyboard');
+    const session = await openConsole('keyboard');
     const { page } = session;
     await signInByEmail(page, 'keys@example.com');
     await expectStatus(page, 'Not connected');
@@ -46,7 +38,7 @@ describe('the console: keyboard, phone width and the README screenshot', () => {
   });
 
   it('fits a phone-width screen without sideways scrolling, with every action reachable', async () => {
-    session = await openConsole('phone', { width: 390 });
+    const session = await openConsole('phone', { width: 390 });
     const { page } = session;
     await page.getByRole('heading', { name: 'Sign in to try Tokenbridge' }).waitFor();
     await session.snap('1 phone signed out');
@@ -69,7 +61,7 @@ describe('the console: keyboard, phone width and the README screenshot', () => {
   });
 
   it('shows every piece of text with at least AA contrast (4.5:1), the reconnect banner and errors included', async () => {
-    session = await openConsole('contrast');
+    const session = await openConsole('contrast');
     const { page, stack } = session;
     await signInByEmail(page, 'contrast@example.com');
     await page.getByRole('button', { name: 'Connect Google', exact: true }).click();
@@ -88,7 +80,7 @@ describe('the console: keyboard, phone width and the README screenshot', () => {
   });
 
   it('renders the connected console with Drive files and a token (docs/console.png)', async () => {
-    session = await openConsole('readme screenshot');
+    const session = await openConsole('readme screenshot');
     const { page } = session;
     await signInByEmail(page, 'ada.lovelace@example.com');
     await page.getByRole('button', { name: 'Connect Google', exact: true }).click();

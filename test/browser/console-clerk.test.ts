@@ -1,34 +1,26 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   answerGoogle,
   CONSENT_LABEL,
-  type ConsoleSession,
   chips,
+  consoleSessions,
   expectNotice,
   expectStatus,
   fact,
-  openConsole,
   waitForResult,
 } from './console.js';
 
 // A person who signed in to the app "with Google" through Clerk: Clerk holds their Google tokens, the console shows
 // that source, and adding a scope offers the Clerk way (reauthorize) or Tokenbridge's own connection.
 
-vi.setConfig({ testTimeout: 90_000 });
-
-let session: ConsoleSession | undefined;
-
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
+const openConsole = consoleSessions();
 
 describe('the console: a Google account held by Clerk', () => {
   it('shows the Clerk-held source, adds Drive the Clerk way (reauthorize) and lists files with Clerk’s token', async () => {
-    session = await openConsole('clerk held');
+    const session = await openConsole('clerk held');
     const { page } = session;
     await page.getByRole('link', { name: 'Continue with Google' }).click();
-    await answerGoogle(page, { account: 'grace@example.com', snap: (step) => session!.snap(`1 sign-in ${step}`) });
+    await answerGoogle(page, { account: 'grace@example.com', snap: (step) => session.snap(`1 sign-in ${step}`) });
     await page.getByText('Signed in as grace@example.com').waitFor();
     await expectStatus(page, 'Connected');
     expect(await fact(page, 'Source')).toBe('Held by Clerk (signed in with Google)');
@@ -56,7 +48,7 @@ describe('the console: a Google account held by Clerk', () => {
   });
 
   it('can add a scope through Tokenbridge’s own connection instead', async () => {
-    session = await openConsole('clerk held, own flow');
+    const session = await openConsole('clerk held, own flow');
     const { page } = session;
     await page.getByRole('link', { name: 'Continue with Google' }).click();
     await answerGoogle(page, { account: 'linus@acme.test' });

@@ -1,14 +1,13 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   answerGoogle,
   CONSENT_LABEL,
-  type ConsoleSession,
   card,
   chips,
+  consoleSessions,
   expectNotice,
   expectStatus,
   fact,
-  openConsole,
   signInAndConnect,
   signInByEmail,
   waitForResult,
@@ -17,19 +16,11 @@ import {
 // The console in Chromium against the whole sandbox (bridge + Google and Clerk emulators): what a person sees while
 // signing in, connecting Google by redirect and by popup, adding scopes, declining, and disconnecting.
 
-// Each test starts the whole sandbox and a browser; on a loaded machine that takes a while.
-vi.setConfig({ testTimeout: 90_000 });
-
-let session: ConsoleSession | undefined;
-
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
+const openConsole = consoleSessions();
 
 describe('the console: connecting Google', () => {
   it('shows Clerk sign-in when signed out, then connects Google by redirect and shows the connection card', async () => {
-    session = await openConsole('redirect connect');
+    const session = await openConsole('redirect connect');
     const { page } = session;
     await page.getByRole('heading', { name: 'Sign in to try Tokenbridge' }).waitFor();
     await session.snap('1 signed out');
@@ -39,7 +30,7 @@ describe('the console: connecting Google', () => {
     await session.snap('2 signed in, not connected');
 
     await page.getByRole('button', { name: 'Connect Google', exact: true }).click();
-    await answerGoogle(page, { account: 'ada@example.com', snap: (step) => session!.snap(`3 ${step}`) });
+    await answerGoogle(page, { account: 'ada@example.com', snap: (step) => session.snap(`3 ${step}`) });
 
     await expectNotice(page, 'Google connected as ada@example.com.');
     await expectStatus(page, 'Connected');
@@ -81,7 +72,7 @@ describe('the console: connecting Google', () => {
   });
 
   it('connects Google with the popup (Google Identity Services code model)', async () => {
-    session = await openConsole('popup connect');
+    const session = await openConsole('popup connect');
     const { page } = session;
     await signInByEmail(page, 'grace.user@example.com');
     const [declined] = await Promise.all([
@@ -98,7 +89,7 @@ describe('the console: connecting Google', () => {
     ]);
     await answerGoogle(popup, {
       account: 'grace@example.com',
-      snap: (step) => session!.snap(`1 popup ${step}`, popup),
+      snap: (step) => session.snap(`1 popup ${step}`, popup),
     });
     await expectNotice(page, 'Google connected as grace@example.com.');
     await expectStatus(page, 'Connected');
@@ -108,7 +99,7 @@ describe('the console: connecting Google', () => {
   });
 
   it('adds one scope by incremental consent, keeping what was granted before, and lists Drive files page by page', async () => {
-    session = await openConsole('add a scope');
+    const session = await openConsole('add a scope');
     const { page } = session;
     await signInAndConnect(session, 'linus.user@example.com', 'linus@acme.test');
     await page.getByRole('button', { name: 'Add Google Drive' }).click();
@@ -134,7 +125,7 @@ describe('the console: connecting Google', () => {
   });
 
   it('says nothing changed when the person declines at Google', async () => {
-    session = await openConsole('deny consent');
+    const session = await openConsole('deny consent');
     const { page } = session;
     await signInAndConnect(session, 'ada.deny@example.com', 'ada@example.com');
     await page.getByRole('button', { name: 'Add Gmail' }).click();
@@ -146,7 +137,7 @@ describe('the console: connecting Google', () => {
   });
 
   it('says which scope was left out when the person unticks it, and offers to ask again', async () => {
-    session = await openConsole('partial grant');
+    const session = await openConsole('partial grant');
     const { page } = session;
     await signInAndConnect(session, 'grace.partial@example.com', 'grace@example.com');
     await page.getByRole('button', { name: 'Add Contacts' }).click();
@@ -170,7 +161,7 @@ describe('the console: connecting Google', () => {
   });
 
   it('disconnects: revoked at Google and forgotten, and the card says so', async () => {
-    session = await openConsole('disconnect');
+    const session = await openConsole('disconnect');
     const { page } = session;
     await signInAndConnect(session, 'linus.leaves@example.com', 'linus@acme.test');
     await page.getByRole('button', { name: 'Disconnect' }).click();
@@ -189,7 +180,7 @@ describe('the console: connecting Google', () => {
 
 describe('the console: signing out', () => {
   it('forgets the token on sign-out, and the next person on this browser sees only their own connection', async () => {
-    session = await openConsole('sign out');
+    const session = await openConsole('sign out');
     const { page } = session;
     await signInAndConnect(session, 'first.person@example.com', 'ada@example.com');
     await page.getByRole('button', { name: 'Get a token' }).click();

@@ -1,10 +1,9 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   answerGoogle,
   CONSENT_LABEL,
-  type ConsoleSession,
+  consoleSessions,
   expectNotice,
-  openConsole,
   signInAndConnect,
   signInByEmail,
   waitForResult,
@@ -12,18 +11,11 @@ import {
 
 // Every failure in the try-it panels is said in plain words, next to the button that fixes it.
 
-vi.setConfig({ testTimeout: 90_000 });
-
-let session: ConsoleSession | undefined;
-
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
+const openConsole = consoleSessions();
 
 describe('the console: errors in plain words, with the fix', () => {
   it('before connecting: "not connected yet", and its Connect Google button connects', async () => {
-    session = await openConsole('error not connected');
+    const session = await openConsole('error not connected');
     const { page } = session;
     await signInByEmail(page, 'early@example.com');
     const drive = page.getByRole('region', { name: 'Drive files' });
@@ -37,7 +29,7 @@ describe('the console: errors in plain words, with the fix', () => {
   });
 
   it('a scope never granted: "no permission for Gmail yet", and Allow asks for exactly that', async () => {
-    session = await openConsole('error scopes missing');
+    const session = await openConsole('error scopes missing');
     const { page } = session;
     await signInAndConnect(session, 'mail@example.com', 'grace@example.com');
     const gmail = page.getByRole('region', { name: 'Gmail labels' });
@@ -60,7 +52,7 @@ describe('the console: errors in plain words, with the fix', () => {
   });
 
   it('Google rate-limiting: says how long to wait, and Try again works once Google answers', async () => {
-    session = await openConsole('error rate limited');
+    const session = await openConsole('error rate limited');
     const { page, stack } = session;
     await signInAndConnect(session, 'busy@example.com', 'linus@acme.test');
     await page.getByRole('button', { name: 'Add Google Drive' }).click();

@@ -1,12 +1,11 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   answerGoogle,
   CONSENT_LABEL,
-  type ConsoleSession,
   card,
+  consoleSessions,
   expectNotice,
   expectStatus,
-  openConsole,
   signInAndConnect,
   waitForResult,
 } from './console.js';
@@ -14,18 +13,11 @@ import {
 // A grant revoked at Google (through the Google emulator's control API, as if the person removed the app in their
 // Google Account): the console shows the banner with the reason, and its Reconnect button makes things work again.
 
-vi.setConfig({ testTimeout: 90_000 });
-
-let session: ConsoleSession | undefined;
-
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
+const openConsole = consoleSessions();
 
 describe('the console: a grant revoked at Google', () => {
   it('shows the banner with the reason, and Reconnect brings Drive back', async () => {
-    session = await openConsole('revoked then reconnect');
+    const session = await openConsole('revoked then reconnect');
     const { page, stack } = session;
     await signInAndConnect(session, 'ada.revoked@example.com', 'ada@example.com');
     await page.getByRole('button', { name: 'Add Google Drive' }).click();
@@ -50,7 +42,7 @@ describe('the console: a grant revoked at Google', () => {
     await answerGoogle(page, {
       account: 'ada@example.com',
       tick: [CONSENT_LABEL.drive],
-      snap: (step) => session!.snap(`2 ${step}`),
+      snap: (step) => session.snap(`2 ${step}`),
     });
     await expectNotice(page, 'Google reconnected as ada@example.com.');
     await expectStatus(page, 'Connected');

@@ -1,5 +1,5 @@
 import type { Locator, Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterEach, expect, vi } from 'vitest';
 import { type Browser, launchBrowser, snap } from './browser.js';
 import { type Stack, startStack } from './stack.js';
 
@@ -47,6 +47,23 @@ export async function openConsole(suite: string, options: { width?: number } = {
       await browser.close();
       await stack.close();
     },
+  };
+}
+
+/**
+ * For a test file: gives each test its own console (sandbox and browser), closed after the test. Each one starts the
+ * whole sandbox and a browser, which on a loaded machine takes a while, hence the longer timeout.
+ */
+export function consoleSessions(): typeof openConsole {
+  vi.setConfig({ testTimeout: 90_000 });
+  let open: ConsoleSession | undefined;
+  afterEach(async () => {
+    await open?.close();
+    open = undefined;
+  });
+  return async (suite, options) => {
+    open = await openConsole(suite, options);
+    return open;
   };
 }
 
