@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { ConfigurationError } from '../core/errors.js';
 import { Keyring } from '../core/keyring.js';
 import type { TokenSourcePolicy } from '../core/types.js';
@@ -59,6 +60,8 @@ export interface EnvConfig {
   corsOrigins: string[];
   logLevel: LogLevel;
   rateLimit: RateLimitConfig;
+  /** `TOKENBRIDGE_TRUST_PROXY`: undefined trusts no proxy (the peer address is the client's). */
+  trustProxy?: TrustProxy | undefined;
   /** `TOKENBRIDGE_METRICS_TOKEN`: when set, `/metrics` requires it as a Bearer token. */
   metricsToken?: string | undefined;
   /** Outbound connection events; undefined when `TOKENBRIDGE_WEBHOOK_URL` is not set. */
@@ -88,11 +91,19 @@ export interface ServiceConfig {
   logLevel: LogLevel;
   /** Default: 1200 per user and 300 per unauthenticated address, per 60 s. */
   rateLimit?: RateLimitConfig;
+  /**
+   * The proxies in front whose `X-Forwarded-For` names the client (for rate limits and logs): how many hops, or their
+   * addresses. Unset: none, so the peer address is the client's.
+   */
+  trustProxy?: TrustProxy | undefined;
   /** When set, `/metrics` requires `Authorization: Bearer <metricsToken>`; otherwise it is open. */
   metricsToken?: string | undefined;
   /** When set, connection events are delivered to `webhook.url`, signed with `webhook.secret`. */
   webhook?: WebhookConfig | undefined;
 }
+
+/** A number of proxy hops, or the proxies' addresses, CIDR ranges and `loopback`/`linklocal`/`uniquelocal`. */
+export type TrustProxy = number | string[];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -162,6 +173,7 @@ export function parseEnv(env: Env): EnvConfig {
       perIp: parseCount(get, 'TOKENBRIDGE_RATE_LIMIT_PER_IP', 300),
       windowSeconds: parseWindow(get),
     },
+    trustProxy: parseTrustProxy(get('TOKENBRIDGE_TRUST_PROXY')),
     sandbox: {
       googlePort: parsePort(get, 'SANDBOX_GOOGLE_PORT', 3001),
       clerkPort: parsePort(get, 'SANDBOX_CLERK_PORT', 3002),
@@ -230,6 +242,7 @@ export function resolveServiceConfig(
     logLevel: config.logLevel,
     metricsToken: config.metricsToken,
     rateLimit: config.rateLimit,
+    trustProxy: config.trustProxy,
     webhook: config.webhook,
   };
 }
@@ -280,6 +293,43 @@ function parseWindow(get: (name: string) => string | undefined): number {
     throw new EnvError('TOKENBRIDGE_RATE_LIMIT_WINDOW_SECONDS', 'expected a number of seconds from 1 to 86400.');
   }
   return seconds;
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * `TOKENBRIDGE_TRUST_PROXY`: a hop count (`1` behind one load balancer) or a comma-separated list of the proxies'
+ * addresses and CIDR ranges. `true` is refused: it would let any client pick the address its rate limit is counted on.
+ */
+function parseTrustProxy(raw: string | undefined): TrustProxy | undefined {
+  const name = 'TOKENBRIDGE_TRUST_PROXY';
+  if (raw === undefined || raw === 'false' || raw === '0') return undefined;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 10) throw new EnvError(name, 'expected a number of proxy hops from 0 to 10.');
+    return hops;
+  }
+  if (raw === 'true') {
+    throw new EnvError(
+      name,
+      "'true' would trust any client's X-Forwarded-For; give the number of proxies in front (1, 2, …) or their addresses.",
+    );
+  }
+  const entries = raw.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    if (PROXY_NAMES.has(entry)) continue;
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      throw new EnvError(
+        name,
+        `expected a hop count, or addresses and CIDR ranges such as 10.0.0.0/8,loopback; got ${JSON.stringify(entry.slice(0, 50))}.`,
+      );
+    }
+  }
+  return entries;
 }
 
 function optionalOrigin(

@@ -5,7 +5,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import type { ServiceConfig } from '../config/env.js';
+import type { ServiceConfig, TrustProxy } from '../config/env.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { TokenBridge } from '../core/types.js';
 import type { StoreMaintenance } from '../storage/maintenance.js';
@@ -71,7 +71,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     bodyLimit: 64 * 1024,
     // Long path parameters are refused before any handler runs.
     routerOptions: { maxParamLength: 500 },
-    trustProxy: false,
+    trustProxy: trustProxy(config.trustProxy),
     return503OnClosing: true,
     clientErrorHandler: answerClientError,
     // What the router refuses before any hook (a malformed or over-long path) gets the same error shape.
@@ -155,4 +155,11 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(metricsRoutes, { metrics, token: config.metricsToken });
   await app.register(apiDocsRoutes);
   return app;
+}
+
+/** Fastify's `trustProxy` for the configured proxies: a hop count trusts the nearest `hops` addresses. */
+function trustProxy(proxies: TrustProxy | undefined): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (proxies === undefined) return false;
+  if (typeof proxies === 'number') return (_address, hop) => hop < proxies;
+  return proxies;
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { EnvError, parseEnv } from '../../src/config/env.js';
+import { EnvError, parseEnv, type ServiceConfig, type TrustProxy } from '../../src/config/env.js';
 import { API_KEY, fakeBridge, sampleToken, startTestServer } from '../http/fixtures.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
@@ -13,10 +13,13 @@ interface ErrorBody {
   error: { code: string; message: string; scope?: string };
 }
 
-async function start(limits: { perUser: number; perIp: number; windowSeconds: number }) {
+async function start(
+  limits: { perUser: number; perIp: number; windowSeconds: number },
+  config: Partial<ServiceConfig> = {},
+) {
   server = await startTestServer({
     bridge: fakeBridge({ getAccessToken: async () => sampleToken() }),
-    config: { rateLimit: limits },
+    config: { rateLimit: limits, ...config },
   });
   return server;
 }
@@ -83,6 +86,32 @@ describe('rate limits on the token, connect and proxy routes', () => {
     for (let i = 0; i < 3; i++) expect((await get(s, '/api/config')).status).toBe(200);
   });
 
+  it('behind no trusted proxy, X-Forwarded-For is ignored: a guesser cannot pick a fresh address per request', async () => {
+    const s = await start({ perUser: 100, perIp: 2, windowSeconds: 60 });
+    const answers = [];
+    for (const forwarded of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) {
+      answers.push((await get(s, '/api/google-token', undefined, { 'x-forwarded-for': forwarded })).status);
+    }
+    expect(answers).toEqual([401, 401, 429]);
+  });
+
+  const proxies: [string, TrustProxy][] = [
+    ['one proxy hop', 1],
+    ['the proxy by address', ['127.0.0.1/8']],
+    ['the proxy by name', ['loopback']],
+  ];
+  for (const [name, trustProxy] of proxies) {
+    it(`behind a trusted proxy (${name}), each client's address from X-Forwarded-For has its own bucket`, async () => {
+      const s = await start({ perUser: 100, perIp: 2, windowSeconds: 60 }, { trustProxy });
+      const from = (address: string) => get(s, '/api/google-token', undefined, { 'x-forwarded-for': address });
+      expect([(await from('203.0.113.1')).status, (await from('203.0.113.1')).status]).toEqual([401, 401]);
+      expect((await from('203.0.113.1')).status).toBe(429);
+      // Another client behind the same proxy still has its own allowance; a client's spoofed first hop is not trusted.
+      expect((await from('198.51.100.7')).status).toBe(401);
+      expect((await from('192.0.2.9, 203.0.113.1')).status).toBe(429);
+    });
+  }
+
   it('0 switches a limit off', async () => {
     const s = await start({ perUser: 0, perIp: 0, windowSeconds: 60 });
     const ada = await s.sign({ sub: 'user_ada' });
@@ -114,6 +143,21 @@ describe('rate limit configuration', () => {
       } catch (error) {
         expect((error as EnvError).variable).toBe(name);
       }
+    }
+  });
+
+  it('TOKENBRIDGE_TRUST_PROXY takes a hop count or proxy addresses, refuses true, and names itself when wrong', () => {
+    expect(parseEnv({}).trustProxy).toBeUndefined();
+    expect(parseEnv({ TOKENBRIDGE_TRUST_PROXY: '0' }).trustProxy).toBeUndefined();
+    expect(parseEnv({ TOKENBRIDGE_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(parseEnv({ TOKENBRIDGE_TRUST_PROXY: '10.0.0.0/8, loopback,fd00::/8,192.0.2.1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      'loopback',
+      'fd00::/8',
+      '192.0.2.1',
+    ]);
+    for (const value of ['true', '11', '10.0.0.0/33', 'proxy.internal', '10.0.0.1/8/2', '::1/129']) {
+      expect(() => parseEnv({ TOKENBRIDGE_TRUST_PROXY: value }), value).toThrow(/^TOKENBRIDGE_TRUST_PROXY: /);
     }
   });
 });
