@@ -27,9 +27,20 @@ export interface ChangeFeed {
   close(): Promise<void>;
 }
 
-/** SQLite: one process owns the file, so an in-process fan-out reaches every cache. */
+/**
+ * SQLite: the serving process owns the file, so an in-process fan-out reaches every cache. Commands run beside it
+ * (`tokenbridge connections revoke`, `keys rotate`, `token`) write through connections of their own: given
+ * `dataVersion` (SQLite's `PRAGMA data_version`, which moves when another connection commits), reading a watch's
+ * `live` first catches up on those writes by telling every watcher "anything may have changed". A cache checks `live`
+ * before each use, so it never serves a row another process changed; the check is one in-memory pragma, no I/O.
+ */
 export class LocalChangeFeed implements ChangeFeed {
   readonly #listeners = new Set<(change: ConnectionChange) => void>();
+  #seen: number | undefined;
+
+  constructor(private readonly dataVersion?: () => number) {
+    this.#seen = dataVersion?.();
+  }
 
   async notify(_executor: Kysely<Database>, userId: string, version: number | null): Promise<void> {
     for (const listener of this.#listeners) listener({ userId, version });
@@ -37,8 +48,12 @@ export class LocalChangeFeed implements ChangeFeed {
 
   watch(listener: (change: ConnectionChange) => void): ConnectionWatch {
     this.#listeners.add(listener);
+    const feed = this;
     return {
-      live: true,
+      get live() {
+        feed.#catchUp();
+        return true;
+      },
       ready: Promise.resolve(),
       close: () => {
         this.#listeners.delete(listener);
@@ -50,6 +65,20 @@ export class LocalChangeFeed implements ChangeFeed {
 
   async close(): Promise<void> {
     this.#listeners.clear();
+  }
+
+  /** Another connection committed since the last look: every cached row may be stale. */
+  #catchUp(): void {
+    if (!this.dataVersion) return;
+    let version: number | undefined;
+    try {
+      version = this.dataVersion();
+    } catch {
+      // The database is closing: nothing cached can be vouched for.
+    }
+    if (version !== undefined && version === this.#seen) return;
+    this.#seen = version;
+    for (const listener of this.#listeners) listener({ userId: null, version: null });
   }
 }
 

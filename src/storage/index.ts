@@ -117,5 +117,7 @@ function openSqlite(databaseUrl: string, clock: Clock): Store {
   database.pragma('busy_timeout = 5000');
   database.pragma('synchronous = NORMAL');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return guardStore(new KyselyStore(db, 'sqlite', clock, new LocalChangeFeed()));
+  const dataVersion = database.prepare('pragma data_version').pluck();
+  const feed = new LocalChangeFeed(() => dataVersion.get() as number);
+  return guardStore(new KyselyStore(db, 'sqlite', clock, feed));
 }

@@ -86,7 +86,9 @@ describe('tokenbridge token and connections against a running sandbox', () => {
     expect(run.stdout.text).not.toMatch(/v1\.[A-Za-z0-9_-]+\.|ya29\.|1\/\//);
   });
 
-  it('connections revoke needs --yes, then revokes at Google and forgets the user', async () => {
+  it('connections revoke needs --yes, then revokes at Google and forgets the user, also in the running bridge', async () => {
+    // The running bridge holds Ada's token in memory; the command writes through its own SQLite connection.
+    expect((await world.call('/api/google-token?scope=drive.readonly', { who: ada })).status).toBe(200);
     const dry = io();
     expect(await connectionsCommand(['revoke', ada.userId], dry)).toBe(2);
     expect(dry.stderr.text).toContain('--yes');
