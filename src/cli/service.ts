@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -121,8 +121,12 @@ export async function startService(config: ServiceConfig, options: StartServiceO
   return running;
 }
 
-/** Starts listening on a raw http server first, so the port (and with it the public URL) is known before building. */
+/**
+ * Starts listening on a raw http server first, so the port (and with it the public URL) is known before building.
+ * Until the app takes the server over, every request is answered 503 `starting` with `Retry-After: 1`.
+ */
 export async function reservePort(server: Server, host: string, port: number): Promise<number> {
+  server.on('request', answerStarting);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host, port }, () => {
@@ -131,4 +135,12 @@ export async function reservePort(server: Server, host: string, port: number): P
     });
   });
   return (server.address() as AddressInfo).port;
+}
+
+function answerStarting(_request: IncomingMessage, response: ServerResponse): void {
+  const body = JSON.stringify({
+    error: { code: 'starting', message: 'Tokenbridge is starting. Try again in a moment.' },
+  });
+  response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close' });
+  response.end(body);
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
@@ -40,7 +40,11 @@ export interface BuildServerOptions {
   clock?: Clock;
   /** Folder of the web console. Default `src/web` of this package. */
   webRoot?: string;
-  /** An already-listening http server to attach to (the launcher reserves the port before building). */
+  /**
+   * An already-listening http server to attach to (the launcher reserves the port before building). Its request
+   * listeners (say, a "starting" answer) are replaced by the app's once the app is ready, never before: Fastify must
+   * not see a request while its plugins load.
+   */
   server?: Server;
   /** Audit pages and connection counts (`storeMaintenance(store)`); without it the audit API answers 503. */
   maintenance?: Pick<StoreMaintenance, 'auditPage' | 'connectionStats'>;
@@ -64,6 +68,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const attached = options.server;
   // Whatever logger the caller passes, the bridge's redaction and serializers apply to everything logged here.
   const logger = options.logger.child({}, loggingOptions(config.logLevel));
+  let takeOver: ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: () => randomUUID(),
@@ -82,11 +87,21 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     serverFactory: (handler) => {
-      const server = attached ?? createServer();
+      if (attached) {
+        takeOver = handler;
+        return attached;
+      }
+      const server = createServer();
       server.on('request', handler);
       return server;
     },
   });
+  if (attached) {
+    app.addHook('onReady', async () => {
+      attached.removeAllListeners('request');
+      attached.on('request', takeOver!);
+    });
+  }
 
   const verifier = new SessionVerifier({
     jwtKey: config.clerk.jwtKey,

@@ -88,18 +88,9 @@ export function sampleToken(scopes: string[] = ['https://www.googleapis.com/auth
   };
 }
 
-/** A bridge HTTP server on port 0 with Clerk keys of our own, so tests can sign session tokens. */
-export async function startTestServer(
-  options: { bridge?: TokenBridge; config?: Partial<ServiceConfig>; ping?: () => Promise<void> } = {},
-) {
-  const { publicKey, privateKey } = await generateKeyPair('RS256');
-  const otherKeys = await generateKeyPair('RS256');
-  const clock = new ManualClock(Date.now());
-  const logs: string[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
-  const bridge = options.bridge ?? fakeBridge();
-  const audit: unknown[] = [];
-  const config: ServiceConfig = {
+/** The service configuration the HTTP tests run with: Clerk sessions verified with `jwtKey`, nothing reachable. */
+export function testConfig(jwtKey: string, overrides: Partial<ServiceConfig> = {}): ServiceConfig {
+  return {
     port: 0,
     host: '127.0.0.1',
     publicUrl: ORIGIN,
@@ -108,7 +99,7 @@ export async function startTestServer(
       secretKey: 'sk_test_unused',
       publishableKey: undefined,
       apiUrl: undefined,
-      jwtKey: await exportSPKI(publicKey),
+      jwtKey,
       authorizedParties: [ORIGIN],
       webhookSigningSecret: WEBHOOK_SECRET,
     },
@@ -123,8 +114,22 @@ export async function startTestServer(
     apiKeys: [{ name: 'backend', key: API_KEY }],
     corsOrigins: ['https://app.example.com'],
     logLevel: 'info',
-    ...options.config,
+    ...overrides,
   };
+}
+
+/** A bridge HTTP server on port 0 with Clerk keys of our own, so tests can sign session tokens. */
+export async function startTestServer(
+  options: { bridge?: TokenBridge; config?: Partial<ServiceConfig>; ping?: () => Promise<void> } = {},
+) {
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
+  const otherKeys = await generateKeyPair('RS256');
+  const clock = new ManualClock(Date.now());
+  const logs: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
+  const bridge = options.bridge ?? fakeBridge();
+  const audit: unknown[] = [];
+  const config = testConfig(await exportSPKI(publicKey), options.config);
   const app = await buildServer({
     config,
     bridge,
