@@ -37,6 +37,11 @@ export interface StartServiceOptions {
   core?: Pick<TokenBridgeOptions, 'scheduler' | 'retry' | 'httpTimeoutMs'>;
   /** PostgreSQL schema for the tables (lets test files share one database). */
   schema?: string;
+  /**
+   * How long `close()` lets requests in flight finish before cutting their connections (a stalled upload, a client
+   * that never reads). Default 10 s, inside the 30 s an orchestrator waits after SIGTERM.
+   */
+  shutdownGraceMs?: number;
   /** Outbound event options for tests: a fetch, jitter, timeouts, retry delays. */
   webhooks?: Pick<WebhookDispatcherOptions, 'fetch' | 'random' | 'timeoutMs' | 'retryDelaysMs' | 'pollIntervalMs'>;
 }
@@ -108,8 +113,13 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     webhooks,
     close: () => {
       closing ??= (async () => {
-        server.closeIdleConnections?.();
-        await app.close();
+        server.closeIdleConnections();
+        const cut = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 10_000);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(cut);
+        }
         if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
         await webhooks?.close();
         await bridge.close();
