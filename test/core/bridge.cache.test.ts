@@ -2,34 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTokenBridge } from '../../src/core/bridge.js';
 import { NotConnectedError, ReconnectRequiredError } from '../../src/core/errors.js';
 import { DEFAULT_CLIENT } from '../../src/sandbox/google/index.js';
-import type { ConnectionChange, Store } from '../../src/storage/index.js';
-import { type Backend, type Harness, REDIRECT_URI, startHarness } from './harness.js';
+import { type Backend, changeHeard, feedLive, type Harness, REDIRECT_URI, startHarness } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-/** Resolves when `store` hears of a change matching `match`. */
-function changeHeard(store: Store, match: (change: ConnectionChange) => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const watch = store.watchConnections((change) => {
-      if (match(change)) {
-        watch.close();
-        resolve();
-      }
-    });
-  });
-}
-
-/** Resolves once the store's change feed is live (PostgreSQL connects its LISTEN client asynchronously). */
-async function feedLive(store: Store): Promise<void> {
-  const watch = store.watchConnections(() => {});
-  await watch.ready;
-  expect(watch.live).toBe(true);
-  watch.close();
-}
 
 describe.each<Backend>(['sqlite', 'postgres'])('the in-memory hot path on %s', (backend) => {
   it('a warm token is served with no database round trip', async () => {

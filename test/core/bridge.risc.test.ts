@@ -2,8 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidRequestError, ReconnectRequiredError, StorageUnavailableError } from '../../src/core/errors.js';
 import type { RiscEvent } from '../../src/core/risc.js';
 import { DEFAULT_CLIENT } from '../../src/sandbox/google/index.js';
-import type { ConnectionChange, Store } from '../../src/storage/index.js';
-import { type Backend, type Harness, startHarness } from './harness.js';
+import { type Backend, changeHeard, feedLive, type Harness, startHarness } from './harness.js';
 
 const ADA_SUB = '110169484474386276334';
 
@@ -12,23 +11,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-function changeHeard(store: Store, match: (change: ConnectionChange) => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const watch = store.watchConnections((change) => {
-      if (match(change)) {
-        watch.close();
-        resolve();
-      }
-    });
-  });
-}
-
-async function feedLive(store: Store): Promise<void> {
-  const watch = store.watchConnections(() => {});
-  await watch.ready;
-  watch.close();
-}
 
 /** A verified event as `createRiscVerifier().verify` would return it. */
 const event = (harness: Harness, jti: string, body: Partial<RiscEvent> & Pick<RiscEvent, 'type'>): RiscEvent =>

@@ -14,7 +14,7 @@ import {
   type GoogleEmulator,
   startGoogleEmulator,
 } from '../../src/sandbox/google/index.js';
-import { openStore, type Store } from '../../src/storage/index.js';
+import { type ConnectionChange, openStore, type Store } from '../../src/storage/index.js';
 import { dropSchema, PG_URL, uniqueSchema } from './pg.js';
 
 export const REDIRECT_URI = 'http://127.0.0.1:3000/oauth/google/callback';
@@ -204,4 +204,25 @@ export async function popupCode(googleUrl: string, account: string, scopes: stri
     throw error;
   }
   throw new Error('The popup flow ended on a redirect, not on the relay page.');
+}
+
+/** Resolves when `store` hears of a change matching `match`. */
+export function changeHeard(store: Store, match: (change: ConnectionChange) => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const watch = store.watchConnections((change) => {
+      if (match(change)) {
+        watch.close();
+        resolve();
+      }
+    });
+  });
+}
+
+/** Resolves once the store's change feed is live (PostgreSQL connects its LISTEN client asynchronously). */
+export async function feedLive(store: Store): Promise<void> {
+  const watch = store.watchConnections(() => {});
+  await watch.ready;
+  const live = watch.live;
+  watch.close();
+  if (!live) throw new Error('the change feed did not go live');
 }
