@@ -182,12 +182,17 @@ export async function startHarness(backend: Backend, overrides: Partial<TokenBri
  * Runs Google Identity Services' popup code flow against the emulator as the GIS script would, and returns the code
  * the popup posts back to the app's page.
  */
-export async function popupCode(googleUrl: string, account: string, scopes: string[]): Promise<string> {
+export async function popupCode(
+  googleUrl: string,
+  account: string,
+  scopes: string[],
+  client: { clientId: string; origin: string } = { clientId: DEFAULT_CLIENT.clientId, origin: APP_ORIGIN },
+): Promise<string> {
   const url = new URL('/o/oauth2/v2/auth', googleUrl);
   url.search = new URLSearchParams({
-    client_id: DEFAULT_CLIENT.clientId,
+    client_id: client.clientId,
     redirect_uri: 'postmessage',
-    origin: APP_ORIGIN,
+    origin: client.origin,
     response_type: 'code',
     access_type: 'offline',
     include_granted_scopes: 'true',

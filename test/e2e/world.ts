@@ -10,7 +10,8 @@ import { type LogLevel, parseEnv } from '../../src/config/env.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Scheduler } from '../../src/core/retry.js';
 import { type BrowserSignIn, signInByEmail } from '../../src/sandbox/clerk/index.js';
-import { ConsentPageError, completeConsent } from '../../src/sandbox/google/index.js';
+import { completeConsent } from '../../src/sandbox/google/index.js';
+import { popupCode } from '../core/harness.js';
 
 /** The PostgreSQL the suite runs against; unreachable means the PostgreSQL run fails, never skips. */
 export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -149,29 +150,11 @@ export async function startWorld(backend: Backend, options: WorldOptions = {}): 
       if (back.status !== 302) throw new Error(`the callback answered ${back.status}: ${await back.text()}`);
       return new URL(back.headers.get('location')!, publicUrl);
     },
-    async popupCode(scopes, account) {
-      const url = new URL('/o/oauth2/v2/auth', sandbox.google.url);
-      url.search = new URLSearchParams({
-        client_id: sandbox.config.google.clientId,
-        redirect_uri: 'postmessage',
+    popupCode: (scopes, account) =>
+      popupCode(sandbox.google.url, account, scopes, {
+        clientId: sandbox.config.google.clientId,
         origin: new URL(publicUrl).origin,
-        response_type: 'code',
-        access_type: 'offline',
-        include_granted_scopes: 'true',
-        scope: scopes.join(' '),
-      }).toString();
-      try {
-        await completeConsent(url.toString(), { account });
-      } catch (error) {
-        // The popup ends on the relay page that posts the code to the opener, not on a redirect.
-        if (!(error instanceof ConsentPageError)) throw error;
-        const json = /<script type="application\/json" id="gsi-response">([\s\S]*?)<\/script>/.exec(error.html)?.[1];
-        const code = json ? (JSON.parse(json) as { response: { code?: string } }).response.code : undefined;
-        if (code) return code;
-        throw error;
-      }
-      throw new Error('The popup flow ended on a redirect, not on the relay page.');
-    },
+      }),
     async rawConnections() {
       const client = new pg.Client({ connectionString: PG_URL });
       await client.connect();
