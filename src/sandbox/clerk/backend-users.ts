@@ -54,6 +54,28 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+type Metadata = Record<string, unknown>;
+type MetadataParams = { [K in 'public_metadata' | 'private_metadata' | 'unsafe_metadata']?: Metadata | undefined };
+
+const replace = (_current: Metadata, next: Metadata): Metadata => next;
+
+/** Applies each metadata kind given, combined with the user's current one; records the update and answers the user. */
+function setMetadata(
+  instance: ClerkInstance,
+  user: ReturnType<typeof requireUser>,
+  params: MetadataParams,
+  combine: (current: Metadata, next: Metadata) => Metadata,
+) {
+  if (params.public_metadata !== undefined) user.publicMetadata = combine(user.publicMetadata, params.public_metadata);
+  if (params.private_metadata !== undefined) {
+    user.privateMetadata = combine(user.privateMetadata, params.private_metadata);
+  }
+  if (params.unsafe_metadata !== undefined) user.unsafeMetadata = combine(user.unsafeMetadata, params.unsafe_metadata);
+  user.updatedAt = instance.clock.now();
+  userUpdated(instance, user);
+  return userJson(user);
+}
+
 /** Registers the Backend API's users: list, count, create, get, update, metadata, delete, external accounts. */
 export function registerBackendUsers(app: FastifyInstance, instance: ClerkInstance): void {
   app.get('/v1/users', async (request) => {
@@ -117,36 +139,16 @@ export function registerBackendUsers(app: FastifyInstance, instance: ClerkInstan
       }
       user.primaryEmailAddressId = params.primary_email_address_id;
     }
-    if (params.public_metadata !== undefined) user.publicMetadata = params.public_metadata;
-    if (params.private_metadata !== undefined) user.privateMetadata = params.private_metadata;
-    if (params.unsafe_metadata !== undefined) user.unsafeMetadata = params.unsafe_metadata;
-    user.updatedAt = instance.clock.now();
-    userUpdated(instance, user);
-    return userJson(user);
+    return setMetadata(instance, user, params, replace);
   });
+  // PATCH merges deeply (a null value deletes the key); PUT replaces each given kind whole.
   app.patch('/v1/users/:userId/metadata', async (request) => {
     const user = requireUser(instance, userIdOf(request));
-    const params = parseParams(metadataParamsSchema, request.body);
-    if (params.public_metadata !== undefined)
-      user.publicMetadata = mergeMetadata(user.publicMetadata, params.public_metadata);
-    if (params.private_metadata !== undefined) {
-      user.privateMetadata = mergeMetadata(user.privateMetadata, params.private_metadata);
-    }
-    if (params.unsafe_metadata !== undefined)
-      user.unsafeMetadata = mergeMetadata(user.unsafeMetadata, params.unsafe_metadata);
-    user.updatedAt = instance.clock.now();
-    userUpdated(instance, user);
-    return userJson(user);
+    return setMetadata(instance, user, parseParams(metadataParamsSchema, request.body), mergeMetadata);
   });
   app.put('/v1/users/:userId/metadata', async (request) => {
     const user = requireUser(instance, userIdOf(request));
-    const params = parseParams(metadataParamsSchema, request.body);
-    if (params.public_metadata !== undefined) user.publicMetadata = params.public_metadata;
-    if (params.private_metadata !== undefined) user.privateMetadata = params.private_metadata;
-    if (params.unsafe_metadata !== undefined) user.unsafeMetadata = params.unsafe_metadata;
-    user.updatedAt = instance.clock.now();
-    userUpdated(instance, user);
-    return userJson(user);
+    return setMetadata(instance, user, parseParams(metadataParamsSchema, request.body), replace);
   });
   app.delete('/v1/users/:userId/external_accounts/:externalAccountId', async (request) => {
     const user = requireUser(instance, userIdOf(request));
