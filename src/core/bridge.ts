@@ -13,6 +13,7 @@ import {
   NotConnectedError,
   ReconnectRequiredError,
   ScopesMissingError,
+  StorageUnavailableError,
   TokenBridgeError,
   UpstreamUnavailableError,
 } from './errors.js';
@@ -87,8 +88,10 @@ const TESTING_EXPIRY_SLACK_MS = 60 * 60_000;
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('base64url');
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const randomToken = (bytes: number): string => randomBytes(bytes).toString('base64url');
-/** Users whose Clerk-held account is known to need a reconnect, remembered to announce each transition once. */
-const MAX_CLERK_BROKEN = 10_000;
+/** How many users each per-user Clerk memory holds (broken accounts, scope re-checks); the oldest go first. */
+const MAX_CLERK_USERS = 10_000;
+/** How often a refresh re-applies Google's answer onto a row another process rewrote meanwhile, before giving up. */
+const MAX_REBASES = 3;
 /**
  * A cached Clerk token that lacks a scope is re-checked with Clerk at most this often per user: the user may just have
  * added the scope through `reauthorize`, and Clerk's `user.updated` webhook can arrive after the app's next request.
@@ -445,15 +448,17 @@ class Bridge implements TokenBridge {
         lastError: null,
         updatedAt: at,
       };
-      const saved = await repo.updateConnection(next);
-      if (!saved) {
-        // The row changed under us. A disconnect or a relink wins. A rewrite of the same grant (a key rotation
-        // re-encrypting it from another process) must not cost the token Google just issued: it goes onto that row.
+      // The row may change under us. A disconnect or a relink wins. A rewrite of the same grant (a key rotation
+      // re-encrypting it from another process) must not cost the token Google just issued: it goes onto that row.
+      let saved = await repo.updateConnection(next);
+      for (let attempt = 1; !saved; attempt++) {
         const latest = await repo.getConnection(userId);
         if (!latest) throw new NotConnectedError(this.#connectUrl([]));
         const sameGrant = latest.status === 'active' && latest.googleSub === current.googleSub;
         if (!sameGrant || this.#validFor(latest, want.minValidityMs)) return { kind: 'fresh', connection: latest };
-        const rebased = await repo.updateConnection({
+        if (attempt > MAX_REBASES)
+          throw new StorageUnavailableError(new Error('the row kept changing during a refresh'));
+        saved = await repo.updateConnection({
           ...latest,
           accessToken: next.accessToken,
           accessTokenExpiresAt: next.accessTokenExpiresAt,
@@ -464,8 +469,6 @@ class Bridge implements TokenBridge {
           lastError: null,
           updatedAt: at,
         });
-        if (!rebased) throw new UpstreamUnavailableError('google', 1);
-        return { kind: 'refreshed', connection: rebased, recovered: current.lastError !== null, durationMs: at - now };
       }
       return { kind: 'refreshed', connection: saved, recovered: current.lastError !== null, durationMs: at - now };
     };
@@ -596,7 +599,7 @@ class Bridge implements TokenBridge {
     if (lookup.kind === 'reconnect_required') {
       if (this.#clerkBroken.has(userId)) return;
       this.#clerkBroken.add(userId);
-      if (this.#clerkBroken.size > MAX_CLERK_BROKEN) {
+      if (this.#clerkBroken.size > MAX_CLERK_USERS) {
         this.#clerkBroken.delete(this.#clerkBroken.values().next().value as string);
       }
       const reason = clerkReconnectReason(lookup.clerkCode);
@@ -615,7 +618,7 @@ class Bridge implements TokenBridge {
     if (last !== undefined && now - last < CLERK_RECHECK_MS) return false;
     this.#clerkRechecked.delete(userId);
     this.#clerkRechecked.set(userId, now);
-    if (this.#clerkRechecked.size > MAX_CLERK_BROKEN) {
+    if (this.#clerkRechecked.size > MAX_CLERK_USERS) {
       this.#clerkRechecked.delete(this.#clerkRechecked.keys().next().value as string);
     }
     return true;

@@ -8,8 +8,7 @@ import type { SessionVerifier } from './session-verifier.js';
 export interface RouteContext {
   config: ServiceConfig;
   bridge: TokenBridge;
-  /** `health` is optional so a test double may offer `ping` alone. */
-  store: Pick<Store, 'ping' | 'appendAudit'> & Partial<Pick<Store, 'health'>>;
+  store: Pick<Store, 'health' | 'appendAudit'>;
   verifier: SessionVerifier;
   clock: Clock;
   /** `$PUBLIC_URL/connect/google?scope=…`: where a user adds the missing scopes. */

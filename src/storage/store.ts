@@ -110,8 +110,8 @@ export interface Store extends ConnectionRepository {
    *
    * `settled`, when given, is called while waiting each time the waiter wakes (on PostgreSQL: another instance wrote
    * the user's row or released the lock): it reads the row, without the lock, and returns an answer when the holder's
-   * write is all the caller wanted, or undefined to keep waiting. An answer ends the wait without taking the lock, so a refresh landing on one instance
-   * costs every waiting instance one read rather than a turn at the lock.
+   * write is all the caller wanted, or undefined to keep waiting. An answer ends the wait without taking the lock, so
+   * a refresh landing on one instance costs every waiting instance one read rather than a turn at the lock.
    */
   withRefreshLock<T>(
     userId: string,

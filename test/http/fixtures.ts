@@ -5,6 +5,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { NotConnectedError } from '../../src/core/errors.js';
 import type { AccessToken, Connection, TokenBridge } from '../../src/core/types.js';
 import { buildServer } from '../../src/http/server.js';
+import type { Store } from '../../src/storage/index.js';
 
 export const ORIGIN = 'http://localhost:4000';
 export const WEBHOOK_SECRET = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
@@ -120,7 +121,7 @@ export function testConfig(jwtKey: string, overrides: Partial<ServiceConfig> = {
 
 /** A bridge HTTP server on port 0 with Clerk keys of our own, so tests can sign session tokens. */
 export async function startTestServer(
-  options: { bridge?: TokenBridge; config?: Partial<ServiceConfig>; ping?: () => Promise<void> } = {},
+  options: { bridge?: TokenBridge; config?: Partial<ServiceConfig>; health?: Store['health'] } = {},
 ) {
   const { publicKey, privateKey } = await generateKeyPair('RS256');
   const otherKeys = await generateKeyPair('RS256');
@@ -134,7 +135,7 @@ export async function startTestServer(
     config,
     bridge,
     store: {
-      ping: options.ping ?? (async () => {}),
+      health: options.health ?? (async () => ({ database: 'ok', locks: 'ok', changeFeed: 'ok' })),
       appendAudit: async (entry) => void audit.push(entry),
     },
     logger,

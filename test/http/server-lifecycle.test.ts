@@ -32,7 +32,10 @@ describe('a port reserved before the bridge is built', () => {
     const app = await buildServer({
       config: testConfig(await jwtKey()),
       bridge: fakeBridge(),
-      store: { ping: async () => {}, appendAudit: async () => {} },
+      store: {
+        health: async () => ({ database: 'ok', locks: 'ok', changeFeed: 'ok' }),
+        appendAudit: async () => {},
+      },
       logger: pino({ level: 'silent' }),
       server,
     });

@@ -56,11 +56,9 @@ const readySchema = {
 
 const UNREACHABLE: StoreHealth = { database: 'unreachable', locks: 'unreachable', changeFeed: 'unreachable' };
 
-/** The store's health within {@link READY_TIMEOUT_MS}; a store without `health` (a test double) is judged by `ping`. */
+/** The store's health within {@link READY_TIMEOUT_MS}. */
 async function probeStore(store: RouteContext['store']): Promise<StoreHealth> {
-  const health = store.health
-    ? store.health()
-    : store.ping().then((): StoreHealth => ({ database: 'ok', locks: 'ok', changeFeed: 'ok' }));
+  const health = store.health();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<StoreHealth>((resolve) => {
     timer = setTimeout(() => resolve(UNREACHABLE), READY_TIMEOUT_MS);
