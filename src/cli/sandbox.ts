@@ -36,8 +36,8 @@ export interface StartSandboxOptions extends Omit<StartServiceOptions, 'server'>
   withBridge: boolean;
   /** Where the generated encryption key is kept. Default `./data`. */
   dataDir?: string;
-  /** The Google emulator's clock (tests pass the bridge's ManualClock to move both at once). */
-  googleClock?: Clock;
+  /** Both emulators' clock (tests pass the bridge's clock, so the three move as one). */
+  emulatorClock?: Clock;
   /** Log the emulators' requests (paths only) through `logger` too. Default false. */
   emulatorLogs?: boolean;
 }
@@ -72,7 +72,7 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
     const google = await startGoogleEmulator({
       host: env.host,
       port: env.sandbox.googlePort,
-      clock: options.googleClock ?? systemClock,
+      clock: options.emulatorClock ?? systemClock,
       ...(options.emulatorLogs ? { logger } : {}),
     });
     cleanups.push(() => google.close());
@@ -95,6 +95,7 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
       host: env.host,
       port: env.sandbox.clerkPort,
       google: { url: google.url, ...SANDBOX_CLERK_CLIENT },
+      clock: options.emulatorClock ?? systemClock,
       ...(options.withBridge ? { webhook: { url: `${publicUrl}/webhooks/clerk` } } : {}),
       allowedOrigins: [new URL(publicUrl).origin],
       ...(options.emulatorLogs ? { logger } : {}),
@@ -127,7 +128,7 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
             : { encryptionKeys: Keyring.generate() }),
       },
     });
-    const { withBridge: _, dataDir: __, googleClock: ___, emulatorLogs: ____, ...serviceOptions } = options;
+    const { withBridge: _, dataDir: __, emulatorClock: ___, emulatorLogs: ____, ...serviceOptions } = options;
     const service = server ? await startService(config, { ...serviceOptions, server }) : undefined;
     if (service) {
       cleanups.push(() => service.close());

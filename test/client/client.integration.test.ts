@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenbridgeClient, type GisOauth2, type TokenbridgeClient } from '../../src/client/index.js';
 import type { ServiceConfig } from '../../src/config/env.js';
 import { createTokenBridge } from '../../src/core/bridge.js';
-import { ManualClock } from '../../src/core/clock.js';
+import type { ManualClock } from '../../src/core/clock.js';
 import { Keyring } from '../../src/core/keyring.js';
 import type { Scheduler } from '../../src/core/retry.js';
 import type { TokenBridge } from '../../src/core/types.js';
@@ -23,6 +23,7 @@ import {
   startGoogleEmulator,
 } from '../../src/sandbox/google/index.js';
 import { openStore, type Store } from '../../src/storage/index.js';
+import { FrozenClock } from '../support/frozen-clock.js';
 
 /**
  * The browser client against the real bridge: the Fastify server, the core on SQLite and the Google emulator. Clerk
@@ -45,7 +46,7 @@ let signSession: () => Promise<string>;
 let navigations: string[];
 
 beforeAll(async () => {
-  clock = new ManualClock(Date.now());
+  clock = new FrozenClock();
   google = await startGoogleEmulator({ clock });
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createTokenBridge, type TokenBridgeOptions } from '../../src/core/bridge.js';
-import { ManualClock } from '../../src/core/clock.js';
+import type { ManualClock } from '../../src/core/clock.js';
 import { Keyring } from '../../src/core/keyring.js';
 import type { Scheduler } from '../../src/core/retry.js';
 import type { BridgeEvent, TokenBridge } from '../../src/core/types.js';
@@ -15,6 +15,7 @@ import {
   startGoogleEmulator,
 } from '../../src/sandbox/google/index.js';
 import { type ConnectionChange, openStore, type Store } from '../../src/storage/index.js';
+import { FrozenClock } from '../support/frozen-clock.js';
 import { dropSchema, PG_URL, uniqueSchema } from './pg.js';
 
 export const REDIRECT_URI = 'http://127.0.0.1:3000/oauth/google/callback';
@@ -62,7 +63,7 @@ export interface Harness {
 
 /** Starts the Google emulator and a bridge on the chosen database, sharing one manual clock. */
 export async function startHarness(backend: Backend, overrides: Partial<TokenBridgeOptions> = {}): Promise<Harness> {
-  const clock = new ManualClock(Date.now());
+  const clock = new FrozenClock();
   const google = await startGoogleEmulator({ clock });
   const keyringSpec = Keyring.generate('test');
   const keyring = Keyring.parse(keyringSpec);

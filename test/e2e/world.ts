@@ -7,11 +7,11 @@ import pino from 'pino';
 import { type Sandbox, startSandbox } from '../../src/cli/sandbox.js';
 import type { RunningService } from '../../src/cli/service.js';
 import { type LogLevel, parseEnv } from '../../src/config/env.js';
-import { ManualClock } from '../../src/core/clock.js';
 import type { Scheduler } from '../../src/core/retry.js';
 import { type BrowserSignIn, signInByEmail } from '../../src/sandbox/clerk/index.js';
 import { completeConsent } from '../../src/sandbox/google/index.js';
 import { popupCode } from '../core/harness.js';
+import { FrozenClock } from '../support/frozen-clock.js';
 
 /** The PostgreSQL the suite runs against; unreachable means the PostgreSQL run fails, never skips. */
 export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -26,7 +26,7 @@ class InstantScheduler implements Scheduler {
 
 export interface World {
   backend: Backend;
-  clock: ManualClock;
+  clock: FrozenClock;
   sandbox: Sandbox;
   service: RunningService;
   /** The bridge's public URL (what Google redirects to and Clerk's `azp`). */
@@ -72,7 +72,7 @@ export interface WorldOptions {
 
 /** Starts the sandbox exactly as `tokenbridge start` does, on port 0, on SQLite or a fresh PostgreSQL schema. */
 export async function startWorld(backend: Backend, options: WorldOptions = {}): Promise<World> {
-  const clock = new ManualClock(Date.now());
+  const clock = new FrozenClock();
   const dir = mkdtempSync(join(tmpdir(), 'tb-e2e-'));
   const dbFile = backend === 'sqlite' ? join(dir, 'data', 'tokenbridge.db') : undefined;
   const schema = backend === 'postgres' ? `e2e_${randomBytes(5).toString('hex')}` : undefined;
@@ -91,7 +91,7 @@ export async function startWorld(backend: Backend, options: WorldOptions = {}): 
     withBridge: true,
     logger,
     clock,
-    googleClock: clock,
+    emulatorClock: clock,
     dataDir: join(dir, 'data'),
     core: {
       scheduler: new InstantScheduler(),
@@ -107,6 +107,14 @@ export async function startWorld(backend: Backend, options: WorldOptions = {}): 
     return `${service.url}${parsed.pathname}${parsed.search}`;
   };
 
+  /** Renews `who`'s session token once the world's clock has passed its `exp`, as clerk-js does before sending one. */
+  const keepFresh = async (who: BrowserSignIn) => {
+    if (sessionTokenExpiry(who.sessionToken) * 1000 > clock.now()) return;
+    const renewed = await who.refreshSessionToken();
+    who.appCookieHeader = who.appCookieHeader.replace(`__session=${who.sessionToken}`, `__session=${renewed}`);
+    who.sessionToken = renewed;
+  };
+
   const world: World = {
     backend,
     clock,
@@ -117,8 +125,9 @@ export async function startWorld(backend: Backend, options: WorldOptions = {}): 
     schema,
     logs,
     signIn: (email) => signInByEmail(sandbox.clerk, email, { redirectUrl: `${publicUrl}/` }),
-    call: (path, options = {}) =>
-      fetch(`${service.url}${path}`, {
+    async call(path, options = {}) {
+      if (options.who) await keepFresh(options.who);
+      return fetch(`${service.url}${path}`, {
         method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
         headers: {
           ...(options.who ? { authorization: `Bearer ${options.who.sessionToken}` } : {}),
@@ -127,8 +136,10 @@ export async function startWorld(backend: Backend, options: WorldOptions = {}): 
         },
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
         redirect: 'manual',
-      }),
+      });
+    },
     async connect(who, scopes, options) {
+      await keepFresh(who);
       const query = new URLSearchParams(scopes.map((scope) => ['scope', scope]));
       if (options.returnTo) query.set('return_to', options.returnTo);
       const cookie = `__session=${who.sessionToken}`;
@@ -176,4 +187,10 @@ export async function startWorld(backend: Backend, options: WorldOptions = {}): 
     },
   };
   return world;
+}
+
+/** The `exp` (epoch seconds) of a session token, read without verifying it. */
+function sessionTokenExpiry(token: string): number {
+  const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: number };
+  return payload.exp ?? 0;
 }

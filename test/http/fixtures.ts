@@ -1,11 +1,11 @@
 import { exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import pino from 'pino';
 import type { ServiceConfig } from '../../src/config/env.js';
-import { ManualClock } from '../../src/core/clock.js';
 import { NotConnectedError } from '../../src/core/errors.js';
 import type { AccessToken, Connection, TokenBridge } from '../../src/core/types.js';
 import { buildServer } from '../../src/http/server.js';
 import type { Store } from '../../src/storage/index.js';
+import { FrozenClock } from '../support/frozen-clock.js';
 
 export const ORIGIN = 'http://localhost:4000';
 export const WEBHOOK_SECRET = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
@@ -125,7 +125,7 @@ export async function startTestServer(
 ) {
   const { publicKey, privateKey } = await generateKeyPair('RS256');
   const otherKeys = await generateKeyPair('RS256');
-  const clock = new ManualClock(Date.now());
+  const clock = new FrozenClock();
   const logs: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
   const bridge = options.bridge ?? fakeBridge();

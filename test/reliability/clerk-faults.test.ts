@@ -44,11 +44,8 @@ beforeEach(() => {
   link();
 });
 
-/** Moves the bridge's clock and the Clerk emulator's together, so Clerk's expiry times mean the same to both. */
-const advance = (ms: number) => {
-  world.clock.advance(ms);
-  world.sandbox.clerk.control.advanceClock(ms / 1000);
-};
+/** The bridge, both emulators and @clerk/backend share the world's frozen clock: this moves all of them. */
+const advance = (ms: number) => world.clock.advance(ms);
 const token = () => world.call('/api/google-token?scope=drive.readonly', { who: linus });
 const backendCalls = () =>
   Object.entries(world.sandbox.clerk.control.counters().calls)
@@ -90,13 +87,15 @@ describe.each(FAULTS)('Clerk’s Backend API failing with %s', (_name, fault) =>
 
 describe('Clerk’s own rate limit', () => {
   it('is a transient failure: 503 upstream_unavailable with Retry-After, never reconnect_required', async () => {
-    // Let the bridge's cached token from the earlier cases run out, so the next request asks Clerk.
-    world.clock.advance(3700_000);
-    world.sandbox.clerk.control.setRateLimit({ requests: 1, windowSeconds: 600 });
+    // Let the bridge's cached token from the earlier cases run out, so the next request asks Clerk, which holds a
+    // fresh one.
+    advance(3700_000);
+    link();
+    world.sandbox.clerk.control.setRateLimit({ requests: 1, windowSeconds: 86_400 });
     try {
       expect((await token()).status).toBe(200);
-      // The bridge's cached token runs out (only the bridge's clock moves); Clerk's window has not: 429.
-      world.clock.advance(3700_000);
+      // The bridge's cached token runs out; Clerk's day-long window has not: 429.
+      advance(3700_000);
       const answer = await token();
       expect(answer.status).toBe(503);
       expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -107,6 +106,8 @@ describe('Clerk’s own rate limit', () => {
     } finally {
       world.sandbox.clerk.control.setRateLimit(false);
     }
+    // Clerk's limit lifted, and its Google token renewed meanwhile: served again.
+    link();
     expect((await token()).status).toBe(200);
   });
 });

@@ -1,7 +1,8 @@
 import { type ClerkClient, createClerkClient } from '@clerk/backend';
 import { type ClerkEmulator, type ClerkEmulatorOptions, startClerkEmulator } from '../../../src/sandbox/clerk/index.js';
 import { type GoogleEmulator, startGoogleEmulator } from '../../../src/sandbox/google/index.js';
-import { ManualClock } from '../../../src/sandbox/kit/clock.js';
+import type { ManualClock } from '../../../src/sandbox/kit/clock.js';
+import { FrozenClock } from '../../support/frozen-clock.js';
 
 process.env.CLERK_TELEMETRY_DISABLED = '1';
 
@@ -34,7 +35,7 @@ export interface ClerkWorld {
 export async function startWorld(
   options: Partial<Omit<ClerkEmulatorOptions, 'google' | 'clock'>> = {},
 ): Promise<ClerkWorld> {
-  const clock = new ManualClock(Date.now());
+  const clock = new FrozenClock();
   const google = await startGoogleEmulator({ clock, clients: [] });
   const clerk = await startClerkEmulator({
     rateLimit: false,

@@ -11,7 +11,6 @@ beforeAll(async () => {
 });
 afterAll(() => world.close());
 beforeEach(() => {
-  world.clock.set(Date.now());
   world.clerk.control.reset();
   world.google.control.reset();
   world.google.control.registerClient({ ...CLERK_GOOGLE_CLIENT, redirectUris: [world.clerk.googleCallbackUrl] });

@@ -6,7 +6,8 @@ import {
   googleEndpoints,
   startGoogleEmulator,
 } from '../../../src/sandbox/google/index.js';
-import { ManualClock } from '../../../src/sandbox/kit/clock.js';
+import type { ManualClock } from '../../../src/sandbox/kit/clock.js';
+import { FrozenClock } from '../../support/frozen-clock.js';
 
 export const ADA = 'ada@example.com';
 export const GRACE = 'grace@example.com';
@@ -41,7 +42,7 @@ export interface Harness {
 
 /** Starts an emulator on port 0 with a manual clock (set to the real time, since GAL checks id_tokens with Date.now()). */
 export async function startHarness(): Promise<Harness> {
-  const clock = new ManualClock(Date.now());
+  const clock = new FrozenClock();
   const google = await startGoogleEmulator({
     clock,
     clients: [
