@@ -61,13 +61,12 @@ describe.each<Backend>(['sqlite', 'postgres'])('grant lifecycle on %s', (backend
     harness.clock.advance(2 * 3600_000);
 
     // Google's answer is held back while another writer rewrites the same grant's row.
-    harness.google.control.injectFault({ endpoint: '/token', latencyMs: 300, times: 1 });
-    const tokenCalls = () => harness.google.control.counters().calls['/token'] ?? 0;
-    const callsBefore = tokenCalls();
+    harness.google.control.injectFault({ endpoint: '/token', hold: true, times: 1 });
     const pending = harness.bridge.getAccessToken('user_rewritten');
-    await expect.poll(tokenCalls, { interval: 5 }).toBeGreaterThan(callsBefore);
+    await harness.google.control.whenHeld();
     const row = await harness.store.getConnection('user_rewritten');
     expect(await harness.store.updateConnection({ ...row!, updatedAt: harness.clock.now() })).toBeTruthy();
+    harness.google.control.releaseHeld();
 
     const after = await pending;
     expect(after.accessToken).not.toBe(before.accessToken);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_BRIDGE_CLIENT } from '../../src/cli/sandbox.js';
+import { until } from '../support/patience.js';
 import {
   type CliInstance,
   type ClusterUser,
@@ -49,18 +50,16 @@ async function askToken(instance: CliInstance, user: ClusterUser, query = ''): P
 }
 
 /**
- * Asks `instance` until its answer satisfies `done`, a bounded number of times. The change notification travels
- * from PostgreSQL to each instance on its own connection, so the first ask can race it by microseconds; a cache
- * that waited for a TTL (tokens here live an hour) would never flip within the bound.
+ * Asks `instance` until its answer satisfies `done`. The change notification travels from PostgreSQL to each
+ * instance on its own connection, so the first ask can race it by microseconds; a cache that waited for a TTL
+ * (tokens here live an hour) would never flip within the patience bound.
  */
-async function untilAnswer(
+function untilAnswer(
   instance: CliInstance,
   user: ClusterUser,
   done: (answer: TokenAnswer) => boolean,
 ): Promise<TokenAnswer> {
-  let answer = await askToken(instance, user);
-  for (let attempt = 0; attempt < 200 && !done(answer); attempt++) answer = await askToken(instance, user);
-  return answer;
+  return until(() => askToken(instance, user), done);
 }
 
 /** New Clerk users whose Google accounts are connected through the instances in turn, with tokens of that lifetime. */
@@ -174,8 +173,9 @@ describe('three bridge processes on one PostgreSQL', () => {
     const [a, b, victim] = instances as [CliInstance, CliInstance, CliInstance];
     const [user] = (await connectedUsers(1, 60)) as [ClusterUser];
     // The victim's refresh call hangs at Google, so it is killed while holding the lock.
-    world.google.control.injectFault({ endpoint: '/token', method: 'POST', latencyMs: 15_000, times: 1 });
+    world.google.control.injectFault({ endpoint: '/token', method: 'POST', hold: true, times: 1 });
     const hanging = askToken(victim, user).catch(() => undefined);
+    await world.google.control.whenHeld();
     await untilLockHeld(world.schema, user.userId);
 
     const before = refreshGrants();

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_BRIDGE_CLIENT } from '../../src/cli/sandbox.js';
 import { PG_URL } from '../core/pg.js';
+import { until } from '../support/patience.js';
 import {
   type CliInstance,
   type ClusterUser,
@@ -58,13 +60,11 @@ async function readiness(instance: CliInstance): Promise<{ status: number; check
 type Readiness = Awaited<ReturnType<typeof readiness>>;
 
 /**
- * Asks `/readyz` until its answer passes `until`, a bounded number of times, and returns the last answer. Each
- * session's loss is noticed on its own, so the checks may pass through a mixed state on the way.
+ * Asks `/readyz` until its answer passes `accept`, and returns that answer. Each session's loss is noticed on its
+ * own, so the checks may pass through a mixed state on the way.
  */
-async function untilReadiness(instance: CliInstance, until: (answer: Readiness) => boolean): Promise<Readiness> {
-  let answer = await readiness(instance);
-  for (let attempt = 0; attempt < 200 && !until(answer); attempt++) answer = await readiness(instance);
-  return answer;
+function untilReadiness(instance: CliInstance, accept: (answer: Readiness) => boolean): Promise<Readiness> {
+  return until(() => readiness(instance), accept);
 }
 
 /** A connected user whose 60 s token is inside the bridge's refresh window: every request for it needs a refresh. */
@@ -135,14 +135,20 @@ describe('graceful shutdown', () => {
     try {
       const user = await expiredUser(other);
       // The stopping instance's refresh is slow at Google, so SIGTERM lands while it holds the lock.
-      world.google.control.injectFault({ endpoint: '/token', method: 'POST', latencyMs: 2_000, times: 1 });
+      world.google.control.injectFault({ endpoint: '/token', method: 'POST', hold: true, times: 1 });
       const before = refreshGrants();
       const inFlight = askToken(stopping, user);
-      for (let attempt = 0; attempt < 500 && (await heldLocks()) === 0; attempt++) {}
+      await world.google.control.whenHeld();
       expect(await heldLocks()).toBe(1);
       const waiting = askToken(other, user);
 
       const stopped = stopping.stop();
+      // Google answers only once the stopping instance refuses new connections: SIGTERM has surely landed.
+      await until(
+        () => refusesConnections(stopping.url),
+        (refused) => refused,
+      );
+      world.google.control.releaseHeld();
       const answered = await inFlight;
       expect(answered).toMatchObject({ status: 200 });
       await stopped;
@@ -156,3 +162,16 @@ describe('graceful shutdown', () => {
     }
   });
 });
+
+/** Whether a new TCP connection to `url` is refused (the server has stopped listening). */
+function refusesConnections(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}

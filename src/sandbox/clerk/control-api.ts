@@ -30,6 +30,7 @@ export function registerControlApi(app: FastifyInstance, control: ClerkEmulatorC
         'POST /__emulator/google/tokens/expire {userId?}',
         'GET|PUT /__emulator/rate-limit  (false | {requests, windowSeconds})',
         'GET|POST|DELETE /__emulator/faults',
+        'POST /__emulator/faults/release',
         'GET|PUT /__emulator/webhooks  ({url, secret?} | null)',
         'POST /__emulator/webhooks/deliver-due',
         'GET /__emulator/clock',
@@ -97,7 +98,10 @@ export function registerControlApi(app: FastifyInstance, control: ClerkEmulatorC
     control.setRateLimit(settings);
     return send(reply, { rateLimit: settings });
   });
-  app.get('/__emulator/faults', async (_request, reply) => send(reply, { faults: deps.faults.list() }));
+  app.get('/__emulator/faults', async (_request, reply) =>
+    send(reply, { faults: deps.faults.list(), held: deps.faults.heldCount() }),
+  );
+  app.post('/__emulator/faults/release', async (_request, reply) => send(reply, { released: control.releaseHeld() }));
   app.post('/__emulator/faults', async (request, reply) =>
     send(reply, { id: control.injectFault(parse(faultSpecSchema, request.body)) }),
   );

@@ -63,6 +63,10 @@ export interface ClerkEmulatorControl {
   setRateLimit(settings: false | RateLimitSettings): void;
   injectFault(spec: FaultSpec): number;
   clearFaults(): void;
+  /** Resolves once `count` calls (default 1) are parked by a `hold` fault. */
+  whenHeld(count?: number): Promise<void>;
+  /** Lets every call parked by a `hold` fault go on; returns how many. */
+  releaseHeld(): number;
   /** Points webhooks at a new endpoint (default secret: the emulator's `webhookSecret`), or turns them off; returns the endpoint. */
   setWebhookEndpoint(endpoint: { url: string; secret?: string } | undefined): WebhookEndpoint | undefined;
   /** Every webhook message so far with its attempts. */
@@ -176,6 +180,8 @@ export function createControl(deps: ControlDeps): ClerkEmulatorControl {
       return deps.faults.inject(parsed.data);
     },
     clearFaults: () => deps.faults.clear(),
+    whenHeld: (count) => deps.faults.whenHeld(count),
+    releaseHeld: () => deps.faults.releaseHeld(),
     setWebhookEndpoint: (endpoint) => {
       const next =
         endpoint === undefined ? undefined : { url: endpoint.url, secret: endpoint.secret ?? deps.webhookSecret };

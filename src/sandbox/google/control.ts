@@ -47,8 +47,12 @@ export interface GoogleEmulatorControl {
   setTokenLifetime(clientId: string, seconds: number): void;
   /** Arms a fault; returns its id. */
   injectFault(spec: FaultSpec): number;
-  /** Disarms every fault. */
+  /** Disarms every fault and lets held calls go on. */
   clearFaults(): void;
+  /** Resolves once `count` calls (default 1) are parked by a `hold` fault. */
+  whenHeld(count?: number): Promise<void>;
+  /** Lets every call parked by a `hold` fault go on; returns how many. */
+  releaseHeld(): number;
   counters(): EmulatorCounters;
   /**
    * Sets the APIs' per-user quota (everyone, or one account by email or sub); `null` lifts it. Over quota, the APIs
@@ -123,6 +127,8 @@ export function createControl(deps: ControlDeps): GoogleEmulatorControl {
       return deps.faults.inject(parsed.data);
     },
     clearFaults: () => deps.faults.clear(),
+    whenHeld: (count) => deps.faults.whenHeld(count),
+    releaseHeld: () => deps.faults.releaseHeld(),
     setRateLimit: (limit, account) =>
       deps.setRateLimit(limit, account === undefined ? undefined : resolve(account).sub),
     counters: () => ({ calls: deps.calls.snapshot(), grants: { ...deps.grants } }),
@@ -174,6 +180,7 @@ export function registerControlApi(app: FastifyInstance, control: GoogleEmulator
         'GET  /__emulator/faults',
         'POST /__emulator/faults',
         'DELETE /__emulator/faults',
+        'POST /__emulator/faults/release',
         'GET  /__emulator/counters',
         'GET  /__emulator/risc/receivers',
         'POST /__emulator/risc/receivers',
@@ -221,7 +228,10 @@ export function registerControlApi(app: FastifyInstance, control: GoogleEmulator
       ({ clientId, seconds }) => control.setTokenLifetime(clientId, seconds),
     ),
   );
-  app.get('/__emulator/faults', async (_request, reply) => reply.send({ faults: deps.faults.list() }));
+  app.get('/__emulator/faults', async (_request, reply) =>
+    reply.send({ faults: deps.faults.list(), held: deps.faults.heldCount() }),
+  );
+  app.post('/__emulator/faults/release', async (_request, reply) => reply.send({ released: control.releaseHeld() }));
   app.post('/__emulator/faults', async (request, reply) =>
     run(reply, faultSpecSchema, request.body, (spec) => ({ id: control.injectFault(spec) })),
   );

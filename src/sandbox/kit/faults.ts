@@ -4,7 +4,9 @@ import { z } from 'zod';
 
 /**
  * A fault to inject. A fault matches calls by `endpoint` (an exact path, or a prefix ending in `*`; default: every
- * endpoint) and optionally `method`. Then, in this order: it waits `latencyMs`; it drops the connection if `reset`;
+ * endpoint) and optionally `method`. Then, in this order: it waits `latencyMs`; if `hold`, it waits until the test
+ * releases held calls (`releaseHeld()`, or clearing the faults), so "the call is in flight" is a state a test sets,
+ * not a time it guesses; it drops the connection if `reset`;
  * it answers `status` with `body` if a status is set; otherwise the call proceeds normally (pure latency).
  * It applies to the next `times` matching calls (default 1), or, if `probability` is set and `times` is not,
  * to each matching call with that probability until cleared.
@@ -17,6 +19,7 @@ export const faultSpecSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
   retryAfterSeconds: z.number().int().min(0).optional(),
   latencyMs: z.number().int().min(0).max(120_000).optional(),
+  hold: z.boolean().optional(),
   reset: z.boolean().optional(),
   times: z.number().int().min(1).optional(),
   probability: z.number().min(0).max(1).optional(),
@@ -49,6 +52,8 @@ export interface FaultInjectorOptions {
 export class FaultInjector {
   private faults: ActiveFault[] = [];
   private nextId = 1;
+  private held: Array<() => void> = [];
+  private holdWaiters: Array<{ count: number; resolve: () => void }> = [];
   private readonly random: () => number;
   private readonly defaultBody: (status: number, request: FastifyRequest) => unknown;
 
@@ -67,9 +72,54 @@ export class FaultInjector {
     return id;
   }
 
-  /** Removes every fault. */
+  /** Removes every fault, and lets every held call go on. */
   clear(): void {
     this.faults = [];
+    this.releaseHeld();
+  }
+
+  /** How many calls a `hold` fault is holding now. */
+  heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Resolves once at least `count` calls are being held (default 1). */
+  whenHeld(count = 1): Promise<void> {
+    if (this.held.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.holdWaiters.push({ count, resolve }));
+  }
+
+  /** Lets every held call go on (to its `reset` or `status`, or to the real handler); returns how many. */
+  releaseHeld(): number {
+    const held = this.held;
+    this.held = [];
+    for (const release of held) release();
+    return held.length;
+  }
+
+  /**
+   * @internal parks a call until {@link releaseHeld}: resolves true then, or false as soon as `connection` closes
+   * (the caller gave up), which also stops counting the call as held.
+   */
+  hold(connection: {
+    once(event: 'close', listener: () => void): unknown;
+    off(event: 'close', listener: () => void): unknown;
+  }): Promise<boolean> {
+    return new Promise((resolve) => {
+      const gone = () => {
+        this.held = this.held.filter((release) => release !== released);
+        resolve(false);
+      };
+      const released = () => {
+        connection.off('close', gone);
+        resolve(true);
+      };
+      connection.once('close', gone);
+      this.held.push(released);
+      const ready = this.holdWaiters.filter((w) => this.held.length >= w.count);
+      this.holdWaiters = this.holdWaiters.filter((w) => this.held.length < w.count);
+      for (const waiter of ready) waiter.resolve();
+    });
   }
 
   /** The faults still armed, for inspection. */
@@ -117,6 +167,11 @@ export function installFaults(app: FastifyInstance, faults: FaultInjector, exemp
     const spec = faults.take(request.method, path);
     if (spec === undefined) return;
     if (spec.latencyMs !== undefined && spec.latencyMs > 0) await delay(spec.latencyMs);
+    // A caller that gave up (timed out, or was killed) while held gets nothing done on its behalf.
+    if (spec.hold === true && !(await faults.hold(request.raw.socket))) {
+      reply.hijack();
+      return reply;
+    }
     if (spec.reset === true) {
       // Drop the TCP connection without an HTTP answer, as a crashing front end or a proxy timeout would.
       reply.hijack();

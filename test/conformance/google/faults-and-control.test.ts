@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ControlError } from '../../../src/sandbox/google/index.js';
+import { until } from '../../support/patience.js';
 import { ADA, APP, failure, type Harness, startHarness } from './harness.js';
 
 let h: Harness;
@@ -91,6 +92,47 @@ describe('faults injected on any endpoint reach the official client', () => {
 });
 
 describe('the control API under /__emulator/', () => {
+  it('holds a call until the test releases it, then lets it finish normally; the HTTP API says how many are held', async () => {
+    const theCode = await code();
+    h.google.control.injectFault({ endpoint: '/token', hold: true });
+    let settled = false;
+    const pending = h
+      .oauthClient()
+      .getToken(theCode)
+      .finally(() => {
+        settled = true;
+      });
+    await h.google.control.whenHeld();
+    expect((await control('GET', '/faults')).body.held).toBe(1);
+    expect(settled).toBe(false);
+    expect(h.google.control.counters().grants.authorization_code).toBe(0);
+    expect(await control('POST', '/faults/release')).toEqual({ status: 200, body: { released: 1 } });
+    const { tokens } = await pending;
+    expect(tokens.access_token).toBeDefined();
+    expect(h.google.control.counters().grants.authorization_code).toBe(1);
+  });
+
+  it('does nothing for a held call whose caller went away', async () => {
+    const theCode = await code();
+    h.google.control.injectFault({ endpoint: '/token', hold: true });
+    const caller = new AbortController();
+    const call = fetch(`${h.google.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: theCode, redirect_uri: APP.redirectUri }),
+      signal: caller.signal,
+    }).catch((error: unknown) => error);
+    await h.google.control.whenHeld();
+    caller.abort();
+    await call;
+    await until(
+      async () => (await control('GET', '/faults')).body.held,
+      (held) => held === 0,
+    );
+    expect(h.google.control.releaseHeld()).toBe(0);
+    expect(h.google.control.counters().grants.authorization_code).toBe(0);
+  });
+
   it('counts calls per endpoint and token grants per grant type', async () => {
     const client = h.oauthClient();
     const callback = await h.authorize(client, { scope: ['openid'], access_type: 'offline', prompt: 'consent' });
