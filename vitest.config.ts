@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -6,5 +7,12 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most files wait on sockets, PostgreSQL or Chromium rather than compute: one worker per core keeps 2 cores busy
+    // without piling up (vitest's default leaves one core idle).
+    maxWorkers: Math.max(2, availableParallelism()),
+    expect: {
+      // A poll waits for something sure to happen; this bounds failure only (test/support/patience.ts), never a pass.
+      poll: { timeout: 25_000 },
+    },
   },
 });

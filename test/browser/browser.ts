@@ -1,29 +1,51 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, type Browser as Chromium, chromium, type Page } from 'playwright-core';
+import { afterAll } from 'vitest';
+import { PATIENCE_MS } from '../support/patience.js';
 
 /** Debian's Chromium (installed by apt in CI; never downloaded). */
 export const CHROMIUM = '/usr/bin/chromium';
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'browser');
 
-/** A headless Chromium with its own throwaway profile. */
+/** A headless browser session with its own cookies and storage. */
 export interface Browser {
   context: BrowserContext;
   newPage(options?: { width?: number; height?: number }): Promise<Page>;
   close(): Promise<void>;
 }
 
-/** Starts Chromium with a fresh user-data-dir, so no cookie or storage leaks between test files. */
+let shared: Promise<Chromium> | undefined;
+// Registered when a test file imports this module, so it runs after that file's last test.
+afterAll(async () => {
+  const browser = await shared;
+  shared = undefined;
+  await browser?.close();
+});
+
+/**
+ * One Chromium per test file, started on first use and closed after the file's last test: starting Chromium costs
+ * more than a whole console test on a busy 2-core machine, while a new context costs next to nothing.
+ */
+function chromiumForThisFile(): Promise<Chromium> {
+  if (shared === undefined) {
+    shared = chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  }
+  return shared;
+}
+
+/**
+ * A fresh browser context (no cookie, storage or cache shared with any other), as a new browser profile would be.
+ * Waits in it are bounded by the patience bound, never by Playwright's own 30 s.
+ */
 export async function launchBrowser(): Promise<Browser> {
-  const profile = mkdtempSync(join(tmpdir(), 'tokenbridge-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    viewport: { width: 1280, height: 900 },
-  });
+  const context = await (await chromiumForThisFile()).newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(PATIENCE_MS);
   return {
     context,
     async newPage(options = {}) {
@@ -33,10 +55,7 @@ export async function launchBrowser(): Promise<Browser> {
       }
       return page;
     },
-    async close() {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
+    close: () => context.close(),
   };
 }
 
