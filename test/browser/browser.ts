@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BrowserContext, type Browser as Chromium, chromium, type Page } from 'playwright-core';
-import { afterAll } from 'vitest';
 import { PATIENCE_MS } from '../support/patience.js';
 
 /** Debian's Chromium (installed by apt in CI; never downloaded). */
@@ -17,25 +16,20 @@ export interface Browser {
 }
 
 let shared: Promise<Chromium> | undefined;
-// Registered when a test file imports this module, so it runs after that file's last test.
-afterAll(async () => {
-  const browser = await shared;
-  shared = undefined;
-  await browser?.close();
-});
 
 /**
- * One Chromium per test file, started on first use and closed after the file's last test: starting Chromium costs
- * more than a whole console test on a busy 2-core machine, while a new context costs next to nothing.
+ * One Chromium per test worker, started on first use and ended with the worker (Playwright closes what it launched
+ * when its process exits): starting Chromium costs more than a whole console test on a busy 2-core machine, while a
+ * new context costs next to nothing and shares nothing with the others.
  */
-function chromiumForThisFile(): Promise<Chromium> {
-  if (shared === undefined) {
-    shared = chromium.launch({
+function sharedChromium(): Promise<Chromium> {
+  const launch = () =>
+    chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
-  }
+  shared = (shared ?? launch()).then((browser) => (browser.isConnected() ? browser : launch()));
   return shared;
 }
 
@@ -44,7 +38,7 @@ function chromiumForThisFile(): Promise<Chromium> {
  * Waits in it are bounded by the patience bound, never by Playwright's own 30 s.
  */
 export async function launchBrowser(): Promise<Browser> {
-  const context = await (await chromiumForThisFile()).newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await (await sharedChromium()).newContext({ viewport: { width: 1280, height: 900 } });
   context.setDefaultTimeout(PATIENCE_MS);
   return {
     context,

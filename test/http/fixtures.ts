@@ -119,12 +119,19 @@ export function testConfig(jwtKey: string, overrides: Partial<ServiceConfig> = {
   };
 }
 
+let keys: ReturnType<typeof generateKeys> | undefined;
+const generateKeys = () => Promise.all([generateKeyPair('RS256'), generateKeyPair('RS256')]);
+/** "Clerk's" signing key and a stranger's, made once per process: an RSA key costs more than the server it signs for. */
+const testKeys = () => {
+  keys ??= generateKeys();
+  return keys;
+};
+
 /** A bridge HTTP server on port 0 with Clerk keys of our own, so tests can sign session tokens. */
 export async function startTestServer(
   options: { bridge?: TokenBridge; config?: Partial<ServiceConfig>; health?: Store['health'] } = {},
 ) {
-  const { publicKey, privateKey } = await generateKeyPair('RS256');
-  const otherKeys = await generateKeyPair('RS256');
+  const [{ publicKey, privateKey }, otherKeys] = await testKeys();
   const clock = new FrozenClock();
   const logs: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });

@@ -19,9 +19,11 @@ export class SigningKeys {
 
   /** Generates the key pair(s), with certificates valid around `now`. */
   static async generate(now: Date, count = 2): Promise<SigningKeys> {
+    const pairs = await Promise.all(
+      Array.from({ length: count }, () => generateKeyPair('RS256', { modulusLength: 2048, extractable: true })),
+    );
     const keys: SigningKey[] = [];
-    for (let i = 0; i < count; i++) {
-      const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+    for (const { privateKey, publicKey } of pairs) {
       // Google's kids are 40 hex characters.
       const kid = randomBytes(20).toString('hex');
       const jwk = { ...(await exportJWK(publicKey)), alg: 'RS256', use: 'sig', kid };
