@@ -69,7 +69,8 @@ export class PostgresRefreshLocks {
     settled: (() => Promise<T | undefined>) | undefined,
   ): Promise<T> {
     const key = advisoryKey(`${this.namespace}:refresh:${userId}`);
-    const started = Date.now();
+    // A deadline on time spent waiting: monotonic, so a wall-clock jump (or a frozen test clock) cannot move it.
+    const started = performance.now();
     for (;;) {
       // Subscribe before trying, so the holder's write cannot slip between a failed try and the wait.
       const changed = this.#nextChange(userId);
@@ -97,7 +98,7 @@ export class PostgresRefreshLocks {
             .catch(() => {});
         }
       }
-      if (Date.now() - started > GIVE_UP_MS) {
+      if (performance.now() - started > GIVE_UP_MS) {
         changed.cancel();
         throw new StorageUnavailableError(new Error('refresh lock wait timed out'));
       }
