@@ -75,6 +75,9 @@ export class SessionVerifier {
     if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') {
       throw new UnauthenticatedError('The session token has no subject or expiry.');
     }
+    // Clerk's SDKs treat a session that is not active (pending a sign-in task, ended, …) as signed out.
+    const status = (payload as { sts?: unknown }).sts;
+    if (status !== undefined && status !== 'active') throw new UnauthenticatedError(inactive(status));
     const identity: SessionIdentity = {
       userId: payload.sub,
       sessionId: typeof payload.sid === 'string' ? payload.sid : null,
@@ -109,6 +112,12 @@ export function issuersFromPublishableKey(publishableKey: string | undefined): s
   if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(host)) return [];
   const loopback = /^(localhost|127\.0\.0\.1)(:\d+)?$/.test(host);
   return loopback ? [`https://${host}`, `http://${host}`] : [`https://${host}`];
+}
+
+/** The 401 message for a session whose `sts` is not `active`: Clerk's status names it, anything odd is not echoed. */
+function inactive(status: unknown): string {
+  const named = typeof status === 'string' && /^[a-z_]{1,32}$/.test(status) ? ` (${status})` : '';
+  return `The session is not active${named}: a pending or ended session counts as signed out.`;
 }
 
 /** A message for the 401 that names the reason (expired, wrong party, …) but never the token. */
