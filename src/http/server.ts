@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from 'pino';
 import type { ServiceConfig, TrustProxy } from '../config/env.js';
 import { type Clock, systemClock } from '../core/clock.js';
+import type { TokenBuckets } from '../core/token-buckets.js';
 import type { TokenBridge } from '../core/types.js';
 import type { StoreMaintenance } from '../storage/maintenance.js';
 import { connectUrlBuilder } from './connect-url.js';
@@ -48,6 +49,11 @@ export interface BuildServerOptions {
   server?: Server;
   /** Audit pages and connection counts (`storeMaintenance(store)`); without it the audit API answers 503. */
   maintenance?: Pick<StoreMaintenance, 'auditPage' | 'connectionStats'>;
+  /**
+   * Where rate-limit buckets live: this instance's memory by default; instances sharing PostgreSQL pass
+   * `sharedTokenBuckets(store)`, so a limit holds across them.
+   */
+  rateLimitBuckets?: TokenBuckets | undefined;
   /** Outcomes of outbound webhook attempts, for the metrics (`WebhookDispatcher.onDelivery`). */
   webhookDeliveries?: BridgeMetricsOptions['webhookDeliveries'];
 }
@@ -127,7 +133,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   registerCors(app, config.corsOrigins);
   await app.register(fastifyCookie);
   // After the cookie parser: a `__session` cookie identifies the user whose bucket a request spends from.
-  registerRateLimits(app, context, config.rateLimit ?? DEFAULT_RATE_LIMIT);
+  await registerRateLimits(app, context, config.rateLimit ?? DEFAULT_RATE_LIMIT, options.rateLimitBuckets);
   // JSON only: a text/plain body is refused with 415 instead of reaching schemas as a string.
   app.removeContentTypeParser('text/plain');
   await app.register(fastifySwagger, {
