@@ -30,6 +30,7 @@ import { healthRoutes } from './routes/health.js';
 import { serverTokenRoutes } from './routes/server-token.js';
 import { webRoutes } from './routes/web.js';
 import { registerSecurityHeaders } from './security-headers.js';
+import { applyServerLimits, DEFAULT_SERVER_LIMITS, serverOptions } from './server-limits.js';
 import { issuersFromPublishableKey, SessionVerifier } from './session-verifier.js';
 
 export interface BuildServerOptions {
@@ -72,6 +73,8 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const attached = options.server;
+  // Deadlines and a connection cap set on purpose: Node's defaults let slow-header clients hold sockets for minutes.
+  const limits = config.serverLimits ?? DEFAULT_SERVER_LIMITS;
   // Whatever logger the caller passes, the bridge's redaction and serializers apply to everything logged here.
   const logger = options.logger.child({}, loggingOptions(config.logLevel));
   let takeOver: ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
@@ -94,10 +97,12 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     serverFactory: (handler) => {
       if (attached) {
+        applyServerLimits(attached, limits);
         takeOver = handler;
         return attached;
       }
-      const server = createServer();
+      const server = createServer(serverOptions(limits));
+      applyServerLimits(server, limits);
       server.on('request', handler);
       return server;
     },
