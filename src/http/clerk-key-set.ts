@@ -18,6 +18,9 @@ export interface ClerkKeySetOptions {
   timeoutMs?: number;
 }
 
+/** After a failed fetch, the next may come this soon (or after the cool-down, if that is shorter). */
+const FAILED_FETCH_COOLDOWN_MS = 5_000;
+
 interface Fetched {
   keys: Map<string, string>;
   at: number;
@@ -38,7 +41,8 @@ export class ClerkKeySet {
   readonly #cooldownMs: number;
   readonly #maxAgeMs: number;
   #fetched: Fetched | undefined;
-  #lastAttemptAt = Number.NEGATIVE_INFINITY;
+  /** No fetch before this time: a cool-down after each fetch, a shorter one after a failed fetch. */
+  #nextFetchAt = Number.NEGATIVE_INFINITY;
   #inFlight: Promise<Fetched | undefined> | undefined;
 
   constructor(options: ClerkKeySetOptions) {
@@ -52,7 +56,7 @@ export class ClerkKeySet {
     const now = this.#options.clock.now();
     let fetched = this.#fetched;
     const fresh = fetched !== undefined && now - fetched.at < this.#maxAgeMs;
-    if ((!fresh || !fetched?.keys.has(kid)) && now - this.#lastAttemptAt >= this.#cooldownMs) {
+    if ((!fresh || !fetched?.keys.has(kid)) && now >= this.#nextFetchAt) {
       fetched = (await this.#refresh()) ?? fetched;
     }
     const key = fetched?.keys.get(kid);
@@ -66,12 +70,15 @@ export class ClerkKeySet {
   /** One fetch at a time; a failure keeps the previous key set (Clerk rotates keys rarely) and resolves undefined. */
   #refresh(): Promise<Fetched | undefined> {
     this.#inFlight ??= (async () => {
-      this.#lastAttemptAt = this.#options.clock.now();
+      const started = this.#options.clock.now();
+      this.#nextFetchAt = started + this.#cooldownMs;
       try {
         const keys = await this.#load();
         this.#fetched = { keys, at: this.#options.clock.now() };
         return this.#fetched;
       } catch {
+        // Clerk unreachable: try again sooner, so a blip does not refuse every session for a whole cool-down.
+        this.#nextFetchAt = started + Math.min(this.#cooldownMs, FAILED_FETCH_COOLDOWN_MS);
         return undefined;
       } finally {
         this.#inFlight = undefined;

@@ -3,6 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import { ClerkKeySet } from '../../src/http/clerk-key-set.js';
 import { fakeBridge, ORIGIN, sampleToken, startTestServer, WEBHOOK_SECRET } from '../http/fixtures.js';
 
 const SECRET_KEY = 'sk_test_jwks_owner';
@@ -96,5 +98,36 @@ describe('without CLERK_JWT_KEY, the Clerk JWKS is cached with a cool-down on un
     expect((await ask(await sign('ins_2', next.privateKey, 'user_rotated'))).status).toBe(200);
     expect((await ask(await sign('ins_1', signingKey, 'user_old_key'))).status).toBe(200);
     expect(jwksFetches.length - before).toBe(1);
+  });
+});
+
+describe('the Clerk key set while Clerk cannot be reached', () => {
+  it('refuses tokens as unverifiable, fetches again after a short cool-down, then serves the keys', async () => {
+    const clock = new ManualClock(0);
+    let up = false;
+    let fetches = 0;
+    const keys = new ClerkKeySet({
+      secretKey: SECRET_KEY,
+      apiUrl: 'https://api.clerk.test',
+      clock,
+      fetch: async () => {
+        fetches++;
+        return up
+          ? new Response(JSON.stringify({ keys: servedKeys }), { headers: { 'content-type': 'application/json' } })
+          : new Response('{}', { status: 503 });
+      },
+    });
+    await expect(keys.publicKey('ins_1')).rejects.toMatchObject({ code: 'unauthenticated', message: /unavailable/ });
+    await expect(keys.publicKey('ins_1')).rejects.toMatchObject({ message: /unavailable/ });
+    expect(fetches).toBe(1);
+    up = true;
+    clock.advance(5_000);
+    expect(await keys.publicKey('ins_1')).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    expect(fetches).toBe(2);
+    // Once held, the keys outlive a later outage: an hour on, a failed refresh keeps serving them.
+    up = false;
+    clock.advance(3_600_000);
+    expect(await keys.publicKey('ins_1')).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    expect(fetches).toBe(3);
   });
 });
