@@ -1,7 +1,8 @@
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { MemoryTokenBuckets, type TokenBuckets } from '../../src/core/token-buckets.js';
-import { openStore, type Store } from '../../src/storage/index.js';
+import { type Database, openStore, type Store } from '../../src/storage/index.js';
 import { PostgresTokenBuckets, sharedTokenBuckets } from '../../src/storage/postgres-token-buckets.js';
 import { dropSchema, PG_URL, uniqueSchema } from './pg.js';
 
@@ -49,6 +50,19 @@ describe('token buckets', () => {
     const instances = [0, 1, 2].map(() => sharedTokenBuckets(store)!);
     const waits = await Promise.all(Array.from({ length: 30 }, (_, i) => instances[i % 3]!.take('user:burst', rule)));
     expect(waits.filter((wait) => wait === 0)).toHaveLength(rule.limit);
+  });
+
+  it('on PostgreSQL, a flood over the limit is answered from memory until the bucket refills', async () => {
+    const buckets = sharedTokenBuckets(store)!;
+    expect((await spend(buckets, 'ip:flood', 4)).map((wait) => wait > 0)).toEqual([false, false, false, true]);
+    // The row is gone (as if swept): an instance asking the database would let the next request through.
+    await (store as unknown as { kysely: Kysely<Database> }).kysely
+      .deleteFrom('tb_rate_limits')
+      .where('key', '=', 'ip:flood')
+      .execute();
+    expect(await buckets.take('ip:flood', rule)).toBe(20_000);
+    clock.advance(20_000);
+    expect(await buckets.take('ip:flood', rule)).toBe(0);
   });
 
   it('while the database cannot answer, each instance’s own memory still limits: never unlimited, never an error', async () => {
