@@ -4,6 +4,7 @@ import { type EnvConfig, resolveServiceConfig, type ServiceConfig } from '../con
 import { type Clock, systemClock } from '../core/clock.js';
 import { Keyring } from '../core/keyring.js';
 import { GOOGLE_RISC_PATH } from '../http/routes/google-risc.js';
+import { serverOptions } from '../http/server-limits.js';
 import { type ClerkEmulator, startClerkEmulator } from '../sandbox/clerk/index.js';
 import { type GoogleEmulator, startGoogleEmulator } from '../sandbox/google/index.js';
 import { sandboxKeyring } from './sandbox-key.js';
@@ -54,7 +55,8 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   };
   try {
-    const server = options.withBridge ? createServer() : undefined;
+    // Made here (to reserve the port first), so the deadlines' check interval is set here too.
+    const server = options.withBridge ? createServer(serverOptions(env.serverLimits)) : undefined;
     let bridgePort = env.port;
     if (server) {
       bridgePort = await reservePort(server, env.host, env.port);

@@ -11,6 +11,7 @@ import { WebhookDispatcher, type WebhookDispatcherOptions } from '../core/webhoo
 import { buildServer } from '../http/server.js';
 import { openStore } from '../storage/index.js';
 import { storeMaintenance } from '../storage/maintenance.js';
+import { sharedTokenBuckets } from '../storage/postgres-token-buckets.js';
 import type { Store } from '../storage/store.js';
 import { bridgeFromConfig } from './bridge-from-config.js';
 
@@ -87,6 +88,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       logger: options.logger,
       clock,
       maintenance: storeMaintenance(store),
+      rateLimitBuckets: sharedTokenBuckets(store),
       ...(deliveries ? { webhookDeliveries: (listener) => deliveries.onDelivery(listener) } : {}),
       ...(options.server ? { server: options.server } : {}),
     });

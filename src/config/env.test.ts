@@ -109,3 +109,40 @@ describe('configuration from the environment', () => {
     expect(config.clerk.jwtKey).toBe('-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----');
   });
 });
+
+describe('server deadlines and connection cap', () => {
+  it('default to headers in 10 s, whole requests in 30 s, idle keep-alive 5 s and 4096 connections', () => {
+    expect(parseEnv({}).serverLimits).toEqual({
+      headersTimeoutSeconds: 10,
+      requestTimeoutSeconds: 30,
+      keepAliveTimeoutSeconds: 5,
+      maxConnections: 4096,
+    });
+  });
+
+  it('are read from the environment and reach the service configuration', () => {
+    const env = {
+      ...production,
+      TOKENBRIDGE_HEADERS_TIMEOUT_SECONDS: '5',
+      TOKENBRIDGE_REQUEST_TIMEOUT_SECONDS: '60',
+      TOKENBRIDGE_KEEP_ALIVE_TIMEOUT_SECONDS: '65',
+      TOKENBRIDGE_MAX_CONNECTIONS: '10000',
+    };
+    expect(resolveServiceConfig(parseEnv(env), { port: 3000 }).serverLimits).toEqual({
+      headersTimeoutSeconds: 5,
+      requestTimeoutSeconds: 60,
+      keepAliveTimeoutSeconds: 65,
+      maxConnections: 10000,
+    });
+  });
+
+  it.each([
+    ['TOKENBRIDGE_HEADERS_TIMEOUT_SECONDS', '0'],
+    ['TOKENBRIDGE_HEADERS_TIMEOUT_SECONDS', '45'],
+    ['TOKENBRIDGE_REQUEST_TIMEOUT_SECONDS', 'soon'],
+    ['TOKENBRIDGE_KEEP_ALIVE_TIMEOUT_SECONDS', '0'],
+    ['TOKENBRIDGE_MAX_CONNECTIONS', '0'],
+  ])('a bad %s (%s) is refused naming the variable', (variable, value) => {
+    expect(failure({ [variable]: value }).variable).toBe(variable);
+  });
+});

@@ -19,6 +19,21 @@ export interface RateLimitConfig {
   windowSeconds: number;
 }
 
+/** How long a client may take, and how many may be connected at once, before the server lets go of it. */
+export interface ServerLimits {
+  /** From a request's first byte to the end of its headers. Default 10 s (Node's: 60 s). */
+  headersTimeoutSeconds: number;
+  /** From a request's first byte to the end of its body. Default 30 s (Node's: 300 s). */
+  requestTimeoutSeconds: number;
+  /**
+   * How long an idle keep-alive connection stays open. Default 5 s; behind a load balancer, set it above the
+   * balancer's idle timeout (AWS ALB: 60 s, so 65), or the balancer may reuse a connection the bridge just closed.
+   */
+  keepAliveTimeoutSeconds: number;
+  /** Open connections at most; past it, new ones are closed at once. Default 4096. */
+  maxConnections: number;
+}
+
 /** Where connection events go (`TOKENBRIDGE_WEBHOOK_URL`) and the Standard Webhooks secret that signs them. */
 export interface WebhookConfig {
   url: string;
@@ -60,6 +75,7 @@ export interface EnvConfig {
   corsOrigins: string[];
   logLevel: LogLevel;
   rateLimit: RateLimitConfig;
+  serverLimits: ServerLimits;
   /** `TOKENBRIDGE_TRUST_PROXY`: undefined trusts no proxy (the peer address is the client's). */
   trustProxy?: TrustProxy | undefined;
   /** `TOKENBRIDGE_METRICS_TOKEN`: when set, `/metrics` requires it as a Bearer token. */
@@ -91,6 +107,8 @@ export interface ServiceConfig {
   logLevel: LogLevel;
   /** Default: 1200 per user and 300 per unauthenticated address, per 60 s. */
   rateLimit?: RateLimitConfig;
+  /** Default: headers in 10 s, whole requests in 30 s, idle keep-alive 5 s, 4096 connections. */
+  serverLimits?: ServerLimits;
   /**
    * The proxies in front whose `X-Forwarded-For` names the client (for rate limits and logs): how many hops, or their
    * addresses. Unset: none, so the peer address is the client's.
@@ -173,6 +191,7 @@ export function parseEnv(env: Env): EnvConfig {
       perIp: parseCount(get, 'TOKENBRIDGE_RATE_LIMIT_PER_IP', 300),
       windowSeconds: parseWindow(get),
     },
+    serverLimits: parseServerLimits(get),
     trustProxy: parseTrustProxy(get('TOKENBRIDGE_TRUST_PROXY')),
     sandbox: {
       googlePort: parsePort(get, 'SANDBOX_GOOGLE_PORT', 3001),
@@ -242,6 +261,7 @@ export function resolveServiceConfig(
     logLevel: config.logLevel,
     metricsToken: config.metricsToken,
     rateLimit: config.rateLimit,
+    serverLimits: config.serverLimits,
     trustProxy: config.trustProxy,
     webhook: config.webhook,
   };
@@ -293,6 +313,26 @@ function parseWindow(get: (name: string) => string | undefined): number {
     throw new EnvError('TOKENBRIDGE_RATE_LIMIT_WINDOW_SECONDS', 'expected a number of seconds from 1 to 86400.');
   }
   return seconds;
+}
+
+function parseServerLimits(get: (name: string) => string | undefined): ServerLimits {
+  const seconds = (name: string, fallback: number, max: number) => {
+    const value = parseCount(get, name, fallback);
+    if (value < 1 || value > max) throw new EnvError(name, `expected a number of seconds from 1 to ${max}.`);
+    return value;
+  };
+  const limits: ServerLimits = {
+    headersTimeoutSeconds: seconds('TOKENBRIDGE_HEADERS_TIMEOUT_SECONDS', 10, 300),
+    requestTimeoutSeconds: seconds('TOKENBRIDGE_REQUEST_TIMEOUT_SECONDS', 30, 3600),
+    keepAliveTimeoutSeconds: seconds('TOKENBRIDGE_KEEP_ALIVE_TIMEOUT_SECONDS', 5, 3600),
+    maxConnections: parseCount(get, 'TOKENBRIDGE_MAX_CONNECTIONS', 4096),
+  };
+  if (limits.maxConnections < 1) throw new EnvError('TOKENBRIDGE_MAX_CONNECTIONS', 'expected at least 1.');
+  // Node refuses a header deadline past the whole request's.
+  if (limits.headersTimeoutSeconds > limits.requestTimeoutSeconds) {
+    throw new EnvError('TOKENBRIDGE_HEADERS_TIMEOUT_SECONDS', 'must not exceed TOKENBRIDGE_REQUEST_TIMEOUT_SECONDS.');
+  }
+  return limits;
 }
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);

@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from 'pino';
 import type { ServiceConfig, TrustProxy } from '../config/env.js';
 import { type Clock, systemClock } from '../core/clock.js';
+import type { TokenBuckets } from '../core/token-buckets.js';
 import type { TokenBridge } from '../core/types.js';
 import type { StoreMaintenance } from '../storage/maintenance.js';
 import { connectUrlBuilder } from './connect-url.js';
@@ -29,6 +30,7 @@ import { healthRoutes } from './routes/health.js';
 import { serverTokenRoutes } from './routes/server-token.js';
 import { webRoutes } from './routes/web.js';
 import { registerSecurityHeaders } from './security-headers.js';
+import { applyServerLimits, DEFAULT_SERVER_LIMITS, serverOptions } from './server-limits.js';
 import { issuersFromPublishableKey, SessionVerifier } from './session-verifier.js';
 
 export interface BuildServerOptions {
@@ -48,6 +50,11 @@ export interface BuildServerOptions {
   server?: Server;
   /** Audit pages and connection counts (`storeMaintenance(store)`); without it the audit API answers 503. */
   maintenance?: Pick<StoreMaintenance, 'auditPage' | 'connectionStats'>;
+  /**
+   * Where rate-limit buckets live: this instance's memory by default; instances sharing PostgreSQL pass
+   * `sharedTokenBuckets(store)`, so a limit holds across them.
+   */
+  rateLimitBuckets?: TokenBuckets | undefined;
   /** Outcomes of outbound webhook attempts, for the metrics (`WebhookDispatcher.onDelivery`). */
   webhookDeliveries?: BridgeMetricsOptions['webhookDeliveries'];
 }
@@ -66,6 +73,8 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const attached = options.server;
+  // Deadlines and a connection cap set on purpose: Node's defaults let slow-header clients hold sockets for minutes.
+  const limits = config.serverLimits ?? DEFAULT_SERVER_LIMITS;
   // Whatever logger the caller passes, the bridge's redaction and serializers apply to everything logged here.
   const logger = options.logger.child({}, loggingOptions(config.logLevel));
   let takeOver: ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
@@ -88,10 +97,12 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     serverFactory: (handler) => {
       if (attached) {
+        applyServerLimits(attached, limits);
         takeOver = handler;
         return attached;
       }
-      const server = createServer();
+      const server = createServer(serverOptions(limits));
+      applyServerLimits(server, limits);
       server.on('request', handler);
       return server;
     },
@@ -127,7 +138,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   registerCors(app, config.corsOrigins);
   await app.register(fastifyCookie);
   // After the cookie parser: a `__session` cookie identifies the user whose bucket a request spends from.
-  registerRateLimits(app, context, config.rateLimit ?? DEFAULT_RATE_LIMIT);
+  await registerRateLimits(app, context, config.rateLimit ?? DEFAULT_RATE_LIMIT, options.rateLimitBuckets);
   // JSON only: a text/plain body is refused with 415 instead of reaching schemas as a string.
   app.removeContentTypeParser('text/plain');
   await app.register(fastifySwagger, {

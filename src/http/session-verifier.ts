@@ -1,6 +1,7 @@
 import { verifyToken } from '@clerk/backend';
 import type { Clock } from '../core/clock.js';
 import { UnauthenticatedError } from '../core/errors.js';
+import { ClerkKeySet } from './clerk-key-set.js';
 
 /** Who a verified Clerk session token belongs to. */
 export interface SessionIdentity {
@@ -22,6 +23,10 @@ export interface SessionVerifierOptions {
   clock: Clock;
   /** How many verified tokens to remember. Default 10 000. */
   cacheSize?: number;
+  /** Without `jwtKey`: least time between two JWKS fetches triggered by unknown kids. Default 30 s. */
+  jwksCooldownMs?: number;
+  /** Without `jwtKey`: the fetch used for the JWKS. Default the global fetch. */
+  fetch?: typeof fetch;
 }
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -39,10 +44,21 @@ export class SessionVerifier {
   readonly #options: SessionVerifierOptions;
   readonly #cache = new Map<string, SessionIdentity>();
   readonly #cacheSize: number;
+  /** Without `jwtKey`: the JWKS, cached with a cool-down, so forged kids cannot make each request fetch it. */
+  readonly #keys: ClerkKeySet | undefined;
 
   constructor(options: SessionVerifierOptions) {
     this.#options = options;
     this.#cacheSize = options.cacheSize ?? 10_000;
+    this.#keys = options.jwtKey
+      ? undefined
+      : new ClerkKeySet({
+          secretKey: options.secretKey,
+          apiUrl: options.apiUrl,
+          clock: options.clock,
+          ...(options.jwksCooldownMs === undefined ? {} : { cooldownMs: options.jwksCooldownMs }),
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+        });
   }
 
   /**
@@ -60,11 +76,12 @@ export class SessionVerifier {
       if (cached.expiresAt + grace > now) return cached;
       if (grace === 0) this.#cache.delete(token);
     }
+    // Always a key in hand: given, or from the cached key set, never @clerk/backend's fetch per unknown kid.
+    const jwtKey = this.#options.jwtKey ?? (await this.#keys!.publicKey(kidOf(token)));
     let payload: Awaited<ReturnType<typeof verifyToken>>;
     try {
       payload = await verifyToken(token, {
-        ...(this.#options.jwtKey ? { jwtKey: this.#options.jwtKey } : { secretKey: this.#options.secretKey }),
-        ...(this.#options.apiUrl ? { apiUrl: this.#options.apiUrl } : {}),
+        jwtKey,
         authorizedParties: this.#options.authorizedParties,
         ...(this.#options.issuers && this.#options.issuers.length > 0 ? { issuer: this.#options.issuers } : {}),
         ...(grace > 0 ? { clockSkewInMs: grace * 1000 } : {}),
@@ -75,6 +92,9 @@ export class SessionVerifier {
     if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') {
       throw new UnauthenticatedError('The session token has no subject or expiry.');
     }
+    // Clerk's SDKs treat a session that is not active (pending a sign-in task, ended, …) as signed out.
+    const status = (payload as { sts?: unknown }).sts;
+    if (status !== undefined && status !== 'active') throw new UnauthenticatedError(inactive(status));
     const identity: SessionIdentity = {
       userId: payload.sub,
       sessionId: typeof payload.sid === 'string' ? payload.sid : null,
@@ -109,6 +129,23 @@ export function issuersFromPublishableKey(publishableKey: string | undefined): s
   if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(host)) return [];
   const loopback = /^(localhost|127\.0\.0\.1)(:\d+)?$/.test(host);
   return loopback ? [`https://${host}`, `http://${host}`] : [`https://${host}`];
+}
+
+/** The `kid` of a compact JWS's header; a header that does not parse names no key and is refused. */
+function kidOf(token: string): string {
+  try {
+    const header = JSON.parse(Buffer.from(token.split('.', 1)[0]!, 'base64url').toString('utf8')) as { kid?: unknown };
+    if (typeof header?.kid === 'string' && header.kid !== '') return header.kid;
+  } catch {
+    // Falls through to the refusal below.
+  }
+  throw new UnauthenticatedError('The session token is invalid.');
+}
+
+/** The 401 message for a session whose `sts` is not `active`: Clerk's status names it, anything odd is not echoed. */
+function inactive(status: unknown): string {
+  const named = typeof status === 'string' && /^[a-z_]{1,32}$/.test(status) ? ` (${status})` : '';
+  return `The session is not active${named}: a pending or ended session counts as signed out.`;
 }
 
 /** A message for the 401 that names the reason (expired, wrong party, …) but never the token. */

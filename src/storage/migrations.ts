@@ -134,4 +134,17 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropTable('tb_webhook_outbox').ifExists().execute();
     },
   },
+  // Rate-limit buckets shared by the instances of one database (used on PostgreSQL; SQLite serves one process).
+  '2026_12_02_0001_rate_limits': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('tb_rate_limits')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('tat', 'double precision', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('tb_rate_limits').ifExists().execute();
+    },
+  },
 };

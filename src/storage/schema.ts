@@ -8,6 +8,7 @@ export interface Database {
   tb_processed_events: ProcessedEventTable;
   tb_audit_log: AuditTable;
   tb_webhook_outbox: WebhookOutboxTable;
+  tb_rate_limits: RateLimitTable;
 }
 
 export interface ConnectionTable {
@@ -84,4 +85,11 @@ export interface WebhookOutboxTable {
   last_error: string | null;
   delivered_at: number | null;
   created_at: number;
+}
+
+/** One rate-limit bucket shared by the instances, as GCRA: a bucket whose `tat` has passed is full (and may go). */
+export interface RateLimitTable {
+  key: string;
+  /** The theoretical arrival time, in epoch milliseconds (fractional). */
+  tat: number;
 }

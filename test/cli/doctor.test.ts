@@ -87,6 +87,17 @@ describe('tokenbridge doctor against the sandbox', () => {
     expect(check('Google OAuth client')?.fix).toContain('Credentials');
   });
 
+  it('without CLERK_JWT_KEY, production is warned to set it (sessions would spend Clerk API calls) and still exits 0', async () => {
+    const { CLERK_JWT_KEY: _unset, ...env } = healthyEnv();
+    const { code, check } = await doctorJson(env);
+    expect(check('Clerk JWT key')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/CLERK_JWT_KEY is not set/),
+      fix: expect.stringMatching(/set CLERK_JWT_KEY/),
+    });
+    expect(code).toBe(0);
+  });
+
   it('a wrong Clerk secret key fails and never prints the key', async () => {
     const wrong = 'sk_test_definitelyNotTheInstanceSecret0123456789';
     const { code, out } = await doctor({ ...healthyEnv(), CLERK_SECRET_KEY: wrong });

@@ -30,7 +30,7 @@ const get = (s: Server, path: string, token?: string, headers: Record<string, st
     redirect: 'manual',
   });
 
-describe('rate limits on the token, connect and proxy routes', () => {
+describe('rate limits on every route that takes a session or an API key', () => {
   it('a user over the per-user limit gets 429 rate_limited with Retry-After; other users are unaffected', async () => {
     const s = await start({ perUser: 3, perIp: 100, windowSeconds: 60 });
     const ada = await s.sign({ sub: 'user_ada' });
@@ -78,6 +78,59 @@ describe('rate limits on the token, connect and proxy routes', () => {
     // A signed-in user from the same address is not punished for the guesser.
     expect((await get(s, '/api/google-token', await s.sign({ sub: 'user_ada' }))).status).toBe(200);
     expect((await get(s, '/api/users/user_ada/google-token', API_KEY)).status).toBe(200);
+  });
+
+  it('wrong API keys on /api/users/{id}/audit spend from their address: key guessing is cut off with 429', async () => {
+    const s = await start({ perUser: 100, perIp: 5, windowSeconds: 60 });
+    const answers = [];
+    for (let i = 0; i < 350; i++) {
+      const status = (await get(s, '/api/users/user_ada/audit', `wrong-key-${i}-0123456789abcdef`)).status;
+      answers.push(status);
+      if (status === 429) break;
+    }
+    expect(answers).toEqual([401, 401, 401, 401, 401, 429]);
+    const limited = await get(s, '/api/users/user_ada/audit', undefined, {
+      'x-api-key': 'another-wrong-key-0123456789',
+    });
+    expect(limited.status).toBe(429);
+    expect(((await limited.json()) as ErrorBody).error).toMatchObject({ code: 'rate_limited', scope: 'ip' });
+    expect(Number(limited.headers.get('retry-after'))).toBe(12);
+    // The app's backend with the right key, from the same address, is not punished for the guesser.
+    expect((await get(s, '/api/users/user_ada/audit', API_KEY)).status).not.toBe(429);
+  });
+
+  it.each([
+    ['GET', '/api/google/connection'],
+    ['DELETE', '/api/google/connection'],
+    ['GET', '/api/audit'],
+  ])('forged sessions on %s %s spend from their address and are cut off with 429', async (method, path) => {
+    const s = await start({ perUser: 100, perIp: 3, windowSeconds: 60 });
+    const stranger = await s.sign({ sub: 'user_x' }, s.otherKey);
+    const ask = (token: string | undefined) =>
+      fetch(`${s.url}${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push((await ask(i % 2 ? stranger : undefined)).status);
+    expect(answers).toEqual([401, 401, 401, 429]);
+    // A genuine session from the same address has its own bucket.
+    expect((await ask(await s.sign({ sub: 'user_ada' }))).status).not.toBe(429);
+  });
+
+  it('a signed-in user reading the connection over the limit gets 429 with scope user; token reads keep their bucket', async () => {
+    const s = await start({ perUser: 2, perIp: 100, windowSeconds: 60 });
+    const ada = await s.sign({ sub: 'user_ada' });
+    for (let i = 0; i < 2; i++) expect((await get(s, '/api/google/connection', ada)).status).toBe(200);
+    const limited = await get(s, '/api/google/connection', ada);
+    expect(limited.status).toBe(429);
+    expect(((await limited.json()) as ErrorBody).error).toMatchObject({ code: 'rate_limited', scope: 'user' });
+    expect((await get(s, '/api/google-token', ada)).status).toBe(200);
+  });
+
+  it('a wrong metrics token is guessing too: cut off with 429, while the right one scrapes', async () => {
+    const s = await start({ perUser: 100, perIp: 2, windowSeconds: 60 }, { metricsToken: 'metrics-token-0123456789' });
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push((await get(s, '/metrics', `wrong-metrics-token-${i}`)).status);
+    expect(answers).toEqual([401, 401, 429]);
+    expect((await get(s, '/metrics', 'metrics-token-0123456789')).status).toBe(200);
   });
 
   it('health and the console are not limited', async () => {

@@ -110,6 +110,34 @@ describe('Clerk session tokens', () => {
     },
   );
 
+  it('a token whose session is active (sts "active"), or that carries no sts claim, is accepted', async () => {
+    expect((await ask(await sign(claims({ sts: 'active' })))).status).toBe(200);
+    expect((await ask(await sign(claims({ sts: undefined })))).status).toBe(200);
+  });
+
+  it.each(['pending', 'ended', 'expired', 'revoked', 'removed', 'abandoned', 'replaced'])(
+    'a token whose session is %s (sts) counts as signed out: 401 unauthenticated naming the status, never the token',
+    async (status) => {
+      const token = await sign(claims({ sts: status, sub: `user_${status}` }));
+      const { status: code, body } = await ask(token);
+      expect(code).toBe(401);
+      expect(body.error?.code).toBe('unauthenticated');
+      expect(body.error?.message).toMatch(new RegExp(`not active \\(${status}\\)`));
+      expect(JSON.stringify(body)).not.toContain(token.split('.')[1]!.slice(0, 20));
+      // The cookie carries the same token to the same refusal.
+      const cookie = await fetch(`${server.url}/api/google-token`, { headers: { cookie: `__session=${token}` } });
+      expect(cookie.status).toBe(401);
+    },
+  );
+
+  it('an sts that is not a plain status word is refused without being echoed', async () => {
+    const { status, body } = await ask(await sign(claims({ sts: '<script>alert(1)</script>' })));
+    expect(status).toBe(401);
+    expect(body.error?.message).toMatch(/not active/);
+    expect(body.error?.message).not.toContain('script');
+    expect((await ask(await sign(claims({ sts: 1 })))).status).toBe(401);
+  });
+
   it('the same refusals hold for the __session cookie', async () => {
     const token = await sign(claims({ azp: 'https://evil.test' }));
     const response = await fetch(`${server.url}/api/google-token`, { headers: { cookie: `__session=${token}` } });

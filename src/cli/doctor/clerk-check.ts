@@ -50,9 +50,21 @@ export async function checkClerk(clerk: ServiceConfig['clerk']): Promise<CheckRe
   const results: CheckResult[] = [
     pass('Clerk secret key', `Accepted by ${apiUrl}; the instance signs with ${keys.map((k) => k.kid).join(', ')}.`),
   ];
-  if (clerk.jwtKey !== undefined) results.push(checkJwtKey(clerk.jwtKey, keys));
+  results.push(clerk.jwtKey === undefined ? missingJwtKey(keys) : checkJwtKey(clerk.jwtKey, keys));
   results.push(await checkPublishableKey(client, clerk));
   return results;
+}
+
+/**
+ * Without CLERK_JWT_KEY every instance fetches the JWKS from the Backend API (cached, and again at most once per
+ * cool-down when a token names an unknown kid): it works, but spends Clerk's quota and needs Clerk to be reachable.
+ */
+function missingJwtKey(keys: Jwk[]): CheckResult {
+  return warn(
+    'Clerk JWT key',
+    `CLERK_JWT_KEY is not set: sessions are verified with keys fetched from Clerk's Backend API (the instance signs with ${keys.map((k) => k.kid).join(', ')}), which spends its rate limit and fails while Clerk is unreachable.`,
+    'In production, set CLERK_JWT_KEY to the PEM from Clerk Dashboard → API keys → JWT public key: sessions then verify with no network call.',
+  );
 }
 
 function checkJwtKey(pem: string, keys: Jwk[]): CheckResult {
