@@ -39,6 +39,7 @@ import type {
   AuthorizationStart,
   BridgeEvent,
   Connection,
+  DisconnectOptions,
   GetAccessTokenOptions,
   ReconnectReason,
   SecurityEventsResult,
@@ -974,7 +975,7 @@ class Bridge implements TokenBridge {
     return clerkConnection(userId, lookup.token);
   }
 
-  async disconnect(userId: string): Promise<void> {
+  async disconnect(userId: string, options: DisconnectOptions = {}): Promise<void> {
     this.#assertOpen();
     checkUserId(userId);
     this.#clerk?.forget(userId);
@@ -985,7 +986,7 @@ class Bridge implements TokenBridge {
     const removed = await this.#store.withRefreshLock(userId, (repo) => repo.deleteConnection(userId));
     this.#cache.forget(userId);
     if (!removed) return;
-    await this.#audit(userId, 'disconnect', 'user', { revoked, sub: removed.googleSub });
+    await this.#audit(userId, 'disconnect', options.actor ?? 'user', { revoked, sub: removed.googleSub });
     this.#events.emit({ type: 'connection.deleted', userId });
   }
 
