@@ -21,6 +21,7 @@ export type {
   AuditAction,
   AuditEntry,
   ConnectionRepository,
+  OutboxEntry,
   PendingAuthorization,
   Store,
   StoredConnection,

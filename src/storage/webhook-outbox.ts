@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { ConfigurationError } from '../core/errors.js';
 import type { Database, WebhookOutboxTable } from './schema.js';
-import type { Store } from './store.js';
+import type { OutboxEntry, Store } from './store.js';
 
 /** One outbound event as stored: `id` is its `webhook-id`, `payload` the JSON body exactly as it is signed and sent. */
 export interface OutboxMessage {
@@ -46,6 +46,26 @@ export function webhookOutbox(store: Store): WebhookOutbox {
   return new KyselyOutbox(db, store.kind);
 }
 
+/** Inserts pending outbox rows through `db` (a transaction, when the change they report is written with them). */
+export async function insertOutboxEntries(db: Kysely<Database>, entries: readonly OutboxEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db
+    .insertInto('tb_webhook_outbox')
+    .values(
+      entries.map((entry) => ({
+        id: entry.id,
+        event_type: entry.type,
+        user_id: entry.userId,
+        payload: entry.payload,
+        status: 'pending' as const,
+        attempts: 0,
+        next_attempt_at: entry.createdAt,
+        created_at: entry.createdAt,
+      })),
+    )
+    .execute();
+}
+
 const toMessage = (row: Selectable<WebhookOutboxTable>): OutboxMessage => ({
   id: row.id,
   type: row.event_type,
@@ -62,19 +82,7 @@ class KyselyOutbox implements WebhookOutbox {
   ) {}
 
   async enqueue(message: Omit<OutboxMessage, 'attempts'>): Promise<void> {
-    await this.db
-      .insertInto('tb_webhook_outbox')
-      .values({
-        id: message.id,
-        event_type: message.type,
-        user_id: message.userId,
-        payload: message.payload,
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: message.createdAt,
-        created_at: message.createdAt,
-      })
-      .execute();
+    await insertOutboxEntries(this.db, [message]);
   }
 
   async claimDue(options: { owner: string; now: number; leaseMs: number; limit: number }): Promise<OutboxMessage[]> {
