@@ -14,6 +14,18 @@ export interface OutboxMessage {
   createdAt: number;
 }
 
+/** A delivery given up after its last attempt, as `webhooks failed` lists it. */
+export interface FailedDelivery {
+  id: string;
+  type: string;
+  userId: string | null;
+  attempts: number;
+  /** The endpoint's last HTTP status; null when nothing answered. */
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: number;
+}
+
 /** What an attempt came to: delivered, to be retried at `retryAt`, or given up (`retryAt` null). */
 export type AttemptOutcome =
   | { delivered: true; at: number; status: number }
@@ -32,6 +44,13 @@ export interface WebhookOutbox {
   settle(id: string, owner: string, outcome: AttemptOutcome): Promise<boolean>;
   /** Deletes delivered and failed rows created before `before`; returns how many. */
   purgeSettled(before: number): Promise<number>;
+  /** Failed deliveries, oldest first. */
+  listFailed(options?: { limit?: number }): Promise<FailedDelivery[]>;
+  /**
+   * Puts failed deliveries back in the queue, due at `now` with a fresh retry schedule and the same `webhook-id`
+   * (so a receiver that did get one de-duplicates it): the ids given, or every failed one. Returns the ids requeued.
+   */
+  replayFailed(options: { now: number; ids?: readonly string[] }): Promise<string[]>;
 }
 
 /**
@@ -134,6 +153,37 @@ class KyselyOutbox implements WebhookOutbox {
       .where('lease_owner', '=', owner)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  async listFailed(options: { limit?: number } = {}): Promise<FailedDelivery[]> {
+    const rows = await this.db
+      .selectFrom('tb_webhook_outbox')
+      .select(['id', 'event_type', 'user_id', 'attempts', 'last_status', 'last_error', 'created_at'])
+      .where('status', '=', 'failed')
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(options.limit ?? 100)
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      type: row.event_type,
+      userId: row.user_id,
+      attempts: Number(row.attempts),
+      lastStatus: row.last_status === null ? null : Number(row.last_status),
+      lastError: row.last_error,
+      createdAt: Number(row.created_at),
+    }));
+  }
+
+  async replayFailed(options: { now: number; ids?: readonly string[] }): Promise<string[]> {
+    if (options.ids !== undefined && options.ids.length === 0) return [];
+    let query = this.db
+      .updateTable('tb_webhook_outbox')
+      .set({ status: 'pending', attempts: 0, next_attempt_at: options.now, lease_owner: null, lease_until: null })
+      .where('status', '=', 'failed');
+    if (options.ids !== undefined) query = query.where('id', 'in', [...options.ids]);
+    const rows = await query.returning('id').execute();
+    return rows.map((row) => row.id).sort();
   }
 
   async purgeSettled(before: number): Promise<number> {
