@@ -7,6 +7,7 @@
 import { machine } from './lib/report.js';
 import { clerkSource } from './scenarios/clerk-source.js';
 import { hot } from './scenarios/hot.js';
+import { proxyStream } from './scenarios/proxy-stream.js';
 import { scale } from './scenarios/scale.js';
 import { start } from './scenarios/start.js';
 import { storm } from './scenarios/storm.js';
@@ -17,6 +18,7 @@ const SCENARIOS: Record<string, () => Promise<void>> = {
   'clerk-source': clerkSource,
   scale,
   start,
+  'proxy-stream': proxyStream,
 };
 
 const asked = process.argv.slice(2).filter((arg) => arg !== '--');

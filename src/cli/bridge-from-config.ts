@@ -41,6 +41,8 @@ export function bridgeFromConfig(
     connectUrl: connectUrlBuilder(config.publicUrl),
     clock: deps.clock,
     logger: deps.logger,
+    // Events go to the outbox in the transaction of the change they report, whoever makes it (the service, the CLI).
+    outbox: config.webhook !== undefined,
     ...deps.core,
   });
 }

@@ -8,6 +8,7 @@ import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
+import { webhooksCommand } from './commands/webhooks.js';
 
 const USAGE = `Usage: tokenbridge <command>
 
@@ -21,6 +22,7 @@ Commands:
   token     token <userId> [--scope s]...: print a fresh Google access token (audited), for debugging.
   connections
             connections list | show <userId> | revoke <userId> --yes
+  webhooks  webhooks failed | replay <webhookId>... | replay --all --yes: outbound events that were not delivered.
   help      Show this help.
 
 Configuration comes from environment variables; see README.md.`;
@@ -30,6 +32,7 @@ const OPERATOR_COMMANDS: Record<string, (args: readonly string[], io: CliIo) => 
   keys: keysCommand,
   token: tokenCommand,
   connections: connectionsCommand,
+  webhooks: webhooksCommand,
 };
 
 /** The `tokenbridge` command. Resolves with the process exit code. */

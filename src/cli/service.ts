@@ -78,7 +78,8 @@ export async function startService(config: ServiceConfig, options: StartServiceO
         logger: options.logger.child({ component: 'webhooks' }),
         ...options.webhooks,
       });
-      webhooks.attach(bridge);
+      // The bridge writes each event with its change (outbox: true); the dispatcher only sends them.
+      webhooks.follow(bridge);
     }
     const deliveries = webhooks;
     app = await buildServer({

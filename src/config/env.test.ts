@@ -108,6 +108,19 @@ describe('configuration from the environment', () => {
     const config = parseEnv({ CLERK_JWT_KEY: '-----BEGIN PUBLIC KEY-----\\nMIIB\\n-----END PUBLIC KEY-----' });
     expect(config.clerk.jwtKey).toBe('-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----');
   });
+
+  it('the proxy’s byte cap defaults to 512 MiB, 0 lifts it, and a bad value is named by its variable', () => {
+    expect(parseEnv({}).proxyMaxBytes).toBe(512 * 1024 * 1024);
+    expect(parseEnv({ TOKENBRIDGE_PROXY_MAX_BYTES: '0' }).proxyMaxBytes).toBe(0);
+    expect(parseEnv({ TOKENBRIDGE_PROXY_MAX_BYTES: '5000000000' }).proxyMaxBytes).toBe(5_000_000_000);
+    const config = resolveServiceConfig(parseEnv({ ...production, TOKENBRIDGE_PROXY_MAX_BYTES: '1024' }), {
+      port: 3000,
+    });
+    expect(config.proxyMaxBytes).toBe(1024);
+    for (const bad of ['-1', '1e9', '10MB', 'lots']) {
+      expect(failure({ TOKENBRIDGE_PROXY_MAX_BYTES: bad }).variable).toBe('TOKENBRIDGE_PROXY_MAX_BYTES');
+    }
+  });
 });
 
 describe('server deadlines and connection cap', () => {

@@ -82,6 +82,8 @@ export interface EnvConfig {
   metricsToken?: string | undefined;
   /** Outbound connection events; undefined when `TOKENBRIDGE_WEBHOOK_URL` is not set. */
   webhook?: WebhookConfig | undefined;
+  /** `TOKENBRIDGE_PROXY_MAX_BYTES`: the largest Google answer the proxy streams through; 0 means no cap. */
+  proxyMaxBytes: number;
   sandbox: { googlePort: number; clerkPort: number };
 }
 
@@ -118,6 +120,11 @@ export interface ServiceConfig {
   metricsToken?: string | undefined;
   /** When set, connection events are delivered to `webhook.url`, signed with `webhook.secret`. */
   webhook?: WebhookConfig | undefined;
+  /**
+   * The largest Google answer the proxy streams through, in bytes (default 512 MiB); 0 streams any size. A larger
+   * declared length is refused with 502 `upstream_too_large`; an undeclared one is cut off where it passes the cap.
+   */
+  proxyMaxBytes?: number;
 }
 
 /** A number of proxy hops, or the proxies' addresses, CIDR ranges and `loopback`/`linklocal`/`uniquelocal`. */
@@ -193,6 +200,7 @@ export function parseEnv(env: Env): EnvConfig {
     },
     serverLimits: parseServerLimits(get),
     trustProxy: parseTrustProxy(get('TOKENBRIDGE_TRUST_PROXY')),
+    proxyMaxBytes: parseByteCount(get, 'TOKENBRIDGE_PROXY_MAX_BYTES', DEFAULT_PROXY_MAX_BYTES),
     sandbox: {
       googlePort: parsePort(get, 'SANDBOX_GOOGLE_PORT', 3001),
       clerkPort: parsePort(get, 'SANDBOX_CLERK_PORT', 3002),
@@ -264,6 +272,7 @@ export function resolveServiceConfig(
     serverLimits: config.serverLimits,
     trustProxy: config.trustProxy,
     webhook: config.webhook,
+    proxyMaxBytes: config.proxyMaxBytes,
   };
 }
 
@@ -303,6 +312,18 @@ function parseCount(get: (name: string) => string | undefined, name: string, fal
       name,
       `expected a whole number (0 switches the limit off), got ${JSON.stringify(raw.slice(0, 20))}.`,
     );
+  }
+  return Number(raw);
+}
+
+/** 512 MiB: a large Drive download, yet a bound on what one request can pull through the bridge. */
+export const DEFAULT_PROXY_MAX_BYTES = 512 * 1024 * 1024;
+
+function parseByteCount(get: (name: string) => string | undefined, name: string, fallback: number): number {
+  const raw = get(name);
+  if (raw === undefined) return fallback;
+  if (!/^\d{1,15}$/.test(raw)) {
+    throw new EnvError(name, `expected a number of bytes (0 for no cap), got ${JSON.stringify(raw.slice(0, 20))}.`);
   }
   return Number(raw);
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type Logger, pino } from 'pino';
-import type { ConnectionRepository, Store, StoredConnection } from '../storage/index.js';
+import type { ConnectionRepository, OutboxEntry, Store, StoredConnection } from '../storage/index.js';
 import { type ClerkHeldToken, ClerkTokenSource, ClerkUnavailable } from './clerk-source.js';
 import { type Clock, systemClock } from './clock.js';
 import { ConnectionCache } from './connection-cache.js';
@@ -39,12 +39,14 @@ import type {
   AuthorizationStart,
   BridgeEvent,
   Connection,
+  DisconnectOptions,
   GetAccessTokenOptions,
   ReconnectReason,
   SecurityEventsResult,
   TokenBridge,
   TokenSourcePolicy,
 } from './types.js';
+import { outboxEntries } from './webhook-payload.js';
 
 export interface TokenBridgeOptions {
   store: Store;
@@ -74,6 +76,12 @@ export interface TokenBridgeOptions {
   httpTimeoutMs?: number;
   /** Users whose connection and decrypted access token are kept in memory (LRU). Default 10,000; 0 turns it off. */
   cacheSize?: number;
+  /**
+   * Writes the outbound events (`connection.*`) to the store's webhook outbox in the same transaction as the change
+   * they report, so a crash between the two cannot lose one. Set it when a `WebhookDispatcher` delivers them (and
+   * have the dispatcher `follow` the bridge rather than `attach` to it). Default false.
+   */
+  outbox?: boolean;
 }
 
 const DEFAULT_MIN_VALIDITY_SECONDS = 300;
@@ -149,6 +157,8 @@ class Bridge implements TokenBridge {
   readonly #scheduler: Scheduler;
   readonly #retry: RetryPolicy;
   readonly #connectUrl: (scopes: string[]) => string;
+  /** Outbound events go to the outbox with the change they report (see `TokenBridgeOptions.outbox`). */
+  readonly #outbox: boolean;
   /** Users whose Clerk-held Google account last answered 422 (needs a reconnect at Clerk). */
   readonly #clerkBroken = new Set<string>();
   readonly #clerkRechecked = new Map<string, number>();
@@ -176,6 +186,7 @@ class Bridge implements TokenBridge {
     this.#scheduler = options.scheduler ?? timerScheduler;
     this.#retry = { ...defaultRetryPolicy, ...options.retry };
     this.#connectUrl = options.connectUrl;
+    this.#outbox = options.outbox === true;
     this.#events = new EventHub(this.#logger);
     this.#cache = new ConnectionCache(this.#store, options.cacheSize ?? 10_000);
     this.#google = new GoogleOAuth({ ...google, clock: this.#clock, timeoutMs: options.httpTimeoutMs });
@@ -384,7 +395,12 @@ class Bridge implements TokenBridge {
           reconnectReason: 'unknown' as const,
           updatedAt: now,
         };
-        return { kind: 'needs_reconnect', connection: (await repo.updateConnection(dead)) ?? dead, reason: 'unknown' };
+        const events = this.#outboxOf({ type: 'connection.needs_reconnect', userId, reason: 'unknown' });
+        return {
+          kind: 'needs_reconnect',
+          connection: (await repo.updateConnection(dead, events)) ?? dead,
+          reason: 'unknown',
+        };
       }
       const refreshToken = this.#keyring.decrypt(current.refreshToken, { userId, purpose: 'refresh_token' });
       let tokens: GoogleTokens;
@@ -410,7 +426,8 @@ class Bridge implements TokenBridge {
             lastError: { code: 'invalid_grant', message: error.description ?? 'invalid_grant', at },
             updatedAt: at,
           };
-          return { kind: 'needs_reconnect', connection: (await repo.updateConnection(dead)) ?? dead, reason };
+          const events = this.#outboxOf({ type: 'connection.needs_reconnect', userId, reason });
+          return { kind: 'needs_reconnect', connection: (await repo.updateConnection(dead, events)) ?? dead, reason };
         }
         if (error instanceof GoogleOAuthError || error instanceof RetriesExhausted) {
           const cause = error instanceof RetriesExhausted ? (error.lastError as GoogleOAuthError) : error;
@@ -450,7 +467,10 @@ class Bridge implements TokenBridge {
       };
       // The row may change under us. A disconnect or a relink wins. A rewrite of the same grant (a key rotation
       // re-encrypting it from another process) must not cost the token Google just issued: it goes onto that row.
-      let saved = await repo.updateConnection(next);
+      const recovered = current.lastError !== null;
+      const events = () =>
+        recovered ? this.#outboxOf({ type: 'connection.recovered', userId, connection: this.#view(next) }) : [];
+      let saved = await repo.updateConnection(next, events());
       for (let attempt = 1; !saved; attempt++) {
         const latest = await repo.getConnection(userId);
         if (!latest) throw new NotConnectedError(this.#connectUrl([]));
@@ -458,19 +478,22 @@ class Bridge implements TokenBridge {
         if (!sameGrant || this.#validFor(latest, want.minValidityMs)) return { kind: 'fresh', connection: latest };
         if (attempt > MAX_REBASES)
           throw new StorageUnavailableError(new Error('the row kept changing during a refresh'));
-        saved = await repo.updateConnection({
-          ...latest,
-          accessToken: next.accessToken,
-          accessTokenExpiresAt: next.accessTokenExpiresAt,
-          ...(tokens.refreshToken ? { refreshToken: next.refreshToken, riscKeys: next.riscKeys } : {}),
-          refreshTokenExpiresAt: next.refreshTokenExpiresAt,
-          scopes: next.scopes,
-          lastRefreshAt: at,
-          lastError: null,
-          updatedAt: at,
-        });
+        saved = await repo.updateConnection(
+          {
+            ...latest,
+            accessToken: next.accessToken,
+            accessTokenExpiresAt: next.accessTokenExpiresAt,
+            ...(tokens.refreshToken ? { refreshToken: next.refreshToken, riscKeys: next.riscKeys } : {}),
+            refreshTokenExpiresAt: next.refreshTokenExpiresAt,
+            scopes: next.scopes,
+            lastRefreshAt: at,
+            lastError: null,
+            updatedAt: at,
+          },
+          events(),
+        );
       }
-      return { kind: 'refreshed', connection: saved, recovered: current.lastError !== null, durationMs: at - now };
+      return { kind: 'refreshed', connection: saved, recovered, durationMs: at - now };
     };
     const outcome = await this.#store.withRefreshLock(userId, underLock, joined);
     // This instance's own write: the next read takes the row from the store (the feed evicts it everywhere else).
@@ -605,11 +628,32 @@ class Bridge implements TokenBridge {
       const reason = clerkReconnectReason(lookup.clerkCode);
       this.#logger.warn({ userId, code: lookup.clerkCode }, 'Clerk-held Google account needs a reconnect');
       this.#events.emit({ type: 'connection.needs_reconnect', userId, reason });
+      this.#recordClerkEvent({ type: 'connection.needs_reconnect', userId, reason });
       void this.#audit(userId, 'needs_reconnect', 'clerk', { reason, source: 'clerk', code: lookup.clerkCode });
       return;
     }
     if (!this.#clerkBroken.delete(userId) || lookup.kind !== 'token') return;
-    this.#events.emit({ type: 'connection.recovered', userId, connection: clerkConnection(userId, lookup.token) });
+    const recovered: BridgeEvent = {
+      type: 'connection.recovered',
+      userId,
+      connection: clerkConnection(userId, lookup.token),
+    };
+    this.#events.emit(recovered);
+    this.#recordClerkEvent(recovered);
+  }
+
+  /** A Clerk-held account's change has no row of ours: its event goes to the outbox on its own. */
+  #recordClerkEvent(event: BridgeEvent): void {
+    const entries = this.#outboxOf(event);
+    if (entries.length === 0) return;
+    this.#store.recordEvents(entries).catch((error: unknown) => {
+      this.#logger.error({ type: event.type, code: (error as TokenBridgeError).code }, 'webhook event not recorded');
+    });
+  }
+
+  /** The outbox rows a write carries for `events`: none unless the bridge writes the outbox (`outbox: true`). */
+  #outboxOf(...events: BridgeEvent[]): OutboxEntry[] {
+    return this.#outbox ? outboxEntries(events, this.#clock.now()) : [];
   }
 
   #mayRecheckClerk(userId: string): boolean {
@@ -712,17 +756,20 @@ class Bridge implements TokenBridge {
           return 'unchanged' as const;
         }
         const at = this.#clock.now();
-        const saved = await repo.updateConnection({
-          ...current,
-          status: 'needs_reconnect',
-          reconnectReason: 'revoked',
-          refreshToken: null,
-          accessToken: null,
-          accessTokenExpiresAt: null,
-          riscKeys: null,
-          lastError: { code: `google_${event.type.replace(/-/g, '_')}`, message: riscMessage(event), at },
-          updatedAt: at,
-        });
+        const saved = await repo.updateConnection(
+          {
+            ...current,
+            status: 'needs_reconnect',
+            reconnectReason: 'revoked',
+            refreshToken: null,
+            accessToken: null,
+            accessTokenExpiresAt: null,
+            riscKeys: null,
+            lastError: { code: `google_${event.type.replace(/-/g, '_')}`, message: riscMessage(event), at },
+            updatedAt: at,
+          },
+          this.#outboxOf({ type: 'connection.needs_reconnect', userId, reason: 'revoked' }),
+        );
         if (saved) return 'marked' as const;
       }
       return 'unchanged' as const;
@@ -904,7 +951,16 @@ class Bridge implements TokenBridge {
             : null,
         connectedAt: now,
       };
-      const saved = await repo.putConnection(next);
+      const view = this.#view(next);
+      const events: BridgeEvent[] = [
+        ...(previous && !sameAccount ? [{ type: 'connection.deleted' as const, userId }] : []),
+        !previous || !sameAccount
+          ? { type: 'connection.created', userId, connection: view }
+          : previous.status !== 'active'
+            ? { type: 'connection.recovered', userId, connection: view }
+            : { type: 'connection.updated', userId, connection: view },
+      ];
+      const saved = await repo.putConnection(next, this.#outboxOf(...events));
       return { saved, previous, sameAccount };
     });
     const { saved, previous, sameAccount } = result;
@@ -974,7 +1030,7 @@ class Bridge implements TokenBridge {
     return clerkConnection(userId, lookup.token);
   }
 
-  async disconnect(userId: string): Promise<void> {
+  async disconnect(userId: string, options: DisconnectOptions = {}): Promise<void> {
     this.#assertOpen();
     checkUserId(userId);
     this.#clerk?.forget(userId);
@@ -982,10 +1038,12 @@ class Bridge implements TokenBridge {
     if (!existing) return;
     // Revoke first: once the row is gone the bridge could no longer reach the grant.
     const revoked = await this.#revokeStored(existing);
-    const removed = await this.#store.withRefreshLock(userId, (repo) => repo.deleteConnection(userId));
+    const removed = await this.#store.withRefreshLock(userId, (repo) =>
+      repo.deleteConnection(userId, this.#outboxOf({ type: 'connection.deleted', userId })),
+    );
     this.#cache.forget(userId);
     if (!removed) return;
-    await this.#audit(userId, 'disconnect', 'user', { revoked, sub: removed.googleSub });
+    await this.#audit(userId, 'disconnect', options.actor ?? 'user', { revoked, sub: removed.googleSub });
     this.#events.emit({ type: 'connection.deleted', userId });
   }
 

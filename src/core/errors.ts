@@ -94,6 +94,20 @@ export class UpstreamUnavailableError extends TokenBridgeError {
   }
 }
 
+/** Google's answer is larger than the proxy's byte cap (`TOKENBRIDGE_PROXY_MAX_BYTES`), so it is not passed on. */
+export class UpstreamTooLargeError extends TokenBridgeError {
+  static override readonly code = 'upstream_too_large';
+  constructor(
+    readonly limitBytes: number,
+    readonly declaredBytes: number,
+  ) {
+    super(`Google's answer (${declaredBytes} bytes) is larger than the proxy passes on (${limitBytes} bytes).`, {
+      status: 502,
+      details: { limit: limitBytes, length: declaredBytes },
+    });
+  }
+}
+
 /** An OAuth state that is unknown, expired, already used, or belongs to another user. */
 export class InvalidStateError extends TokenBridgeError {
   static override readonly code = 'invalid_state';

@@ -133,6 +133,12 @@ export interface SecurityEventsResult {
   staleUserIds: string[];
 }
 
+/** Options of {@link TokenBridge.disconnect}. */
+export interface DisconnectOptions {
+  /** Who caused the disconnect, for the audit trail. Default `user`. */
+  actor?: string;
+}
+
 export interface TokenBridge {
   /** A fresh access token for the user that covers `scopes`, or a typed error saying what to do. */
   getAccessToken(userId: string, options?: GetAccessTokenOptions): Promise<AccessToken>;
@@ -144,8 +150,11 @@ export interface TokenBridge {
   exchangeCode(input: { userId: string; code: string }): Promise<Connection>;
   /** The user's connection, or null. Under `auto`/`clerk` this may describe a Clerk-held account. */
   connection(userId: string): Promise<Connection | null>;
-  /** Revokes at Google and forgets the connection. Idempotent. */
-  disconnect(userId: string): Promise<void>;
+  /**
+   * Revokes at Google and forgets the connection. Idempotent. `actor` is who the audit trail names as the cause:
+   * `user` (the default), `clerk_webhook` (Clerk's `user.deleted`), `cli:<os user>`, …
+   */
+  disconnect(userId: string, options?: DisconnectOptions): Promise<void>;
   /**
    * Records that an inbound event (a Clerk webhook's `svix-id`, a RISC `jti`) was processed. Resolves true the first
    * time, false for a duplicate, so deliveries are idempotent across instances.

@@ -11,7 +11,7 @@ import {
 import { type Clock, systemClock } from './clock.js';
 import { ConfigurationError } from './errors.js';
 import type { BridgeEvent, TokenBridge } from './types.js';
-import { webhookPayload } from './webhook-payload.js';
+import { newWebhookId, webhookPayload } from './webhook-payload.js';
 
 /** Waits before each retry: 8 attempts in all over about 4 hours, as Standard Webhooks senders commonly do. */
 export const DEFAULT_WEBHOOK_RETRY_DELAYS_MS: readonly number[] = [
@@ -62,13 +62,15 @@ const PURGE_EVERY_MS = 60 * 60_000;
 
 /**
  * Delivers the bridge's connection events to the app's endpoint, signed per Standard Webhooks. Each event is written
- * to the store's outbox by the instance that made the change, as it happens, then sent with the same `webhook-id`
+ * to the store's outbox by the instance that made the change, in the change's own transaction (a bridge created with
+ * `outbox: true`, which the dispatcher follows), then sent with the same `webhook-id`
  * until the endpoint answers 2xx (retries back off with jitter; after the last attempt the row is marked failed and
  * logged). Instances sharing a PostgreSQL database each claim different rows, so every event is delivered by one.
  *
  * @example
  * const webhooks = new WebhookDispatcher({ store, url: 'https://app.example.com/hooks', secret: 'whsec_…' });
- * webhooks.attach(bridge);
+ * const bridge = createTokenBridge({ ...options, store, outbox: true });
+ * webhooks.follow(bridge);
  * webhooks.start();
  */
 export class WebhookDispatcher {
@@ -121,9 +123,25 @@ export class WebhookDispatcher {
     this.#retentionMs = options.retentionMs ?? 7 * 24 * 60 * 60_000;
   }
 
-  /** Records the bridge's connection events in the outbox from now on; returns the function that stops it. */
+  /**
+   * Records the bridge's connection events in the outbox from now on, as they are heard; returns the function that
+   * stops it. A crash between a change and its recording loses the event: prefer a bridge created with
+   * `outbox: true`, which writes each event with its change, and {@link follow} it.
+   */
   attach(bridge: Pick<TokenBridge, 'on'>): () => void {
     const off = bridge.on((event) => this.#record(event));
+    this.#detach.push(off);
+    return off;
+  }
+
+  /**
+   * For a bridge that writes its events to the outbox itself (`outbox: true`): sends each new one at once rather
+   * than at the next poll. Records nothing. Returns the function that stops it.
+   */
+  follow(bridge: Pick<TokenBridge, 'on'>): () => void {
+    const off = bridge.on((event) => {
+      if (this.#timer && webhookPayload(event, 0) !== null) this.#kick();
+    });
     this.#detach.push(off);
     return off;
   }
@@ -179,7 +197,7 @@ export class WebhookDispatcher {
     const at = this.#clock.now();
     const payload = webhookPayload(event, at);
     if (payload === null) return;
-    const id = `msg_${randomBytes(16).toString('base64url')}`;
+    const id = newWebhookId();
     const write = this.#outbox
       .enqueue({ id, type: payload.type, userId: payload.data.userId, payload: JSON.stringify(payload), createdAt: at })
       .catch((error: unknown) => {

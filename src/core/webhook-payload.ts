@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import type { OutboxEntry } from '../storage/store.js';
 import type { BridgeEvent, Connection } from './types.js';
 
 /** The events the app's endpoint receives. */
@@ -65,4 +67,32 @@ function connectionData(c: Connection): WebhookConnection {
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
   };
+}
+
+/**
+ * The outbox rows for the outbound events among `events` (internal events have none), each with a fresh
+ * `webhook-id`: what a connection write carries so the change and its events are stored together.
+ *
+ * @example
+ * await repo.deleteConnection(userId, outboxEntries([{ type: 'connection.deleted', userId }], clock.now()));
+ */
+export function outboxEntries(events: readonly BridgeEvent[], at: number): OutboxEntry[] {
+  return events.flatMap((event) => {
+    const payload = webhookPayload(event, at);
+    if (payload === null) return [];
+    return [
+      {
+        id: newWebhookId(),
+        type: payload.type,
+        userId: payload.data.userId,
+        payload: JSON.stringify(payload),
+        createdAt: at,
+      },
+    ];
+  });
+}
+
+/** A Standard Webhooks message id: `msg_` and 128 random bits. */
+export function newWebhookId(): string {
+  return `msg_${randomBytes(16).toString('base64url')}`;
 }

@@ -57,7 +57,8 @@ const FASTIFY_ERRORS: Record<string, { status: number; code: string; message: st
  */
 export function toErrorReply(error: unknown): ErrorReply {
   if (error instanceof TokenBridgeError) {
-    const status = error.status >= 500 && error.status !== 503 ? 500 : error.status;
+    // 502 and 503 name a fault upstream, with a code of their own; any other 5xx is ours and says nothing.
+    const status = error.status >= 500 && error.status !== 502 && error.status !== 503 ? 500 : error.status;
     const headers: Record<string, string> = {};
     const retryAfter = error.details['retryAfter'];
     if (typeof retryAfter === 'number' && Number.isFinite(retryAfter)) {

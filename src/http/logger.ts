@@ -1,18 +1,11 @@
 import pino, { type ChildLoggerOptions, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/env.js';
-
-/** Query parameters whose values are secrets: they are replaced before a URL is logged. */
-const SECRET_PARAMS =
-  /([?&](?:code|state|token|access_token|id_token|refresh_token|client_secret|key|api_key)=)[^&#]*/gi;
-
-/** A URL fit for a log line: secret-bearing query values are masked. */
-export function redactUrl(url: string): string {
-  return url.replace(SECRET_PARAMS, '$1[redacted]');
-}
+import { redactUrl } from './log-url.js';
 
 /**
  * pino options for the bridge's logs: every secret-bearing field masked (the Authorization and Cookie headers,
- * Set-Cookie, and token, code and key fields wherever they appear) and URLs logged without secret query values.
+ * Set-Cookie, and token, code and key fields wherever they appear) and URLs logged with every query value masked
+ * unless its parameter is on an allow-list (`scope`, …).
  * Applied as child-logger options, so they hold whatever logger the service is given.
  */
 export function loggingOptions(level: LogLevel): ChildLoggerOptions {

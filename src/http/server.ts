@@ -11,6 +11,7 @@ import type { TokenBuckets } from '../core/token-buckets.js';
 import type { TokenBridge } from '../core/types.js';
 import type { StoreMaintenance } from '../storage/maintenance.js';
 import { connectUrlBuilder } from './connect-url.js';
+import { consoleContentSecurityPolicy } from './console-csp.js';
 import type { RouteContext } from './context.js';
 import { registerCors } from './cors.js';
 import { answerClientError, notFoundReply, toErrorReply } from './error-reply.js';
@@ -169,7 +170,13 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(clerkWebhookRoutes, context);
   await app.register(googleRiscRoutes, context);
   await app.register(consoleConfigRoutes, context);
-  await app.register(webRoutes, { webRoot: options.webRoot ?? DEFAULT_WEB_ROOT });
+  await app.register(webRoutes, {
+    webRoot: options.webRoot ?? DEFAULT_WEB_ROOT,
+    contentSecurityPolicy: consoleContentSecurityPolicy({
+      clerkPublishableKey: config.clerk.publishableKey,
+      googleBaseUrl: config.google.baseUrl,
+    }),
+  });
   await app.register(auditRoutes, { context, audit: options.maintenance });
   const maintenance = options.maintenance;
   const metrics = new BridgeMetrics({

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
@@ -21,6 +21,7 @@ export type {
   AuditAction,
   AuditEntry,
   ConnectionRepository,
+  OutboxEntry,
   PendingAuthorization,
   Store,
   StoredConnection,
@@ -104,13 +105,32 @@ function channelFor(schema: string): string {
   return name.length <= 63 ? name : `tb_connections_${createHash('sha256').update(schema).digest('hex').slice(0, 32)}`;
 }
 
+/**
+ * Creates the SQLite file readable by its owner only (0600), or tightens an existing one and its journals, before
+ * SQLite opens it: SQLite gives the WAL and shared-memory files the database file's own mode, and they hold the same
+ * rows (ciphertexts, state hashes, the audit trail).
+ */
+function ownerOnly(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) {
+    if (!existsSync(file)) continue;
+    try {
+      chmodSync(file, 0o600);
+    } catch (error) {
+      // Someone else's file that we may still use (a shared volume): their permissions are theirs to set.
+      if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+    }
+  }
+}
+
 function openSqlite(databaseUrl: string, clock: Clock): Store {
   let path = databaseUrl.replace(/^sqlite:(\/\/)?/i, '');
   if (path === '') throw new ConfigurationError('The SQLite path is empty.');
   const memory = path === ':memory:';
   if (!memory) {
     path = resolve(path);
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    ownerOnly(path);
   }
   const database = new Sqlite(path);
   if (!memory) database.pragma('journal_mode = WAL');

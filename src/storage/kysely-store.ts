@@ -10,11 +10,13 @@ import type { ConnectionTable, Database, PendingAuthorizationTable } from './sch
 import type {
   AuditEntry,
   ConnectionRepository,
+  OutboxEntry,
   PendingAuthorization,
   Store,
   StoredConnection,
   StoreHealth,
 } from './store.js';
+import { insertOutboxEntries } from './webhook-outbox.js';
 
 const num = (value: number | string | bigint | null): number | null => (value === null ? null : Number(value));
 
@@ -95,41 +97,62 @@ class KyselyConnections implements ConnectionRepository {
     return row ? toConnection(row) : null;
   }
 
-  async putConnection(connection: StoredConnection): Promise<StoredConnection> {
+  async putConnection(connection: StoredConnection, outbox: readonly OutboxEntry[] = []): Promise<StoredConnection> {
     const version = connection.version + 1;
     const row = fromConnection(connection, version);
     const { user_id: _userId, created_at: _createdAt, ...update } = row;
-    await this.db
-      .insertInto('tb_connections')
-      .values(row)
-      .onConflict((oc) => oc.column('user_id').doUpdateSet(update))
-      .execute();
-    await this.feed.notify(this.db, connection.userId, version);
+    await this.#atomically(outbox, async (db) => {
+      await db
+        .insertInto('tb_connections')
+        .values(row)
+        .onConflict((oc) => oc.column('user_id').doUpdateSet(update))
+        .execute();
+      await insertOutboxEntries(db, outbox);
+      await this.feed.notify(db, connection.userId, version);
+    });
     return { ...connection, version };
   }
 
-  async updateConnection(connection: StoredConnection): Promise<StoredConnection | null> {
+  async updateConnection(
+    connection: StoredConnection,
+    outbox: readonly OutboxEntry[] = [],
+  ): Promise<StoredConnection | null> {
     const version = connection.version + 1;
     const { user_id: _userId, created_at: _createdAt, ...update } = fromConnection(connection, version);
-    const result = await this.db
-      .updateTable('tb_connections')
-      .set(update)
-      .where('user_id', '=', connection.userId)
-      .where('version', '=', connection.version)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return null;
-    await this.feed.notify(this.db, connection.userId, version);
-    return { ...connection, version };
+    const written = await this.#atomically(outbox, async (db) => {
+      const result = await db
+        .updateTable('tb_connections')
+        .set(update)
+        .where('user_id', '=', connection.userId)
+        .where('version', '=', connection.version)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return false;
+      await insertOutboxEntries(db, outbox);
+      await this.feed.notify(db, connection.userId, version);
+      return true;
+    });
+    return written ? { ...connection, version } : null;
   }
 
-  async deleteConnection(userId: string): Promise<StoredConnection | null> {
-    const row = await this.db
-      .deleteFrom('tb_connections')
-      .where('user_id', '=', userId)
-      .returningAll()
-      .executeTakeFirst();
-    if (row) await this.feed.notify(this.db, userId, null);
+  async deleteConnection(userId: string, outbox: readonly OutboxEntry[] = []): Promise<StoredConnection | null> {
+    const row = await this.#atomically(outbox, async (db) => {
+      const deleted = await db
+        .deleteFrom('tb_connections')
+        .where('user_id', '=', userId)
+        .returningAll()
+        .executeTakeFirst();
+      if (deleted) {
+        await insertOutboxEntries(db, outbox);
+        await this.feed.notify(db, userId, null);
+      }
+      return deleted;
+    });
     return row ? toConnection(row) : null;
+  }
+
+  /** Runs `work` in one transaction when it writes events with its change, so both are written or neither. */
+  #atomically<T>(outbox: readonly OutboxEntry[], work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return outbox.length === 0 ? work(this.db) : this.db.transaction().execute((trx) => work(trx));
   }
 }
 
@@ -294,6 +317,10 @@ export class KyselyStore extends KyselyConnections implements Store {
     const column = alg === 'prefix' ? 'risc_prefix_key' : 'risc_hash_key';
     const rows = await this.db.selectFrom('tb_connections').selectAll().where(column, '=', key).limit(100).execute();
     return rows.map(toConnection);
+  }
+
+  async recordEvents(entries: readonly OutboxEntry[]): Promise<void> {
+    await insertOutboxEntries(this.db, entries);
   }
 
   async appendAudit(entry: Omit<AuditEntry, 'id' | 'at'> & { at?: number }): Promise<void> {

@@ -75,17 +75,33 @@ export interface StoreHealth {
 }
 
 /** Reads and writes of connections; inside `withRefreshLock` these run on the lock's own database session. */
+/**
+ * An outbound event as the outbox stores it (`id` is its `webhook-id`, `payload` the JSON body as signed and sent).
+ * Given to a connection write, it is inserted in the same transaction as the change it reports: both or neither.
+ */
+export interface OutboxEntry {
+  id: string;
+  type: string;
+  userId: string | null;
+  payload: string;
+  createdAt: number;
+}
+
+/**
+ * Connection rows. Each write takes the outbound events it causes (`outbox`); they are written in the same
+ * transaction as the row, and only when the row is written (not for an update that lost its version check).
+ */
 export interface ConnectionRepository {
   getConnection(userId: string): Promise<StoredConnection | null>;
   /** Inserts or replaces the row; the stored version becomes `connection.version + 1` and is returned. */
-  putConnection(connection: StoredConnection): Promise<StoredConnection>;
+  putConnection(connection: StoredConnection, outbox?: readonly OutboxEntry[]): Promise<StoredConnection>;
   /**
    * Writes the row only if it still holds `connection.version` (optimistic concurrency); returns the stored row with
    * its new version, or null when the row changed or vanished meanwhile.
    */
-  updateConnection(connection: StoredConnection): Promise<StoredConnection | null>;
+  updateConnection(connection: StoredConnection, outbox?: readonly OutboxEntry[]): Promise<StoredConnection | null>;
   /** Removes the row and returns what it held, or null when there was none. */
-  deleteConnection(userId: string): Promise<StoredConnection | null>;
+  deleteConnection(userId: string, outbox?: readonly OutboxEntry[]): Promise<StoredConnection | null>;
 }
 
 /** The bridge's persistence: one small interface over SQLite and PostgreSQL. */
@@ -136,6 +152,8 @@ export interface Store extends ConnectionRepository {
   /** Forgets a claim whose handling failed, so the redelivery is handled rather than ignored as a duplicate. */
   releaseEvent(source: string, id: string): Promise<void>;
   appendAudit(entry: Omit<AuditEntry, 'id' | 'at'> & { at?: number }): Promise<void>;
+  /** Writes outbound events that no connection write carries (a Clerk-held account's change) to the outbox. */
+  recordEvents(entries: readonly OutboxEntry[]): Promise<void>;
   /** Newest first. */
   listAudit(filter?: { userId?: string; limit?: number; before?: number }): Promise<AuditEntry[]>;
   countConnections(): Promise<number>;

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { ConfigurationError } from '../core/errors.js';
 import type { Database, WebhookOutboxTable } from './schema.js';
-import type { Store } from './store.js';
+import type { OutboxEntry, Store } from './store.js';
 
 /** One outbound event as stored: `id` is its `webhook-id`, `payload` the JSON body exactly as it is signed and sent. */
 export interface OutboxMessage {
@@ -11,6 +11,18 @@ export interface OutboxMessage {
   payload: string;
   /** Attempts started so far, the current one included once claimed. */
   attempts: number;
+  createdAt: number;
+}
+
+/** A delivery given up after its last attempt, as `webhooks failed` lists it. */
+export interface FailedDelivery {
+  id: string;
+  type: string;
+  userId: string | null;
+  attempts: number;
+  /** The endpoint's last HTTP status; null when nothing answered. */
+  lastStatus: number | null;
+  lastError: string | null;
   createdAt: number;
 }
 
@@ -32,6 +44,13 @@ export interface WebhookOutbox {
   settle(id: string, owner: string, outcome: AttemptOutcome): Promise<boolean>;
   /** Deletes delivered and failed rows created before `before`; returns how many. */
   purgeSettled(before: number): Promise<number>;
+  /** Failed deliveries, oldest first. */
+  listFailed(options?: { limit?: number }): Promise<FailedDelivery[]>;
+  /**
+   * Puts failed deliveries back in the queue, due at `now` with a fresh retry schedule and the same `webhook-id`
+   * (so a receiver that did get one de-duplicates it): the ids given, or every failed one. Returns the ids requeued.
+   */
+  replayFailed(options: { now: number; ids?: readonly string[] }): Promise<string[]>;
 }
 
 /**
@@ -44,6 +63,26 @@ export function webhookOutbox(store: Store): WebhookOutbox {
   const db = (store as Partial<{ kysely: Kysely<Database> }>).kysely;
   if (db === undefined) throw new ConfigurationError('This store does not support the webhook outbox.');
   return new KyselyOutbox(db, store.kind);
+}
+
+/** Inserts pending outbox rows through `db` (a transaction, when the change they report is written with them). */
+export async function insertOutboxEntries(db: Kysely<Database>, entries: readonly OutboxEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db
+    .insertInto('tb_webhook_outbox')
+    .values(
+      entries.map((entry) => ({
+        id: entry.id,
+        event_type: entry.type,
+        user_id: entry.userId,
+        payload: entry.payload,
+        status: 'pending' as const,
+        attempts: 0,
+        next_attempt_at: entry.createdAt,
+        created_at: entry.createdAt,
+      })),
+    )
+    .execute();
 }
 
 const toMessage = (row: Selectable<WebhookOutboxTable>): OutboxMessage => ({
@@ -62,19 +101,7 @@ class KyselyOutbox implements WebhookOutbox {
   ) {}
 
   async enqueue(message: Omit<OutboxMessage, 'attempts'>): Promise<void> {
-    await this.db
-      .insertInto('tb_webhook_outbox')
-      .values({
-        id: message.id,
-        event_type: message.type,
-        user_id: message.userId,
-        payload: message.payload,
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: message.createdAt,
-        created_at: message.createdAt,
-      })
-      .execute();
+    await insertOutboxEntries(this.db, [message]);
   }
 
   async claimDue(options: { owner: string; now: number; leaseMs: number; limit: number }): Promise<OutboxMessage[]> {
@@ -126,6 +153,37 @@ class KyselyOutbox implements WebhookOutbox {
       .where('lease_owner', '=', owner)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  async listFailed(options: { limit?: number } = {}): Promise<FailedDelivery[]> {
+    const rows = await this.db
+      .selectFrom('tb_webhook_outbox')
+      .select(['id', 'event_type', 'user_id', 'attempts', 'last_status', 'last_error', 'created_at'])
+      .where('status', '=', 'failed')
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(options.limit ?? 100)
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      type: row.event_type,
+      userId: row.user_id,
+      attempts: Number(row.attempts),
+      lastStatus: row.last_status === null ? null : Number(row.last_status),
+      lastError: row.last_error,
+      createdAt: Number(row.created_at),
+    }));
+  }
+
+  async replayFailed(options: { now: number; ids?: readonly string[] }): Promise<string[]> {
+    if (options.ids !== undefined && options.ids.length === 0) return [];
+    let query = this.db
+      .updateTable('tb_webhook_outbox')
+      .set({ status: 'pending', attempts: 0, next_attempt_at: options.now, lease_owner: null, lease_until: null })
+      .where('status', '=', 'failed');
+    if (options.ids !== undefined) query = query.where('id', 'in', [...options.ids]);
+    const rows = await query.returning('id').execute();
+    return rows.map((row) => row.id).sort();
   }
 
   async purgeSettled(before: number): Promise<number> {

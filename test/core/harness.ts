@@ -121,7 +121,7 @@ export async function startHarness(backend: Backend, overrides: Partial<TokenBri
       return result;
     },
     connection: (userId) => raw.connection(userId),
-    disconnect: (userId) => raw.disconnect(userId),
+    disconnect: (userId, options) => raw.disconnect(userId, options),
     claimEvent: (source, id) => raw.claimEvent(source, id),
     releaseEvent: (source, id) => raw.releaseEvent(source, id),
     applySecurityEvents: (events) => raw.applySecurityEvents(events),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../../src/core/errors.js';
-import { safeReturnTo } from '../../src/core/return-to.js';
+import { returnLocation, safeReturnTo } from '../../src/core/return-to.js';
+import { DOT_SEGMENT_PAYLOADS } from '../security/return-to-payloads.js';
 
 describe('safeReturnTo', () => {
   it('keeps same-origin relative paths and defaults to /', () => {
@@ -28,4 +29,45 @@ describe('safeReturnTo', () => {
       expect(() => safeReturnTo(evil), evil).toThrow(InvalidRequestError);
     }
   });
+
+  it.each(DOT_SEGMENT_PAYLOADS)(
+    'refuses the dot-segment path %j that a browser would turn into //evil.test',
+    (evil) => {
+      expect(() => safeReturnTo(evil)).toThrow(InvalidRequestError);
+    },
+  );
+
+  it('refuses control characters and tabs anywhere, raw or encoded', () => {
+    for (const evil of ['/a\tb', '/a?x=\n', '/a#\r', '/a%09b', '/a?x=%0A', '/a%00', '/a%7F', '/a%250D']) {
+      expect(() => safeReturnTo(evil), JSON.stringify(evil)).toThrow(InvalidRequestError);
+    }
+  });
+
+  it('returns the path as the browser will read it, so what is stored is what is followed', () => {
+    expect(safeReturnTo('/files/a b?q=1 2')).toBe('/files/a%20b?q=1%202');
+    expect(safeReturnTo('/settings/integrations?tab=google')).toBe('/settings/integrations?tab=google');
+    expect(safeReturnTo('/caf\u00e9')).toBe('/caf%C3%A9');
+  });
+
+  it('keeps dots that are not whole segments', () => {
+    expect(safeReturnTo('/files/report.v2.pdf')).toBe('/files/report.v2.pdf');
+    expect(safeReturnTo('/.well-known/x')).toBe('/.well-known/x');
+    expect(safeReturnTo('/a/...')).toBe('/a/...');
+  });
+});
+
+describe('returnLocation', () => {
+  it('adds the outcome marker, keeping the path’s own query and fragment', () => {
+    expect(returnLocation('/settings?tab=google#top', 'connected')).toBe(
+      '/settings?tab=google&google_connect=connected#top',
+    );
+  });
+
+  it.each([...DOT_SEGMENT_PAYLOADS, '//evil.test', 'https://evil.test', '/\\evil.test'])(
+    'sends %j back to / on this origin instead',
+    (evil) => {
+      const location = returnLocation(evil, 'access_denied');
+      expect(location).toBe('/?google_connect=access_denied');
+    },
+  );
 });

@@ -91,6 +91,23 @@ describe.each(BACKENDS)('Google Cross-Account Protection (RISC) through the brid
     expect((await stored(ada.userId))?.status).toBe('active');
   });
 
+  it('every audit entry a security event causes names google_risc as its actor', async () => {
+    const ada = await connected(ADA);
+    const before = new Set((await world.service.store.listAudit({ userId: ada.userId })).map((entry) => entry.id));
+    for (const type of ['sessions-revoked', 'tokens-revoked'] as const) {
+      await world.connect(ada, ['drive.readonly'], { account: ADA });
+      for (const entry of await world.service.store.listAudit({ userId: ada.userId })) before.add(entry.id);
+      world.clock.advance(2000);
+      expect(await send({ type, email: ADA })).toMatchObject({ status: 202, accepted: true });
+      await expectReconnectRequired(ada);
+      const caused = (await world.service.store.listAudit({ userId: ada.userId })).filter((e) => !before.has(e.id));
+      expect(caused.length).toBeGreaterThan(0);
+      expect(caused.map((entry) => [entry.action, entry.actor])).toEqual(
+        caused.map((entry) => [entry.action, 'google_risc']),
+      );
+    }
+  });
+
   it('token-revoked finds the one connection holding that refresh token, by prefix or by double SHA-512', async () => {
     const ada = await connected(ADA);
     const grace = await connected(GRACE);

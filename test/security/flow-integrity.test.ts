@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserSignIn } from '../../src/sandbox/clerk/index.js';
 import { completeConsent } from '../../src/sandbox/google/index.js';
 import { startWorld, type World } from '../e2e/world.js';
+import { DOT_SEGMENT_PAYLOADS } from './return-to-payloads.js';
 
 interface ErrorBody {
   error: { code: string; message: string };
@@ -10,10 +11,12 @@ interface ErrorBody {
 let world: World;
 let ada: BrowserSignIn;
 let grace: BrowserSignIn;
+let mallory: BrowserSignIn;
 beforeAll(async () => {
   world = await startWorld('sqlite');
   ada = await world.signIn('ada@example.com');
   grace = await world.signIn('grace@example.com');
+  mallory = await world.signIn('mallory@example.com');
 });
 afterAll(() => world.close());
 
@@ -163,6 +166,62 @@ describe('the OAuth flow’s integrity', () => {
       expect(location.startsWith('/') && !location.startsWith('//') && !location.includes('\\')).toBe(true);
     }
   });
+
+  /**
+   * The whole redirect flow with `return_to` as given, the way a browser runs it: `/connect/google`, Google's consent
+   * (Allow or Cancel), the callback. Returns either the refusal at the start or where the callback sent the browser.
+   */
+  async function roundTrip(returnTo: string, deny: boolean): Promise<{ refused: Response } | { location: string }> {
+    const session = cookie(mallory).cookie;
+    const start = await fetch(
+      `${world.service.url}/connect/google?scope=drive.readonly&return_to=${encodeURIComponent(returnTo)}`,
+      { headers: { cookie: session }, redirect: 'manual' },
+    );
+    if (start.status !== 302) return { refused: start };
+    const returnCookie = start.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const back = await completeConsent(start.headers.get('location')!, { account: 'mallory@example.com', deny });
+    const callback = await fetch(`${world.service.url}${back.pathname}${back.search}`, {
+      headers: { cookie: `${session}; ${returnCookie}` },
+      redirect: 'manual',
+    });
+    expect(callback.status).toBe(302);
+    return { location: callback.headers.get('location')! };
+  }
+
+  describe.each([
+    ['Allow', false],
+    ['Cancel', true],
+  ] as const)('after %s at Google', (_, deny) => {
+    it.each(DOT_SEGMENT_PAYLOADS)('return_to %j never sends the browser off the bridge', async (returnTo) => {
+      const outcome = await roundTrip(returnTo, deny);
+      if ('refused' in outcome) {
+        expect(outcome.refused.status).toBe(400);
+        expect(outcome.refused.headers.get('location')).toBeNull();
+        expect(((await outcome.refused.json()) as ErrorBody).error.code).toBe('invalid_request');
+        return;
+      }
+      const { location } = outcome;
+      expect(new URL(location, world.publicUrl).origin).toBe(new URL(world.publicUrl).origin);
+      expect(location.startsWith('/') && !location.startsWith('//') && !location.includes('\\')).toBe(true);
+    });
+  });
+
+  it.each(DOT_SEGMENT_PAYLOADS)(
+    'a return cookie tampered to %j is checked again where the callback builds Location',
+    async (value) => {
+      const response = await fetch(`${world.service.url}/oauth/google/callback?error=access_denied`, {
+        headers: { cookie: `${cookie(ada).cookie}; tb_return_to=${encodeURIComponent(value)}` },
+        redirect: 'manual',
+      });
+      expect(response.status).toBe(302);
+      const location = response.headers.get('location')!;
+      expect(new URL(location, world.publicUrl).origin).toBe(new URL(world.publicUrl).origin);
+      expect(location).toBe('/?google_connect=access_denied');
+    },
+  );
 
   it('a same-site relative return_to survives the round trip', async () => {
     const back = await world.connect(ada, ['drive.readonly'], {

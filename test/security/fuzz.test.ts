@@ -9,11 +9,15 @@ import { API_KEY, startWorld, type World } from '../e2e/world.js';
  * headers, cookies and bodies, JSON or not, huge, deep, unicode, wrong types. Every answer must be a 4xx JSON error
  * `{error:{code,message}}` with a stable code (or a success the route legitimately gives), never a 5xx, a crash or a
  * stack trace. Rate limits are off so every case reaches the routes.
+ *
+ * The same properties run at two sizes: `npm test` about 2,000 requests; `npm run fuzz` sets FUZZ_RUNS=500 (over
+ * 10,000 requests) and FUZZ_MIN_REQUESTS=10000, which the last test checks was reached.
  */
 
 let world: World;
 let ada: BrowserSignIn;
 let cases = 0;
+let serverErrors = 0;
 const statuses = new Map<number, number>();
 const codes = new Set<string>();
 
@@ -30,12 +34,20 @@ beforeAll(async () => {
 afterAll(async () => {
   const byStatus = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`);
   console.log(
-    `fuzz: ${cases} requests against the bridge; statuses ${byStatus.join(' ')}; codes ${[...codes].sort().join(', ')}`,
+    `fuzz: ${cases} requests against the bridge; ${serverErrors} answered 5xx; statuses ${byStatus.join(' ')}; codes ${[...codes].sort().join(', ')}`,
   );
   await world.close();
 });
 
-const RUNS = 120;
+/** Runs per property: 120 in `npm test`, FUZZ_RUNS (500) in `npm run fuzz`. */
+const RUNS = positive(process.env.FUZZ_RUNS) ?? 120;
+/** `npm run fuzz` asks for at least this many requests in all. */
+const MIN_REQUESTS = positive(process.env.FUZZ_MIN_REQUESTS) ?? 0;
+
+function positive(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return value !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
+}
 const STABLE_CODE = /^[a-z][a-z_]{2,40}$/;
 
 /** Any string at all, weighted towards the tricky ones. */
@@ -143,6 +155,7 @@ async function send(method: string, path: string, headers: Record<string, string
   });
   const text = await response.text();
   statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+  if (response.status >= 500) serverErrors++;
   return { status: response.status, type: response.headers.get('content-type') ?? '', text };
 }
 
@@ -171,6 +184,14 @@ const ROUTES: Array<{ method: string; path: string; ok: number[]; withBody?: boo
   { method: 'GET', path: '/healthz', ok: [200] },
   { method: 'GET', path: '/readyz', ok: [200] },
   { method: 'GET', path: '/api/config', ok: [200] },
+  { method: 'GET', path: '/api/audit', ok: [200] },
+  { method: 'GET', path: '/api/users/user_fuzz/audit', ok: [200] },
+  { method: 'POST', path: '/webhooks/google/risc', ok: [202], withBody: true },
+  { method: 'GET', path: '/metrics', ok: [200] },
+  { method: 'GET', path: '/openapi.json', ok: [200] },
+  { method: 'GET', path: '/docs', ok: [200, 301, 302] },
+  { method: 'GET', path: '/', ok: [200] },
+  { method: 'GET', path: '/web/console.js', ok: [200] },
 ];
 
 describe('every bridge endpoint answers arbitrary input with a 4xx JSON error, never a 5xx', () => {
@@ -200,7 +221,7 @@ describe('every bridge endpoint answers arbitrary input with a 4xx JSON error, n
           judge(await send('DELETE', '/api/google/connection', headers), [204], 'DELETE /api/google/connection');
         },
       ),
-      { numRuns: 40 },
+      { numRuns: Math.max(40, Math.round(RUNS / 3)) },
     );
   });
 
@@ -275,6 +296,13 @@ describe('every bridge endpoint answers arbitrary input with a 4xx JSON error, n
       ),
       { numRuns: RUNS },
     );
+  });
+});
+
+describe('the size of the run', () => {
+  it('sent at least the requests asked for, and no answer was a 5xx', () => {
+    expect(cases).toBeGreaterThanOrEqual(MIN_REQUESTS);
+    expect(serverErrors).toBe(0);
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { fakeBridge, sampleToken, startTestServer } from '../http/fixtures.js';
+import { fakeBridge, sampleToken, startTestServer, testConfig } from '../http/fixtures.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
 let server: Server | undefined;
@@ -92,6 +92,67 @@ describe('security headers', () => {
     const s = await start();
     expect((await fetch(`${s.url}/healthz`)).headers.get('strict-transport-security')).toBeNull();
   });
+});
+
+/** The console page's CSP as a map from directive to its sources. */
+async function consolePolicy(config: Parameters<typeof startTestServer>[0]): Promise<Map<string, string[]>> {
+  server = await startTestServer(config);
+  const response = await fetch(`${server.url}/`);
+  expect(response.status).toBe(200);
+  const policy = response.headers.get('content-security-policy') ?? '';
+  return new Map(
+    policy
+      .split(';')
+      .map((part) => part.trim().split(/\s+/))
+      .filter((words) => words[0])
+      .map(([name, ...sources]) => [name!, sources]),
+  );
+}
+
+describe('the console page’s CSP', () => {
+  const KEYWORDS = new Set(["'self'", "'none'", "'unsafe-inline'", 'data:', 'blob:']);
+  const FETCHERS = ['script-src', 'connect-src', 'frame-src', 'form-action', 'default-src'];
+
+  it.each([
+    [
+      'production: Clerk’s Frontend API and accounts.google.com',
+      { clerk: { publishableKey: `pk_live_${Buffer.from('clerk.app.example.com$').toString('base64')}` } },
+      ['https://clerk.app.example.com', 'https://accounts.google.com'],
+    ],
+    [
+      'the sandbox: the emulators’ origins',
+      {
+        clerk: { publishableKey: `pk_test_${Buffer.from('localhost:3002$').toString('base64')}` },
+        google: { baseUrl: 'http://localhost:3001' },
+      },
+      ['http://localhost:3002', 'https://localhost:3002', 'http://localhost:3001'],
+    ],
+  ])(
+    '%s: scripts, connections, frames and forms reach the configured origins and nothing else',
+    async (_, overrides, origins) => {
+      const base = testConfig('unused');
+      const policy = await consolePolicy({
+        config: {
+          clerk: { ...base.clerk, ...overrides.clerk, jwtKey: undefined },
+          google: { ...base.google, baseUrl: undefined, ...('google' in overrides ? overrides.google : {}) },
+        },
+      });
+      const allowed = new Set([...KEYWORDS, ...origins]);
+      for (const directive of FETCHERS) {
+        const sources = policy.get(directive);
+        expect(sources, directive).toBeDefined();
+        for (const source of sources!) expect(allowed, `${directive} ${source}`).toContain(source);
+      }
+      for (const origin of origins) expect(policy.get('script-src')).toContain(origin);
+      for (const sources of policy.values()) {
+        expect(sources).not.toContain('*');
+        expect(sources).not.toContain('http:');
+      }
+      expect(policy.get('script-src')).not.toContain('https:');
+      expect(policy.get('object-src')).toEqual(["'none'"]);
+      expect(policy.get('frame-ancestors')).toEqual(["'none'"]);
+    },
+  );
 });
 
 describe('cookies', () => {

@@ -158,6 +158,28 @@ describe.each(BACKENDS)('secrets at rest and in logs, on %s', (backend) => {
     await world.call(`/api/google-token?token=${ada.sessionToken}`);
     await world.call('/api/google-token', { headers: { authorization: `Bearer ${ada.sessionToken}x` } });
     await world.call(`/oauth/google/callback?code=${code}&state=${accessToken}`, { who: ada });
+    // Clerk's own session material in query strings: the sign-in's redirect back (`/?__clerk_db_jwt=…`), and
+    // `__session`, `__clerk_handshake` and `oauth_token`, on the bridge and on both emulators.
+    world.remember(ada.clientToken);
+    const handshake = `hs_${'h'.repeat(8)}${ada.sessionToken.slice(-24)}`;
+    world.remember(handshake);
+    await world.call(`${ada.redirectedTo.pathname}${ada.redirectedTo.search}`);
+    const sessionQueries = [
+      `__clerk_db_jwt=${encodeURIComponent(ada.clientToken)}`,
+      `__session=${encodeURIComponent(ada.sessionToken)}`,
+      `__clerk_handshake=${encodeURIComponent(handshake)}&__clerk_handshake_nonce=${encodeURIComponent(handshake)}`,
+      `oauth_token=${encodeURIComponent(accessToken)}`,
+      `scope=drive.readonly&${encodeURIComponent(ada.clientToken)}`,
+    ];
+    for (const query of sessionQueries) {
+      await world.call(`/?${query}`);
+      await world.call(`/api/google-token?scope=drive.readonly&${query}`, { who: ada });
+      await (await fetch(`${world.sandbox.clerk.url}/v1/client?${query}`)).arrayBuffer();
+      await (await fetch(`${world.sandbox.google.url}/oauth2/v3/userinfo?${query}`)).arrayBuffer();
+    }
+    expect(world.logs.some((line) => line.includes('__clerk_db_jwt=[redacted]'))).toBe(true);
+    expect(world.logs.some((line) => line.includes('scope=drive.readonly'))).toBe(true);
+
     const google = world.sandbox.google.url;
     const asQuery = await fetch(`${google}/drive/v3/files?access_token=${encodeURIComponent(accessToken)}`);
     await asQuery.arrayBuffer();

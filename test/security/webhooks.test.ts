@@ -44,6 +44,22 @@ describe.each(BACKENDS)('Clerk webhooks, on %s', (backend) => {
     return response.status === 200;
   };
 
+  it('a purge caused by Clerk’s user.deleted is recorded with actor clerk_webhook, not user', async () => {
+    const delivered = await deliver('msg_purge_actor', userDeleted(ada.userId));
+    expect(await delivered.json()).toEqual({ received: true, duplicate: false, handled: true });
+    expect(await adaStillConnected()).toBe(false);
+    const audit = await world.service.store.listAudit({ userId: ada.userId });
+    const purge = audit.find((entry) => entry.action === 'disconnect');
+    expect(purge).toMatchObject({ actor: 'clerk_webhook' });
+    expect(audit.filter((entry) => entry.actor === 'user').map((entry) => entry.action)).not.toContain('disconnect');
+  });
+
+  it('a disconnect the user asks for is still recorded with actor user', async () => {
+    expect((await world.call('/api/google/connection', { method: 'DELETE', who: ada })).status).toBe(204);
+    const audit = await world.service.store.listAudit({ userId: ada.userId });
+    expect(audit.find((entry) => entry.action === 'disconnect')).toMatchObject({ actor: 'user' });
+  });
+
   it('a forged signature is refused with invalid_signature and nothing changes', async () => {
     const otherSecret = `whsec_${randomBytes(24).toString('base64')}`;
     const forged = await deliver('msg_forged', userDeleted(ada.userId), { secret: otherSecret });
@@ -79,9 +95,9 @@ describe.each(BACKENDS)('Clerk webhooks, on %s', (backend) => {
     const bridge = world.service.bridge;
     const disconnect = bridge.disconnect.bind(bridge);
     let failures = 1;
-    bridge.disconnect = async (userId) => {
+    bridge.disconnect = async (userId, options) => {
       if (failures-- > 0) throw new StorageUnavailableError(new Error('injected: the database went away'));
-      return disconnect(userId);
+      return disconnect(userId, options);
     };
 
     world.sandbox.clerk.control.deleteUser(ada.userId);

@@ -172,7 +172,7 @@ async function revoke(args: readonly string[], io: CliIo): Promise<number> {
       return 0;
     }
     await runtime.store.appendAudit({ userId, action: 'revoke_requested', actor: cliActor(), detail: {} });
-    await runtime.bridge!.disconnect(userId);
+    await runtime.bridge!.disconnect(userId, { actor: cliActor() });
     const recent = await runtime.store.listAudit({ userId, limit: 5 });
     const revokedAtGoogle = recent.some((e) => e.action === 'revoke');
     io.stdout.write(

@@ -18,7 +18,10 @@ const auditEntrySchema = {
       description:
         'connect, reconnect, link_replaced, refresh, refresh_failed, needs_reconnect, disconnect, revoke, token_read, …',
     },
-    actor: { type: 'string', description: 'user, system, api_key:<name>, cli:<os user>, webhook:clerk, …' },
+    actor: {
+      type: 'string',
+      description: 'user, system, api_key:<name>, cli:<os user>, clerk_webhook, google_risc, clerk, …',
+    },
     detail: { type: 'object', additionalProperties: true },
   },
 } as const;

@@ -99,7 +99,7 @@ export async function clerkWebhookRoutes(app: FastifyInstance, context: RouteCon
         if (event.type === 'user.deleted') {
           const userId = event.data?.id;
           if (typeof userId === 'string' && USER_ID.test(userId)) {
-            await context.bridge.disconnect(userId);
+            await context.bridge.disconnect(userId, { actor: 'clerk_webhook' });
             request.log.info({ userId, webhookId: id }, 'Clerk user deleted: connection purged');
             return { received: true, duplicate: false, handled: true };
           }

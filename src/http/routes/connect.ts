@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { InvalidRequestError } from '../../core/errors.js';
-import { safeReturnTo } from '../../core/return-to.js';
+import { returnLocation, safeReturnTo } from '../../core/return-to.js';
 import { normaliseScopes } from '../../core/scopes.js';
 import { authenticate } from '../authenticate.js';
 import type { RouteContext } from '../context.js';
@@ -66,9 +66,8 @@ export async function connectRoutes(app: FastifyInstance, context: RouteContext)
       const { code, state, error } = request.query;
       if (error !== undefined) {
         const marker = /^[a-z_]{1,64}$/.test(error) ? error : 'authorization_failed';
-        const back = safeReturnToOrRoot(request.cookies[RETURN_COOKIE]);
         clearReturnCookie(reply, secure);
-        return reply.redirect(withMarker(back, marker), 302);
+        return reply.redirect(returnLocation(request.cookies[RETURN_COOKIE] ?? '/', marker), 302);
       }
       if (state === undefined || code === undefined) {
         throw new InvalidRequestError('The callback needs both "code" and "state" from Google.');
@@ -78,7 +77,7 @@ export async function connectRoutes(app: FastifyInstance, context: RouteContext)
       });
       const result = await context.bridge.completeAuthorization({ userId, state, code });
       clearReturnCookie(reply, secure);
-      return reply.redirect(withMarker(safeReturnToOrRoot(result.returnTo), 'connected'), 302);
+      return reply.redirect(returnLocation(result.returnTo, 'connected'), 302);
     },
   );
 
@@ -112,21 +111,6 @@ export async function connectRoutes(app: FastifyInstance, context: RouteContext)
       return { connection };
     },
   );
-}
-
-function safeReturnToOrRoot(value: string | undefined): string {
-  try {
-    return safeReturnTo(value);
-  } catch {
-    return '/';
-  }
-}
-
-/** Adds `google_connect=<outcome>` to a relative path, keeping its own query and fragment. */
-function withMarker(path: string, outcome: string): string {
-  const url = new URL(path, 'https://tokenbridge.invalid');
-  url.searchParams.set('google_connect', outcome);
-  return url.pathname + url.search + url.hash;
 }
 
 function clearReturnCookie(reply: FastifyReply, secure: boolean): void {

@@ -16,10 +16,13 @@ const TYPES: Record<string, string> = {
 
 /**
  * Serves the web console from `webRoot` (`src/web`): `/` is `index.html`, every other file is under `/web/…`.
- * Missing files fall through to the JSON 404. HTML gets a CSP that lets the page load clerk-js and Google
- * Identity Services from their own origins (the emulators' in the sandbox).
+ * Missing files fall through to the JSON 404. HTML gets `contentSecurityPolicy` (see `console-csp.ts`): clerk-js and
+ * Google Identity Services from their configured origins, nothing else.
  */
-export async function webRoutes(app: FastifyInstance, options: { webRoot: string }): Promise<void> {
+export async function webRoutes(
+  app: FastifyInstance,
+  options: { webRoot: string; contentSecurityPolicy: string },
+): Promise<void> {
   const root = normalize(options.webRoot + sep);
 
   const serve = async (relative: string) => {
@@ -39,25 +42,19 @@ export async function webRoutes(app: FastifyInstance, options: { webRoot: string
   app.get('/', { schema: { hide: true } }, async (_request, reply) => {
     const file = await serve('index.html');
     if (!file) return reply.callNotFound();
-    return send(reply, file);
+    return send(reply, file, options.contentSecurityPolicy);
   });
 
   app.get<{ Params: { '*': string } }>('/web/*', { schema: { hide: true } }, async (request, reply) => {
     const file = await serve(request.params['*']);
     if (!file) return reply.callNotFound();
-    return send(reply, file);
+    return send(reply, file, options.contentSecurityPolicy);
   });
 }
 
-function send(reply: FastifyReply, file: { body: Buffer; type: string }): FastifyReply {
+function send(reply: FastifyReply, file: { body: Buffer; type: string }, policy: string): FastifyReply {
   reply.type(file.type);
   reply.header('cache-control', 'no-cache');
-  if (file.type.startsWith('text/html')) {
-    // The page loads clerk-js and Google Identity Services from their origins (the emulators in the sandbox).
-    reply.header(
-      'content-security-policy',
-      "default-src 'self'; script-src 'self' http: https:; connect-src 'self' http: https:; frame-src http: https:; img-src 'self' data: http: https:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'; form-action 'self' http: https:",
-    );
-  }
+  if (file.type.startsWith('text/html')) reply.header('content-security-policy', policy);
   return reply.send(file.body);
 }

@@ -31,7 +31,7 @@ export function registerControlApi(app: FastifyInstance, control: ClerkEmulatorC
         'GET|PUT /__emulator/rate-limit  (false | {requests, windowSeconds})',
         'GET|POST|DELETE /__emulator/faults',
         'POST /__emulator/faults/release',
-        'GET|PUT /__emulator/webhooks  ({url, secret?} | null)',
+        'GET|PUT /__emulator/webhooks  ({url, secret?} | null; ?reveal=secret to have the secret said back)',
         'POST /__emulator/webhooks/deliver-due',
         'GET /__emulator/clock',
         'POST /__emulator/clock/advance {seconds}',
@@ -115,7 +115,9 @@ export function registerControlApi(app: FastifyInstance, control: ClerkEmulatorC
       request.body,
     );
     const set = control.setWebhookEndpoint(endpoint ?? undefined);
-    return send(reply, { endpoint: set ?? null });
+    // The signing secret is said back only when asked for (`?reveal=secret`): answers end up in CI logs.
+    const reveal = (request.query as { reveal?: unknown }).reveal === 'secret';
+    return send(reply, { endpoint: set ? (reveal ? set : { url: set.url }) : null });
   });
   app.post('/__emulator/webhooks/deliver-due', async (_request, reply) => {
     await control.deliverDueWebhooks();

@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AdjustableClock, type Clock, systemClock } from '../kit/clock.js';
+import { guardControlApi } from '../kit/control-guard.js';
 import { CallCounters, countCalls } from '../kit/counters.js';
 import { FaultInjector, installFaults } from '../kit/faults.js';
 import { listen } from '../kit/listen.js';
@@ -117,6 +118,7 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
   await app.register(formbody);
   installJsonParser(app);
   installErrorHandlers(app);
+  guardControlApi(app, { prefix: CONTROL_PREFIX, listenHost: options.host });
   countCalls(app, calls, [CONTROL_PREFIX, '/healthz']);
   installFaults(app, faults, [CONTROL_PREFIX, '/healthz']);
   app.get('/healthz', async () => ({ status: 'ok' }));

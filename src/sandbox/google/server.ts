@@ -2,6 +2,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AdjustableClock, type Clock, systemClock } from '../kit/clock.js';
+import { guardControlApi } from '../kit/control-guard.js';
 import { CallCounters, countCalls } from '../kit/counters.js';
 import { FaultInjector, installFaults } from '../kit/faults.js';
 import { listen } from '../kit/listen.js';
@@ -83,6 +84,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   await app.register(formbody);
   installErrorHandlers(app);
+  guardControlApi(app, { prefix: CONTROL_PREFIX, listenHost: options.host });
   countCalls(app, calls, [CONTROL_PREFIX, '/healthz']);
   installFaults(app, faults, [CONTROL_PREFIX, '/healthz']);
 

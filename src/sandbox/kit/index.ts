@@ -1,5 +1,6 @@
 // The small kit both sandbox emulators share. It imports nothing from the bridge.
 export { AdjustableClock, type Clock, epochSeconds, ManualClock, systemClock } from './clock.js';
+export { ControlRequestRefused, guardControlApi, isLoopbackName } from './control-guard.js';
 export { CallCounters, countCalls } from './counters.js';
 export { FaultInjector, type FaultInjectorOptions, type FaultSpec, faultSpecSchema, installFaults } from './faults.js';
 export { type Listening, listen } from './listen.js';
