@@ -293,6 +293,7 @@ describe.each(BACKENDS)('the bridge end to end, on %s', (backend) => {
       refreshToken: '1//0clerk-held-refresh',
       scopes: ['openid', 'email', 'profile', DRIVE],
     });
+    await world.sandbox.clerk.control.webhooksIdle();
     const response = await token({ who: linus }, ['drive.readonly']);
     expect(response.status).toBe(200);
     const body = (await response.json()) as TokenBody;
@@ -309,6 +310,7 @@ describe.each(BACKENDS)('the bridge end to end, on %s', (backend) => {
       scopes: ['openid', 'email', DRIVE],
     });
     world.sandbox.clerk.control.expireGoogleAccessTokens(linus.userId);
+    await world.sandbox.clerk.control.webhooksIdle();
     const response = await token({ who: linus }, ['drive.readonly']);
     expect(response.status).toBe(409);
     const body = (await response.json()) as ErrorBody;

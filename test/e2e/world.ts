@@ -124,7 +124,12 @@ export async function startWorld(backend: Backend, options: WorldOptions = {}): 
     dbFile,
     schema,
     logs,
-    signIn: (email) => signInByEmail(sandbox.clerk, email, { redirectUrl: `${publicUrl}/` }),
+    async signIn(email) {
+      const who = await signInByEmail(sandbox.clerk, email, { redirectUrl: `${publicUrl}/` });
+      // Clerk's user.created webhook reaches the bridge now, not in the middle of what the test does next.
+      await sandbox.clerk.control.webhooksIdle();
+      return who;
+    },
     async call(path, options = {}) {
       if (options.who) await keepFresh(options.who);
       return fetch(`${service.url}${path}`, {

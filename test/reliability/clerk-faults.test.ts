@@ -29,8 +29,12 @@ beforeAll(async () => {
 });
 afterAll(() => world.close());
 
-/** A Google account linked through Clerk with a fresh token: the bridge reads it with @clerk/backend. */
-const link = () =>
+/**
+ * A Google account linked through Clerk with a fresh token: the bridge reads it with @clerk/backend. Clerk announces
+ * the link with a user.updated webhook, which makes the bridge forget what it cached; it is awaited, so it cannot
+ * land in the middle of a case.
+ */
+const link = async () => {
   world.sandbox.clerk.control.linkGoogleAccount(linus.userId, {
     sub: '109876543210987654321',
     email: 'linus@acme.test',
@@ -38,10 +42,12 @@ const link = () =>
     expiresInSeconds: 3600,
     scopes: ['openid', 'email', DRIVE],
   });
+  await world.sandbox.clerk.control.webhooksIdle();
+};
 
-beforeEach(() => {
+beforeEach(async () => {
   world.sandbox.clerk.control.clearFaults();
-  link();
+  await link();
 });
 
 /** The bridge, both emulators and @clerk/backend share the world's frozen clock: this moves all of them. */
@@ -78,7 +84,7 @@ describe.each(FAULTS)('Clerk’s Backend API failing with %s', (_name, fault) =>
 
     // Clerk comes back, holding a renewed Google token: the next request is served again.
     world.sandbox.clerk.control.clearFaults();
-    link();
+    await link();
     const back = await token();
     expect(back.status).toBe(200);
     expect(((await back.json()) as TokenBody).source).toBe('clerk');
@@ -90,7 +96,7 @@ describe('Clerk’s own rate limit', () => {
     // Let the bridge's cached token from the earlier cases run out, so the next request asks Clerk, which holds a
     // fresh one.
     advance(3700_000);
-    link();
+    await link();
     world.sandbox.clerk.control.setRateLimit({ requests: 1, windowSeconds: 86_400 });
     try {
       expect((await token()).status).toBe(200);
@@ -107,7 +113,7 @@ describe('Clerk’s own rate limit', () => {
       world.sandbox.clerk.control.setRateLimit(false);
     }
     // Clerk's limit lifted, and its Google token renewed meanwhile: served again.
-    link();
+    await link();
     expect((await token()).status).toBe(200);
   });
 });
