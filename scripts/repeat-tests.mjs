@@ -30,13 +30,14 @@ function npmTest(log) {
     const out = createWriteStream(log);
     const child = spawn('npm', ['test'], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FORCE_COLOR: '0' },
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
     });
     child.stdout.pipe(out, { end: false });
     child.stderr.pipe(out, { end: false });
     child.on('close', (code) => {
       out.end(() => {
-        const text = readFileSync(log, 'utf8');
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: colour codes are what is removed
+        const text = readFileSync(log, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
         const tests = /^\s*Tests\s+(.*)$/m.exec(text)?.[1]?.trim() ?? 'no vitest summary';
         resolve({ code, seconds: (performance.now() - started) / 1000, tests });
       });
