@@ -154,19 +154,6 @@ describe('the OAuth flow’s integrity', () => {
     expect(((await response.json()) as ErrorBody).error.code).toBe('invalid_request');
   });
 
-  it('a tampered return cookie cannot turn the callback into an open redirect', async () => {
-    for (const value of ['//evil.test', 'https://evil.test', '/\\evil.test']) {
-      const response = await fetch(`${world.service.url}/oauth/google/callback?error=access_denied`, {
-        headers: { cookie: `${cookie(ada).cookie}; tb_return_to=${encodeURIComponent(value)}` },
-        redirect: 'manual',
-      });
-      expect(response.status).toBe(302);
-      const location = response.headers.get('location')!;
-      expect(new URL(location, world.publicUrl).origin).toBe(new URL(world.publicUrl).origin);
-      expect(location.startsWith('/') && !location.startsWith('//') && !location.includes('\\')).toBe(true);
-    }
-  });
-
   /**
    * The whole redirect flow with `return_to` as given, the way a browser runs it: `/connect/google`, Google's consent
    * (Allow or Cancel), the callback. Returns either the refusal at the start or where the callback sent the browser.
@@ -203,13 +190,17 @@ describe('the OAuth flow’s integrity', () => {
         expect(((await outcome.refused.json()) as ErrorBody).error.code).toBe('invalid_request');
         return;
       }
-      const { location } = outcome;
-      expect(new URL(location, world.publicUrl).origin).toBe(new URL(world.publicUrl).origin);
-      expect(location.startsWith('/') && !location.startsWith('//') && !location.includes('\\')).toBe(true);
+      expectOnTheBridge(outcome.location);
     });
   });
 
-  it.each(DOT_SEGMENT_PAYLOADS)(
+  /** A same-origin path: never `//host`, never a backslash a browser would read as one. */
+  function expectOnTheBridge(location: string): void {
+    expect(new URL(location, world.publicUrl).origin).toBe(new URL(world.publicUrl).origin);
+    expect(location.startsWith('/') && !location.startsWith('//') && !location.includes('\\')).toBe(true);
+  }
+
+  it.each(['//evil.test', 'https://evil.test', '/\\evil.test', ...DOT_SEGMENT_PAYLOADS])(
     'a return cookie tampered to %j is checked again where the callback builds Location',
     async (value) => {
       const response = await fetch(`${world.service.url}/oauth/google/callback?error=access_denied`, {
@@ -218,7 +209,7 @@ describe('the OAuth flow’s integrity', () => {
       });
       expect(response.status).toBe(302);
       const location = response.headers.get('location')!;
-      expect(new URL(location, world.publicUrl).origin).toBe(new URL(world.publicUrl).origin);
+      expectOnTheBridge(location);
       expect(location).toBe('/?google_connect=access_denied');
     },
   );
