@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { type Clock, systemClock } from '../core/clock.js';
 import { ConfigurationError } from '../core/errors.js';
@@ -11,6 +11,7 @@ import { guardStore } from './guarded-store.js';
 import { KyselyStore } from './kysely-store.js';
 import { PostgresRefreshLocks } from './postgres-refresh-lock.js';
 import type { Database } from './schema.js';
+import { SchemaScopedPostgresDialect } from './schema-introspector.js';
 import type { Store } from './store.js';
 
 export type { ConnectionChange, ConnectionWatch } from './change-feed.js';
@@ -92,7 +93,7 @@ function openPostgres(databaseUrl: string, clock: Clock, options: OpenStoreOptio
   pool.on('connect', (client) => {
     client.on('error', () => {});
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }, schema) });
   const channel = channelFor(schema ?? 'public');
   const feed = new PostgresChangeFeed(sessionName('tokenbridge-change-feed'), channel);
   const locks = new PostgresRefreshLocks(sessionName('tokenbridge-refresh-locks'), schema ?? 'public', feed, channel);
