@@ -153,7 +153,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   app.setErrorHandler((error, request, reply) => {
     const answer = toErrorReply(error);
     if (answer.status >= 500 && answer.status !== 503) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: answer.body.error.code, status: answer.status }, 'request refused');
+    else request.log.info({ errorCode: answer.body.error.code, status: answer.status }, 'request refused');
     return reply.code(answer.status).headers(answer.headers).type('application/json').send(answer.body);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -464,6 +464,13 @@ describe('logs', () => {
     expect(all).not.toContain('SECRETCODE');
     expect(all).not.toContain('STATEVALUE');
   });
+
+  it('a refused request is logged with its error code and status, so an operator can tell why', async () => {
+    server = await startTestServer();
+    await fetch(`${server.url}/api/google-token`, { headers: { authorization: 'Bearer not.a.token' } });
+    const refused = server.logs.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'request refused');
+    expect(refused).toMatchObject({ errorCode: 'unauthenticated', status: 401 });
+  });
 });
 
 describe('the web console', () => {
