@@ -4,8 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
     pool: 'forks',
     // Files share a worker's module cache instead of importing Fastify, the SDKs and the emulators once per file
     // (about a third of the suite's time); test/support/setup.ts undoes what a file froze or stubbed.
@@ -16,7 +16,7 @@ export default defineConfig({
     maxWorkers: Math.max(2, availableParallelism()),
     expect: {
       // A poll waits for something sure to happen; this bounds failure only (test/support/patience.ts), never a pass.
-      poll: { timeout: 25_000 },
+      poll: { timeout: 45_000 },
     },
   },
 });

@@ -55,7 +55,7 @@ export async function openConsole(suite: string, options: { width?: number } = {
  * whole sandbox and a browser, which on a loaded machine takes a while, hence the longer timeout.
  */
 export function consoleSessions(): typeof openConsole {
-  vi.setConfig({ testTimeout: 90_000 });
+  vi.setConfig({ testTimeout: 120_000 });
   let open: ConsoleSession | undefined;
   afterEach(async () => {
     await open?.close();

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SANDBOX_BRIDGE_CLIENT } from '../../src/cli/sandbox.js';
 import { until } from '../support/patience.js';
 import {
@@ -13,6 +13,9 @@ import {
   untilLockHeld,
 } from './cluster.js';
 
+// Each case spawns or restarts real processes, which a machine busy with other suites makes slow: a failure bound only.
+vi.setConfig({ testTimeout: 120_000 });
+
 /**
  * Three `tokenbridge start` processes on one PostgreSQL schema, as replicas behind a load balancer, with the Google
  * and Clerk emulators in this process. Correctness only: no timing is asserted.
@@ -24,7 +27,7 @@ let nextAccount = 0;
 beforeAll(async () => {
   world = await startCluster({ accounts: 40, schemaPrefix: 'scale' });
   instances = await Promise.all([0, 1, 2].map(() => spawnInstance(world.env)));
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   await Promise.allSettled(instances.map((instance) => instance.stop()));

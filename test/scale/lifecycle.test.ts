@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SANDBOX_BRIDGE_CLIENT } from '../../src/cli/sandbox.js';
 import { PG_URL } from '../core/pg.js';
 import { until } from '../support/patience.js';
@@ -14,6 +14,9 @@ import {
   spawnInstance,
   startCluster,
 } from './cluster.js';
+
+// Each case spawns or restarts real processes, which a machine busy with other suites makes slow: a failure bound only.
+vi.setConfig({ testTimeout: 120_000 });
 
 /**
  * Readiness and shutdown of `tokenbridge start` processes on PostgreSQL. The database is never restarted: a
@@ -34,7 +37,7 @@ beforeAll(async () => {
   await admin.query(`grant all on schema "${world.schema}" to "${role}"`);
   await admin.query(`grant all on all tables in schema "${world.schema}" to "${role}"`);
   await admin.query(`grant all on all sequences in schema "${world.schema}" to "${role}"`);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await world?.close();

@@ -1,5 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CliInstance, type ClusterWorld, clerkUser, spawnInstance, startCluster } from './cluster.js';
+
+// Each case spawns or restarts real processes, which a machine busy with other suites makes slow: a failure bound only.
+vi.setConfig({ testTimeout: 120_000 });
 
 /**
  * Three `tokenbridge start` processes on one PostgreSQL schema share their rate-limit buckets, so a limit holds
@@ -23,7 +26,7 @@ beforeAll(async () => {
     },
   });
   instances = await Promise.all([0, 1, 2].map(() => spawnInstance(world.env)));
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   await Promise.allSettled(instances.map((instance) => instance.stop()));

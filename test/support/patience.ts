@@ -4,7 +4,7 @@ import { vi } from 'vitest';
  * How long a wait for something that is sure to happen may last before the test calls it a failure. It is a bound on
  * failure only, never a margin a pass depends on: a busy machine makes waits longer, not tests red.
  */
-export const PATIENCE_MS = 25_000;
+export const PATIENCE_MS = 45_000;
 
 /**
  * Retries `probe` until it returns a value `done` accepts, and returns that value. Bounded by {@link PATIENCE_MS};
