@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,14 @@ import { type ClerkEmulator, startClerkEmulator } from '../../src/sandbox/clerk/
 import { type GoogleEmulator, startGoogleEmulator } from '../../src/sandbox/google/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin', 'tokenbridge.js');
+/**
+ * A build of this test's own (dist/, bin/, and src/ for the web assets), inside node_modules so the packages resolve:
+ * a suite running beside this one, or `npm start` in this checkout, rebuilds ./dist and must never be caught
+ * half-written.
+ */
+mkdirSync(join(ROOT, 'node_modules', '.cache'), { recursive: true });
+const BUILD = mkdtempSync(join(ROOT, 'node_modules', '.cache', 'tokenbridge-cli-e2e-'));
+const BIN = join(BUILD, 'bin', 'tokenbridge.js');
 
 interface Run {
   child: ChildProcess;
@@ -58,8 +65,16 @@ let dir: string;
 const running: Run[] = [];
 beforeAll(() => {
   // `npm start` builds with tsc first; the test runs the same build, then the bin.
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT });
+  execFileSync(
+    join(ROOT, 'node_modules', '.bin', 'tsc'),
+    ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(BUILD, 'dist')],
+    { cwd: ROOT },
+  );
+  mkdirSync(join(BUILD, 'bin'));
+  copyFileSync(join(ROOT, 'bin', 'tokenbridge.js'), BIN);
+  symlinkSync(join(ROOT, 'src'), join(BUILD, 'src'));
 });
+afterAll(() => rmSync(BUILD, { recursive: true, force: true }));
 afterEach(async () => {
   for (const run of running.splice(0)) {
     if (run.child.exitCode === null) run.child.kill('SIGKILL');
