@@ -14,7 +14,7 @@ import {
 } from './cluster.js';
 
 // Each case spawns or restarts real processes, which a machine busy with other suites makes slow: a failure bound only.
-vi.setConfig({ testTimeout: 120_000 });
+vi.setConfig({ testTimeout: 240_000 });
 
 /**
  * Three `tokenbridge start` processes on one PostgreSQL schema, as replicas behind a load balancer, with the Google

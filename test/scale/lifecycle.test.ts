@@ -16,7 +16,7 @@ import {
 } from './cluster.js';
 
 // Each case spawns or restarts real processes, which a machine busy with other suites makes slow: a failure bound only.
-vi.setConfig({ testTimeout: 120_000 });
+vi.setConfig({ testTimeout: 240_000 });
 
 /**
  * Readiness and shutdown of `tokenbridge start` processes on PostgreSQL. The database is never restarted: a
@@ -37,7 +37,7 @@ beforeAll(async () => {
   await admin.query(`grant all on schema "${world.schema}" to "${role}"`);
   await admin.query(`grant all on all tables in schema "${world.schema}" to "${role}"`);
   await admin.query(`grant all on all sequences in schema "${world.schema}" to "${role}"`);
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await world?.close();

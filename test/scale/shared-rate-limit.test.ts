@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CliInstance, type ClusterWorld, clerkUser, spawnInstance, startCluster } from './cluster.js';
 
 // Each case spawns or restarts real processes, which a machine busy with other suites makes slow: a failure bound only.
-vi.setConfig({ testTimeout: 120_000 });
+vi.setConfig({ testTimeout: 240_000 });
 
 /**
  * Three `tokenbridge start` processes on one PostgreSQL schema share their rate-limit buckets, so a limit holds
