@@ -17,7 +17,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startService } from '../../dist/cli/service.js';
 import { readEnv, resolveServiceConfig } from '../../dist/config/env.js';
-import { systemClock } from '../../dist/core/clock.js';
+import { systemClock } from '../../dist/clock.js';
 import { createLogger } from '../../dist/http/logger.js';
 import { AdjustableClock } from '../../dist/sandbox/kit/clock.js';
 

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config/env.js';
 import type { TokenBridgeOptions } from '../core/bridge.js';
-import { type Clock, systemClock } from '../core/clock.js';
+import { type Clock, systemClock } from '../clock.js';
 import { Keyring } from '../core/keyring.js';
 import type { TokenBridge } from '../core/types.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from '../core/webhook-dispatcher.js';

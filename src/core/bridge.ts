@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type Logger, pino } from 'pino';
 import type { ConnectionRepository, OutboxEntry, Store, StoredConnection } from '../storage/index.js';
 import { type ClerkHeldToken, ClerkTokenSource, ClerkUnavailable } from './clerk-source.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '../clock.js';
 import { ConnectionCache } from './connection-cache.js';
 import {
   AuthorizationFailedError,

@@ -1,7 +1,7 @@
 import { createClerkClient } from '@clerk/backend';
 import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { RetriesExhausted, type RetryPolicy, type Scheduler, type Transience, withRetries } from './retry.js';
 import { parseGrantedScopes } from './scopes.js';
 import { SingleFlight } from './single-flight.js';

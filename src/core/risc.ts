@@ -8,7 +8,7 @@ import {
   type FlattenedJWSInput,
   type JWSHeaderParameters,
 } from 'jose';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '../clock.js';
 import { ConfigurationError, RiscTokenInvalidError, UpstreamUnavailableError } from './errors.js';
 
 /** Google's Cross-Account Protection configuration; its `issuer` and `jwks_uri` are what SETs are checked against. */

@@ -8,7 +8,7 @@ import {
   type WebhookOutbox,
   webhookOutbox,
 } from '../storage/webhook-outbox.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '../clock.js';
 import { ConfigurationError } from './errors.js';
 import type { BridgeEvent, TokenBridge } from './types.js';
 import { newWebhookId, webhookPayload } from './webhook-payload.js';

@@ -6,7 +6,7 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { ServiceConfig, TrustProxy } from '../config/env.js';
-import { type Clock, systemClock } from '../core/clock.js';
+import { type Clock, systemClock } from '../clock.js';
 import type { TokenBuckets } from '../core/token-buckets.js';
 import type { TokenBridge } from '../core/types.js';
 import type { StoreMaintenance } from '../storage/maintenance.js';

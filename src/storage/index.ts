@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import { type Clock, systemClock } from '../core/clock.js';
+import { type Clock, systemClock } from '../clock.js';
 import { ConfigurationError } from '../core/errors.js';
 import { LocalChangeFeed, PostgresChangeFeed } from './change-feed.js';
 import { guardStore } from './guarded-store.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Kysely, Migrator, type Selectable, sql } from 'kysely';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../clock.js';
 import type { ConnectionStatus, ReconnectReason } from '../core/types.js';
 import type { ChangeFeed, ConnectionChange, ConnectionWatch } from './change-feed.js';
 import { KeyedMutex } from './keyed-mutex.js';

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../clock.js';
 import { type BucketRule, MemoryTokenBuckets, type TokenBuckets } from '../core/token-buckets.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../clock.js';
 import type { ConnectionStatus, ReconnectReason } from '../core/types.js';
 import type { ConnectionChange, ConnectionWatch } from './change-feed.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhooksCommand } from '../../src/cli/commands/webhooks.js';
 import { parseEnv } from '../../src/config/env.js';
-import { ManualClock } from '../../src/core/clock.js';
+import { ManualClock } from '../../src/clock.js';
 import { Keyring } from '../../src/core/keyring.js';
 import { WebhookDispatcher } from '../../src/core/webhook-dispatcher.js';
 import { outboxEntries } from '../../src/core/webhook-payload.js';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenbridgeClient, type GisOauth2, type TokenbridgeClient } from '../../src/client/index.js';
 import type { ServiceConfig } from '../../src/config/env.js';
 import { createTokenBridge } from '../../src/core/bridge.js';
-import type { ManualClock } from '../../src/core/clock.js';
+import type { ManualClock } from '../../src/clock.js';
 import { Keyring } from '../../src/core/keyring.js';
 import type { Scheduler } from '../../src/core/retry.js';
 import type { TokenBridge } from '../../src/core/types.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createTokenBridge, type TokenBridgeOptions } from '../../src/core/bridge.js';
-import type { ManualClock } from '../../src/core/clock.js';
+import type { ManualClock } from '../../src/clock.js';
 import { Keyring } from '../../src/core/keyring.js';
 import type { Scheduler } from '../../src/core/retry.js';
 import type { BridgeEvent, TokenBridge } from '../../src/core/types.js';

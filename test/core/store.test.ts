@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
+import { ManualClock } from '../../src/clock.js';
 import { openStore, type Store, type StoredConnection } from '../../src/storage/index.js';
 import { dropSchema, PG_URL, uniqueSchema } from './pg.js';
 
