@@ -7,9 +7,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import type { ServiceConfig, TrustProxy } from '../config/env.js';
-import type { TokenBuckets } from '../core/token-buckets.js';
 import type { TokenBridge } from '../core/types.js';
 import type { StoreMaintenance } from '../storage/maintenance.js';
+import type { TokenBuckets } from '../token-buckets.js';
 import { connectUrlBuilder } from './connect-url.js';
 import { consoleContentSecurityPolicy } from './console-csp.js';
 import type { RouteContext } from './context.js';

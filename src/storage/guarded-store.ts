@@ -1,8 +1,8 @@
 import { StorageUnavailableError, TokenBridgeError } from '../core/ports.js';
 import type { Store } from './store.js';
 
-/** Left as they are: start-up and shutdown keep their own messages; `watchConnections` is synchronous. */
-const UNGUARDED = new Set<PropertyKey>(['migrate', 'close', 'watchConnections']);
+/** Left as they are: start-up and shutdown keep their own messages; the other two are synchronous. */
+const UNGUARDED = new Set<PropertyKey>(['migrate', 'close', 'watchConnections', 'sharedTokenBuckets']);
 
 /**
  * Wraps a store so every database failure reaches callers as a typed {@link StorageUnavailableError} (503), while

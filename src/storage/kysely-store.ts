@@ -10,12 +10,14 @@ import type {
   PendingAuthorization,
   StoredConnection,
 } from '../core/ports.js';
+import type { TokenBuckets } from '../token-buckets.js';
 import type { ChangeFeed } from './change-feed.js';
 import { KyselyConnections } from './connection-writes.js';
 import { LocalRefreshLocks } from './local-refresh-lock.js';
 import { KyselyMaintenance } from './maintenance.js';
 import { migrations } from './migrations.js';
 import type { PostgresRefreshLocks } from './postgres-refresh-lock.js';
+import { PostgresTokenBuckets } from './postgres-token-buckets.js';
 import { toConnection, toPending } from './rows.js';
 import type { Database } from './schema.js';
 import type { Store, StoreHealth } from './store.js';
@@ -92,6 +94,10 @@ export class KyselyStore extends KyselyConnections implements Store {
     await this.options.locks?.close();
     await this.feed.close();
     await this.db.destroy();
+  }
+
+  sharedTokenBuckets(): TokenBuckets | undefined {
+    return this.kind === 'postgres' ? new PostgresTokenBuckets(this.db, this.clock) : undefined;
   }
 
   acquireOrJoin(userId: string): Promise<LockTurn> {

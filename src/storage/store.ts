@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { AuditEntry, ConnectionStore } from '../core/ports.js';
+import type { TokenBuckets } from '../token-buckets.js';
 import type { StoreMaintenance } from './maintenance.js';
 
 export type {
@@ -50,4 +51,6 @@ export interface Store extends ConnectionStore {
   /** Newest first. */
   listAudit(filter?: { userId?: string; limit?: number; before?: number }): Promise<AuditEntry[]>;
   countConnections(): Promise<number>;
+  /** Rate-limit buckets every instance shares: PostgreSQL's, or undefined on SQLite (one process; memory suffices). */
+  sharedTokenBuckets(): TokenBuckets | undefined;
 }

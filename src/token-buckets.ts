@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from './clock.js';
 
 /** How many requests a key may make at once (`limit`), regained evenly over `windowMs`. */
 export interface BucketRule {
