@@ -167,7 +167,7 @@ export interface LinkedGrant {
   googleSub: string;
   googleEmail: string;
   /** The scopes Google reported granted (empty when it left them out). */
-  scopes: string[];
+  scopes: readonly string[];
   accessToken: string;
   accessTokenExpiresAt: number;
   /** Null when Google issued no refresh token (a re-consent of an account that already has one). */
@@ -196,7 +196,7 @@ export function linked(
     status: 'active',
     googleSub: grant.googleSub,
     googleEmail: grant.googleEmail,
-    scopes: grant.scopes.length > 0 ? grant.scopes : keepOld ? previous.scopes : [],
+    scopes: grant.scopes.length > 0 ? [...grant.scopes] : keepOld ? previous.scopes : [],
     accessToken: grant.accessToken,
     accessTokenExpiresAt: grant.accessTokenExpiresAt,
     refreshToken: grant.refreshToken ?? (keepOld ? previous.refreshToken : null),
