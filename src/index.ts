@@ -1,7 +1,8 @@
 // Tokenbridge's public library API: the core (no HTTP) and its storage.
+
+export { type Clock, epochSeconds, ManualClock, systemClock } from './clock.js';
 export { createTokenBridge, type TokenBridgeOptions } from './core/bridge.js';
 export { type ClerkHeldToken, ClerkTokenSource } from './core/clerk-source.js';
-export { type Clock, epochSeconds, ManualClock, systemClock } from './core/clock.js';
 export {
   AuthorizationFailedError,
   ConfigurationError,

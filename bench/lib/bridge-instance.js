@@ -16,8 +16,8 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startService } from '../../dist/cli/service.js';
+import { systemClock } from '../../dist/clock.js';
 import { readEnv, resolveServiceConfig } from '../../dist/config/env.js';
-import { systemClock } from '../../dist/core/clock.js';
 import { createLogger } from '../../dist/http/logger.js';
 import { AdjustableClock } from '../../dist/sandbox/kit/clock.js';
 

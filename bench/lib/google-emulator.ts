@@ -4,7 +4,7 @@
  * `{ port }` over IPC; the bench drives it through its HTTP control API under `/__emulator/`.
  */
 import { SANDBOX_BRIDGE_CLIENT } from '../../src/cli/sandbox.js';
-import { systemClock } from '../../src/core/clock.js';
+import { systemClock } from '../../src/clock.js';
 import { startGoogleEmulator } from '../../src/sandbox/google/index.js';
 import { AdjustableClock } from '../../src/sandbox/kit/clock.js';
 import { generatedAccounts } from '../../test/scale/cluster.js';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
 import type { ServiceConfig } from '../config/env.js';
 import { createTokenBridge, type TokenBridgeOptions } from '../core/bridge.js';
-import type { Clock } from '../core/clock.js';
 import type { Keyring } from '../core/keyring.js';
 import type { TokenBridge } from '../core/types.js';
 import { connectUrlBuilder } from '../http/connect-url.js';

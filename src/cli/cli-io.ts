@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { pino } from 'pino';
+import { type Clock, systemClock } from '../clock.js';
 import { type EnvConfig, resolveServiceConfig, type ServiceConfig } from '../config/env.js';
-import { type Clock, systemClock } from '../core/clock.js';
 import { Keyring } from '../core/keyring.js';
 import type { TokenBridge } from '../core/types.js';
 import { openStore } from '../storage/index.js';

@@ -1,5 +1,6 @@
 import { DecryptionError } from '../core/errors.js';
 import type { Keyring } from '../core/keyring.js';
+import { holdingRefreshLock } from '../core/refresh-lock.js';
 import { storeMaintenance } from '../storage/maintenance.js';
 import type { ConnectionRepository, Store, StoredConnection } from '../storage/store.js';
 
@@ -75,7 +76,7 @@ export async function rotateKeys(options: RotateKeysOptions): Promise<RotationRe
         complete = false;
         break scan;
       }
-      const outcome = await store.withRefreshLock(userId, (repo) => rotateConnection(repo, userId, keyring));
+      const outcome = await holdingRefreshLock(store, userId, () => rotateConnection(store, userId, keyring));
       progress[outcome]++;
       report();
     }

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { Logger } from 'pino';
+import { type Clock, systemClock } from '../clock.js';
 import { type EnvConfig, resolveServiceConfig, type ServiceConfig } from '../config/env.js';
-import { type Clock, systemClock } from '../core/clock.js';
 import { Keyring } from '../core/keyring.js';
 import { GOOGLE_RISC_PATH } from '../http/routes/google-risc.js';
 import { serverOptions } from '../http/server-limits.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gate, sessionTokenFor, WireBridge } from '../../test/client/wire-bridge.js';
-import { ManualClock } from '../core/clock.js';
+import { ManualClock } from '../clock.js';
 import { createTokenbridgeClient, type TokenbridgeClientOptions } from './client.js';
 import { TokenbridgeClientError } from './errors.js';
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../clock.js';
 import { normaliseScopes } from '../core/scopes.js';
 import type { ReconnectReason } from '../core/types.js';
 import { TokenbridgeClientError } from './errors.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sessionTokenFor, WireBridge } from '../../test/client/wire-bridge.js';
-import { ManualClock } from '../core/clock.js';
+import { ManualClock } from '../clock.js';
 import type { Connection } from '../core/types.js';
 import { createTokenbridgeClient, type TokenbridgeClientOptions } from './client.js';
 import type { GisOauth2 } from './popup.js';

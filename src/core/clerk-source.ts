@@ -1,7 +1,7 @@
 import { createClerkClient } from '@clerk/backend';
 import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { RetriesExhausted, type RetryPolicy, type Scheduler, type Transience, withRetries } from './retry.js';
 import { parseGrantedScopes } from './scopes.js';
 import { SingleFlight } from './single-flight.js';
@@ -66,7 +66,7 @@ export interface ClerkSourceOptions {
   defaultTtlSeconds?: number;
   /** Per-call timeout. Default 10 s. */
   timeoutMs?: number;
-  /** Most users cached. Default 10,000 (least recently used first out). */
+  /** Most users cached, and most held in each per-user memory. Default 10,000 (least recently used first out). */
   maxEntries?: number;
   /**
    * How long "no Google account at Clerk" is remembered, so a user without one does not cost a Backend API call per
@@ -76,9 +76,17 @@ export interface ClerkSourceOptions {
 }
 
 /**
+ * A cached Clerk token that lacks a scope is re-checked with Clerk at most this often per user: the user may just have
+ * added the scope through `reauthorize`, and Clerk's `user.updated` webhook can arrive after the app's next request.
+ */
+const RECHECK_MS = 10_000;
+
+/**
  * Reads Clerk-held Google tokens with `@clerk/backend` and caches each until shortly before it expires, so Clerk is
  * asked once per token lifetime rather than once per request (development instances allow 100 calls per 10 s).
- * Concurrent misses for one user share a single Backend API call.
+ * Concurrent misses for one user share a single Backend API call. Holds every per-user memory of Clerk-held
+ * accounts: the tokens, the Google identities, "no account at Clerk", which accounts are broken at Clerk (so their
+ * turning unusable is announced once), and when a token's missing scope was last re-checked.
  */
 export class ClerkTokenSource {
   readonly #clerk: ReturnType<typeof createClerkClient>;
@@ -93,6 +101,10 @@ export class ClerkTokenSource {
   readonly #marginMs: number;
   readonly #defaultTtlMs: number;
   readonly #maxEntries: number;
+  /** Users whose Clerk-held Google account last answered 422 (needs a reconnect at Clerk). */
+  readonly #broken = new Set<string>();
+  /** When each user's cached token was last re-checked with Clerk for a missing scope. */
+  readonly #rechecked = new Map<string, number>();
 
   constructor(private readonly options: ClerkSourceOptions) {
     this.#clerk = createClerkClient({
@@ -133,6 +145,32 @@ export class ClerkTokenSource {
     this.#identities.delete(userId);
     this.#absent.delete(userId);
     this.#forgets += 1;
+  }
+
+  /** Records that Clerk cannot provide a token for the user; true when that is news (the account just broke). */
+  noteBroken(userId: string): boolean {
+    if (this.#broken.has(userId)) return false;
+    this.#broken.add(userId);
+    if (this.#broken.size > this.#maxEntries) this.#broken.delete(this.#broken.values().next().value as string);
+    return true;
+  }
+
+  /** Records that Clerk answered for the user again; true when the account had been broken (it recovered). */
+  noteAnswered(userId: string): boolean {
+    return this.#broken.delete(userId);
+  }
+
+  /** Whether a cached token missing a scope may be re-checked with Clerk now (at most once per 10 s per user). */
+  mayRecheck(userId: string): boolean {
+    const now = this.options.clock.now();
+    const last = this.#rechecked.get(userId);
+    if (last !== undefined && now - last < RECHECK_MS) return false;
+    this.#rechecked.delete(userId);
+    this.#rechecked.set(userId, now);
+    if (this.#rechecked.size > this.#maxEntries) {
+      this.#rechecked.delete(this.#rechecked.keys().next().value as string);
+    }
+    return true;
   }
 
   /** Drops every cached token of one Google account (Google said its tokens were revoked); returns the user ids. */

@@ -1,4 +1,4 @@
-import type { ConnectionChange, ConnectionWatch, Store, StoredConnection } from '../storage/index.js';
+import type { ConnectionChange, ConnectionStore, ConnectionWatch, StoredConnection } from './ports.js';
 
 interface Entry {
   connection: StoredConnection | null;
@@ -18,7 +18,7 @@ export class ConnectionCache {
   #generation = 0;
 
   constructor(
-    store: Store,
+    store: Pick<ConnectionStore, 'watchConnections'>,
     private readonly maxEntries: number,
   ) {
     this.#watch = store.watchConnections((change) => this.#invalidate(change));

@@ -1,6 +1,6 @@
 import { OAuth2Client } from 'google-auth-library';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { parseRetryAfter, type Transience } from './retry.js';
 
 /** Google's public endpoints; `baseUrl` replaces every origin at once (the emulator serves them all from one). */

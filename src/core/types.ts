@@ -156,10 +156,15 @@ export interface TokenBridge {
    */
   disconnect(userId: string, options?: DisconnectOptions): Promise<void>;
   /**
-   * Records that an inbound event (a Clerk webhook's `svix-id`, a RISC `jti`) was processed. Resolves true the first
-   * time, false for a duplicate, so deliveries are idempotent across instances.
+   * Handles an inbound event (a Clerk webhook's `svix-id`, a RISC `jti`) once across instances: a duplicate of one
+   * already handled answers `{ duplicate: true }` without running `fn`; otherwise `fn` runs, and the event is recorded
+   * only once it succeeded, so a failure (rethrown) leaves the redelivery to be handled.
    */
-  claimEvent(source: 'clerk' | 'google_risc', id: string): Promise<boolean>;
+  handleOnce<T>(
+    source: 'clerk' | 'google_risc',
+    id: string,
+    fn: () => Promise<T>,
+  ): Promise<{ duplicate: true } | { duplicate: false; value: T }>;
   /**
    * Applies the events of one verified Security Event Token (`createRiscVerifier().verify`), de-duplicated by `jti`:
    * `tokens-revoked`, `sessions-revoked`, `account-disabled` (by Google account) and `token-revoked` (by refresh
@@ -173,8 +178,6 @@ export interface TokenBridge {
    * request asks Clerk. Call it on Clerk's `user.created` and `user.updated` webhooks.
    */
   forgetClerkUser(userId: string): void;
-  /** Undoes `claimEvent` when handling the event failed, so its redelivery is handled instead of ignored. */
-  releaseEvent(source: 'clerk' | 'google_risc', id: string): Promise<void>;
   /** Subscribes to events; returns the unsubscribe function. */
   on(listener: (event: BridgeEvent) => void): () => void;
   /** Releases timers, locks and database handles. */

@@ -1,15 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { type Logger, pino } from 'pino';
 import { Webhook } from 'standardwebhooks';
-import type { Store } from '../storage/store.js';
-import {
-  type AttemptOutcome,
-  type OutboxMessage,
-  type WebhookOutbox,
-  webhookOutbox,
-} from '../storage/webhook-outbox.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '../clock.js';
 import { ConfigurationError } from './errors.js';
+import type { AttemptOutcome, OutboxMessage, OutboxStore, WebhookOutbox } from './ports.js';
 import type { BridgeEvent, TokenBridge } from './types.js';
 import { newWebhookId, webhookPayload } from './webhook-payload.js';
 
@@ -25,7 +19,8 @@ export const DEFAULT_WEBHOOK_RETRY_DELAYS_MS: readonly number[] = [
 ];
 
 export interface WebhookDispatcherOptions {
-  store: Store;
+  /** The store whose outbox holds the events (`openStore`'s store). */
+  store: OutboxStore;
   /** The app's endpoint (http or https). */
   url: string;
   /** The Standard Webhooks signing secret, `whsec_<base64>`. */
@@ -111,7 +106,7 @@ export class WebhookDispatcher {
       throw new ConfigurationError('The webhook secret must have the form whsec_<base64>.');
     }
     this.#signer = new Webhook(options.secret);
-    this.#outbox = webhookOutbox(options.store);
+    this.#outbox = options.store.outbox;
     this.#url = url.toString();
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? pino({ level: 'silent' });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { OutboxEntry } from '../storage/store.js';
+import type { OutboxEntry } from './ports.js';
 import type { BridgeEvent, Connection } from './types.js';
 
 /** The events the app's endpoint receives. */
@@ -74,7 +74,7 @@ function connectionData(c: Connection): WebhookConnection {
  * `webhook-id`: what a connection write carries so the change and its events are stored together.
  *
  * @example
- * await repo.deleteConnection(userId, outboxEntries([{ type: 'connection.deleted', userId }], clock.now()));
+ * await repo.deleteConnection(userId, { outbox: outboxEntries([{ type: 'connection.deleted', userId }], clock.now()) });
  */
 export function outboxEntries(events: readonly BridgeEvent[], at: number): OutboxEntry[] {
   return events.flatMap((event) => {

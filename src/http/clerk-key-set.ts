@@ -1,5 +1,5 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../clock.js';
 import { UnauthenticatedError } from '../core/errors.js';
 
 export interface ClerkKeySetOptions {

@@ -1,5 +1,5 @@
+import type { Clock } from '../clock.js';
 import type { ServiceConfig } from '../config/env.js';
-import type { Clock } from '../core/clock.js';
 import type { TokenBridge } from '../core/types.js';
 import type { Store } from '../storage/store.js';
 import type { SessionVerifier } from './session-verifier.js';

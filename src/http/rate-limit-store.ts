@@ -1,5 +1,5 @@
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import type { TokenBuckets } from '../core/token-buckets.js';
+import type { TokenBuckets } from '../token-buckets.js';
 
 /**
  * `@fastify/rate-limit`'s store interface over token buckets. The plugin counts requests in fixed windows; a bucket

@@ -2,7 +2,7 @@ import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RateLimitConfig } from '../config/env.js';
 import { TokenBridgeError } from '../core/errors.js';
-import { MemoryTokenBuckets, type TokenBuckets } from '../core/token-buckets.js';
+import { MemoryTokenBuckets, type TokenBuckets } from '../token-buckets.js';
 import { matchApiKey } from './api-keys.js';
 import type { RouteContext } from './context.js';
 import { tokenBucketStore } from './rate-limit-store.js';

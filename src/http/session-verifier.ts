@@ -1,5 +1,5 @@
 import { verifyToken } from '@clerk/backend';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../clock.js';
 import { UnauthenticatedError } from '../core/errors.js';
 import { ClerkKeySet } from './clerk-key-set.js';
 

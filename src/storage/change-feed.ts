@@ -1,26 +1,19 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import pg from 'pg';
+import type { ConnectionChange, ConnectionWatch } from '../core/ports.js';
 import type { Database } from './schema.js';
 
-/** A connection row changed: `userId` null means anything may have changed (the feed was interrupted). */
-export interface ConnectionChange {
-  userId: string | null;
-  /** The row's version after the change; null when it was deleted (or unknown). */
-  version: number | null;
-}
-
-/** A subscription to connection changes. Caches may trust themselves only while `live` is true. */
-export interface ConnectionWatch {
-  readonly live: boolean;
-  /** Settles once the feed has tried to go live (check `live` for the outcome). */
-  readonly ready: Promise<void>;
-  close(): void;
-}
+export type { ConnectionChange, ConnectionWatch } from '../core/ports.js';
 
 /** Tells every instance sharing the database that a connection row changed. */
 export interface ChangeFeed {
   /** Announces a change; on PostgreSQL inside the writer's transaction, so it is delivered on commit only. */
   notify(executor: Kysely<Database>, userId: string, version: number | null): Promise<void>;
+  /**
+   * The announcement as an SQL expression, for a writer that folds it into the write's own statement (PostgreSQL);
+   * undefined when the feed is not in the database (SQLite's is in-process: call `notify`).
+   */
+  notice(userId: string, version: number | null): RawBuilder<unknown> | undefined;
   watch(listener: (change: ConnectionChange) => void): ConnectionWatch;
   /** Resolves when changes are being heard, re-opening the feed if it had dropped; rejects when it cannot. */
   probe(): Promise<void>;
@@ -44,6 +37,10 @@ export class LocalChangeFeed implements ChangeFeed {
 
   async notify(_executor: Kysely<Database>, userId: string, version: number | null): Promise<void> {
     for (const listener of this.#listeners) listener({ userId, version });
+  }
+
+  notice(): undefined {
+    return undefined;
   }
 
   watch(listener: (change: ConnectionChange) => void): ConnectionWatch {
@@ -105,7 +102,11 @@ export class PostgresChangeFeed implements ChangeFeed {
   }
 
   async notify(executor: Kysely<Database>, userId: string, version: number | null): Promise<void> {
-    await sql`select pg_notify(${this.channel}, ${JSON.stringify({ u: userId, v: version })})`.execute(executor);
+    await sql`select ${this.notice(userId, version)}`.execute(executor);
+  }
+
+  notice(userId: string, version: number | null): RawBuilder<unknown> {
+    return sql`pg_notify(${this.channel}, ${JSON.stringify({ u: userId, v: version })})`;
   }
 
   watch(listener: (change: ConnectionChange) => void): ConnectionWatch {

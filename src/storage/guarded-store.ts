@@ -1,12 +1,12 @@
-import { StorageUnavailableError, TokenBridgeError } from '../core/errors.js';
+import { StorageUnavailableError, TokenBridgeError } from '../core/ports.js';
 import type { Store } from './store.js';
 
-/** Left as they are: start-up and shutdown keep their own messages; `watchConnections` is synchronous. */
-const UNGUARDED = new Set<PropertyKey>(['migrate', 'close', 'watchConnections']);
+/** Left as they are: start-up and shutdown keep their own messages; the other two are synchronous. */
+const UNGUARDED = new Set<PropertyKey>(['migrate', 'close', 'watchConnections', 'sharedTokenBuckets']);
 
 /**
  * Wraps a store so every database failure reaches callers as a typed {@link StorageUnavailableError} (503), while
- * typed errors thrown by work run under `withRefreshLock` pass through unchanged. SQL and parameters never reach the
+ * typed errors (the refresh lock's own `storage_unavailable`) pass through unchanged. SQL and parameters never reach the
  * message; the driver's error stays available as `cause` for logs.
  */
 export function guardStore<S extends Store>(store: S): S {

@@ -4,8 +4,8 @@ import { dirname, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import { type Clock, systemClock } from '../core/clock.js';
-import { ConfigurationError } from '../core/errors.js';
+import { type Clock, systemClock } from '../clock.js';
+import { ConfigurationError } from '../core/ports.js';
 import { LocalChangeFeed, PostgresChangeFeed } from './change-feed.js';
 import { guardStore } from './guarded-store.js';
 import { KyselyStore } from './kysely-store.js';
@@ -21,12 +21,18 @@ export type { Database } from './schema.js';
 export type {
   AuditAction,
   AuditEntry,
+  AuditRecord,
   ConnectionRepository,
+  ConnectionStore,
+  LockTurn,
   OutboxEntry,
   PendingAuthorization,
+  RefreshLease,
+  RefreshLock,
   Store,
   StoredConnection,
   StoreHealth,
+  WriteEffects,
 } from './store.js';
 
 export interface OpenStoreOptions {

@@ -1,173 +1,45 @@
-import { randomBytes } from 'node:crypto';
-import { type Kysely, Migrator, type Selectable, sql } from 'kysely';
-import type { Clock } from '../core/clock.js';
-import type { ConnectionStatus, ReconnectReason } from '../core/types.js';
-import type { ChangeFeed, ConnectionChange, ConnectionWatch } from './change-feed.js';
-import { KeyedMutex } from './keyed-mutex.js';
-import { migrations } from './migrations.js';
-import type { PostgresRefreshLocks } from './postgres-refresh-lock.js';
-import type { ConnectionTable, Database, PendingAuthorizationTable } from './schema.js';
+import { type Kysely, Migrator, sql } from 'kysely';
+import type { Clock } from '../clock.js';
 import type {
   AuditEntry,
-  ConnectionRepository,
+  AuditRecord,
+  ConnectionChange,
+  ConnectionWatch,
+  LockTurn,
   OutboxEntry,
   PendingAuthorization,
-  Store,
   StoredConnection,
-  StoreHealth,
-} from './store.js';
-import { insertOutboxEntries } from './webhook-outbox.js';
+} from '../core/ports.js';
+import type { TokenBuckets } from '../token-buckets.js';
+import type { ChangeFeed } from './change-feed.js';
+import { KyselyConnections } from './connection-writes.js';
+import { LocalRefreshLocks } from './local-refresh-lock.js';
+import { KyselyMaintenance } from './maintenance.js';
+import { migrations } from './migrations.js';
+import type { PostgresRefreshLocks } from './postgres-refresh-lock.js';
+import { PostgresTokenBuckets } from './postgres-token-buckets.js';
+import { toConnection, toPending } from './rows.js';
+import type { Database } from './schema.js';
+import type { Store, StoreHealth } from './store.js';
+import { insertOutboxEntries, KyselyOutbox } from './webhook-outbox.js';
 
-const num = (value: number | string | bigint | null): number | null => (value === null ? null : Number(value));
-
-function toConnection(row: Selectable<ConnectionTable>): StoredConnection {
-  return {
-    userId: row.user_id,
-    status: row.status as ConnectionStatus,
-    googleSub: row.google_sub,
-    googleEmail: row.google_email,
-    scopes: row.scopes === '' ? [] : row.scopes.split(' '),
-    refreshToken: row.refresh_token,
-    accessToken: row.access_token,
-    accessTokenExpiresAt: num(row.access_token_expires_at),
-    refreshTokenExpiresAt: num(row.refresh_token_expires_at),
-    reconnectReason: row.reconnect_reason as ReconnectReason | null,
-    lastRefreshAt: num(row.last_refresh_at),
-    lastError:
-      row.last_error_code === null
-        ? null
-        : { code: row.last_error_code, message: row.last_error_message ?? '', at: num(row.last_error_at) ?? 0 },
-    version: Number(row.version),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    // Present only when recorded, so rows written without them read back as they were written.
-    ...(row.risc_prefix_key !== null && row.risc_hash_key !== null
-      ? { riscKeys: { prefix: row.risc_prefix_key, hash: row.risc_hash_key } }
-      : {}),
-    ...(row.connected_at !== null ? { connectedAt: Number(row.connected_at) } : {}),
-  };
-}
-
-function fromConnection(c: StoredConnection, version: number): ConnectionTable {
-  return {
-    user_id: c.userId,
-    status: c.status,
-    google_sub: c.googleSub,
-    google_email: c.googleEmail,
-    scopes: c.scopes.join(' '),
-    refresh_token: c.refreshToken,
-    access_token: c.accessToken,
-    access_token_expires_at: c.accessTokenExpiresAt,
-    refresh_token_expires_at: c.refreshTokenExpiresAt,
-    reconnect_reason: c.reconnectReason,
-    last_refresh_at: c.lastRefreshAt,
-    last_error_code: c.lastError?.code ?? null,
-    last_error_message: c.lastError?.message ?? null,
-    last_error_at: c.lastError?.at ?? null,
-    version,
-    risc_prefix_key: c.riscKeys?.prefix ?? null,
-    risc_hash_key: c.riscKeys?.hash ?? null,
-    connected_at: c.connectedAt ?? null,
-    created_at: c.createdAt,
-    updated_at: c.updatedAt,
-  };
-}
-
-function toPending(row: Selectable<PendingAuthorizationTable>): PendingAuthorization {
-  return {
-    stateHash: row.state_hash,
-    userId: row.user_id,
-    nonceHash: row.nonce_hash,
-    codeVerifier: row.code_verifier,
-    scopes: row.scopes === '' ? [] : row.scopes.split(' '),
-    returnTo: row.return_to,
-    expiresAt: Number(row.expires_at),
-    createdAt: Number(row.created_at),
-  };
-}
-
-class KyselyConnections implements ConnectionRepository {
-  constructor(
-    protected readonly db: Kysely<Database>,
-    protected readonly feed: ChangeFeed,
-  ) {}
-
-  async getConnection(userId: string): Promise<StoredConnection | null> {
-    const row = await this.db.selectFrom('tb_connections').selectAll().where('user_id', '=', userId).executeTakeFirst();
-    return row ? toConnection(row) : null;
-  }
-
-  async putConnection(connection: StoredConnection, outbox: readonly OutboxEntry[] = []): Promise<StoredConnection> {
-    const version = connection.version + 1;
-    const row = fromConnection(connection, version);
-    const { user_id: _userId, created_at: _createdAt, ...update } = row;
-    await this.#atomically(outbox, async (db) => {
-      await db
-        .insertInto('tb_connections')
-        .values(row)
-        .onConflict((oc) => oc.column('user_id').doUpdateSet(update))
-        .execute();
-      await insertOutboxEntries(db, outbox);
-      await this.feed.notify(db, connection.userId, version);
-    });
-    return { ...connection, version };
-  }
-
-  async updateConnection(
-    connection: StoredConnection,
-    outbox: readonly OutboxEntry[] = [],
-  ): Promise<StoredConnection | null> {
-    const version = connection.version + 1;
-    const { user_id: _userId, created_at: _createdAt, ...update } = fromConnection(connection, version);
-    const written = await this.#atomically(outbox, async (db) => {
-      const result = await db
-        .updateTable('tb_connections')
-        .set(update)
-        .where('user_id', '=', connection.userId)
-        .where('version', '=', connection.version)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return false;
-      await insertOutboxEntries(db, outbox);
-      await this.feed.notify(db, connection.userId, version);
-      return true;
-    });
-    return written ? { ...connection, version } : null;
-  }
-
-  async deleteConnection(userId: string, outbox: readonly OutboxEntry[] = []): Promise<StoredConnection | null> {
-    const row = await this.#atomically(outbox, async (db) => {
-      const deleted = await db
-        .deleteFrom('tb_connections')
-        .where('user_id', '=', userId)
-        .returningAll()
-        .executeTakeFirst();
-      if (deleted) {
-        await insertOutboxEntries(db, outbox);
-        await this.feed.notify(db, userId, null);
-      }
-      return deleted;
-    });
-    return row ? toConnection(row) : null;
-  }
-
-  /** Runs `work` in one transaction when it writes events with its change, so both are written or neither. */
-  #atomically<T>(outbox: readonly OutboxEntry[], work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-    return outbox.length === 0 ? work(this.db) : this.db.transaction().execute((trx) => work(trx));
-  }
-}
-
-/** The Store over Kysely, for both dialects; only locking differs. */
+/** The Store over Kysely, for both dialects; the refresh lock and how writes are folded differ. */
 export class KyselyStore extends KyselyConnections implements Store {
-  readonly #localLocks = new KeyedMutex();
+  readonly #locks: PostgresRefreshLocks | LocalRefreshLocks;
+  readonly outbox: KyselyOutbox;
+  readonly maintenance: KyselyMaintenance;
 
   constructor(
     db: Kysely<Database>,
-    readonly kind: 'sqlite' | 'postgres',
-    readonly clock: Clock,
+    kind: 'sqlite' | 'postgres',
+    clock: Clock,
     feed: ChangeFeed,
     private readonly options: { schema?: string; locks?: PostgresRefreshLocks } = {},
   ) {
-    super(db, feed);
+    super(db, feed, kind, clock);
+    this.#locks = options.locks ?? new LocalRefreshLocks();
+    this.outbox = new KyselyOutbox(db, kind);
+    this.maintenance = new KyselyMaintenance(db);
   }
 
   watchConnections(listener: (change: ConnectionChange) => void): ConnectionWatch {
@@ -224,17 +96,12 @@ export class KyselyStore extends KyselyConnections implements Store {
     await this.db.destroy();
   }
 
-  async withRefreshLock<T>(
-    userId: string,
-    fn: (repository: ConnectionRepository) => Promise<T>,
-    settled?: (repository: ConnectionRepository) => Promise<T | undefined>,
-  ): Promise<T> {
-    // SQLite: one process owns the file, so an in-process lock suffices (a transaction would hold SQLite's only
-    // connection across an HTTP call). PostgreSQL: session advisory locks shared by every instance.
-    if (this.options.locks) {
-      return this.options.locks.run(userId, () => fn(this), settled && (() => settled(this)));
-    }
-    return this.#localLocks.run(userId, () => fn(this));
+  sharedTokenBuckets(): TokenBuckets | undefined {
+    return this.kind === 'postgres' ? new PostgresTokenBuckets(this.db, this.clock) : undefined;
+  }
+
+  acquireOrJoin(userId: string): Promise<LockTurn> {
+    return this.#locks.acquireOrJoin(userId);
   }
 
   async savePendingAuthorization(p: PendingAuthorization): Promise<void> {
@@ -279,10 +146,6 @@ export class KyselyStore extends KyselyConnections implements Store {
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
-  async releaseEvent(source: string, id: string): Promise<void> {
-    await this.db.deleteFrom('tb_processed_events').where('source', '=', source).where('event_id', '=', id).execute();
-  }
-
   async isEventClaimed(source: string, id: string): Promise<boolean> {
     const row = await this.db
       .selectFrom('tb_processed_events')
@@ -323,19 +186,8 @@ export class KyselyStore extends KyselyConnections implements Store {
     await insertOutboxEntries(this.db, entries);
   }
 
-  async appendAudit(entry: Omit<AuditEntry, 'id' | 'at'> & { at?: number }): Promise<void> {
-    const at = entry.at ?? this.clock.now();
-    await this.db
-      .insertInto('tb_audit_log')
-      .values({
-        id: auditId(at),
-        at,
-        user_id: entry.userId,
-        action: entry.action,
-        actor: entry.actor,
-        detail: JSON.stringify(entry.detail),
-      })
-      .execute();
+  async appendAudit(entry: AuditRecord): Promise<void> {
+    await this.insertAudit(this.db, [entry]);
   }
 
   async listAudit(filter: { userId?: string; limit?: number; before?: number } = {}): Promise<AuditEntry[]> {
@@ -364,16 +216,4 @@ export class KyselyStore extends KyselyConnections implements Store {
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
-}
-
-let auditSequence = 0;
-
-/** Sorts by time, then by order of writing within this process, so entries in the same millisecond keep their order. */
-function auditId(at: number): string {
-  auditSequence = (auditSequence + 1) % 36 ** 6;
-  return (
-    Math.max(0, at).toString(36).padStart(9, '0') +
-    auditSequence.toString(36).padStart(6, '0') +
-    randomBytes(6).toString('hex')
-  );
 }

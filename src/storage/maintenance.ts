@@ -1,8 +1,7 @@
 import { type Kysely, sql } from 'kysely';
-import { ConfigurationError } from '../core/errors.js';
+import type { AuditEntry } from '../core/ports.js';
 import type { ConnectionStatus } from '../core/types.js';
 import type { Database } from './schema.js';
-import type { AuditEntry, Store } from './store.js';
 
 /** Connection counts for dashboards and `doctor`; one grouped query, cheap enough to run on every scrape. */
 export interface ConnectionStats {
@@ -56,16 +55,15 @@ export interface StoreMaintenance {
  * @example
  * const { byStatus } = await storeMaintenance(store).connectionStats();
  */
-export function storeMaintenance(store: Store): StoreMaintenance {
-  const db = (store as Partial<{ kysely: Kysely<Database> }>).kysely;
-  if (db === undefined) throw new ConfigurationError('This store does not support maintenance queries.');
-  return new KyselyMaintenance(db);
+export function storeMaintenance(store: { readonly maintenance: StoreMaintenance }): StoreMaintenance {
+  return store.maintenance;
 }
 
 /** `v1.<kid>.` — the prefix every ciphertext made with that key starts with (see Keyring.encrypt). */
 const prefixOf = (keyId: string): string => `v1.${keyId}.`;
 
-class KyselyMaintenance implements StoreMaintenance {
+/** The maintenance queries over the store's own tables (the store exposes them as `store.maintenance`). */
+export class KyselyMaintenance implements StoreMaintenance {
   constructor(private readonly db: Kysely<Database>) {}
 
   async connectionStats(): Promise<ConnectionStats> {

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import type { Clock } from '../core/clock.js';
-import { type BucketRule, MemoryTokenBuckets, type TokenBuckets } from '../core/token-buckets.js';
+import type { Clock } from '../clock.js';
+import { type BucketRule, MemoryTokenBuckets, type TokenBuckets } from '../token-buckets.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -84,7 +84,6 @@ export class PostgresTokenBuckets implements TokenBuckets {
  * @example
  * const app = await buildServer({ ...options, rateLimitBuckets: sharedTokenBuckets(store) });
  */
-export function sharedTokenBuckets(store: Store): TokenBuckets | undefined {
-  const db = (store as Partial<{ kysely: Kysely<Database> }>).kysely;
-  return store.kind === 'postgres' && db !== undefined ? new PostgresTokenBuckets(db, store.clock) : undefined;
+export function sharedTokenBuckets(store: Pick<Store, 'sharedTokenBuckets'>): TokenBuckets | undefined {
+  return store.sharedTokenBuckets();
 }

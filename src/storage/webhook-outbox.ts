@@ -1,57 +1,15 @@
 import type { Kysely, Selectable } from 'kysely';
-import { ConfigurationError } from '../core/errors.js';
+import type {
+  AttemptOutcome,
+  FailedDelivery,
+  OutboxEntry,
+  OutboxMessage,
+  OutboxStore,
+  WebhookOutbox,
+} from '../core/ports.js';
 import type { Database, WebhookOutboxTable } from './schema.js';
-import type { OutboxEntry, Store } from './store.js';
 
-/** One outbound event as stored: `id` is its `webhook-id`, `payload` the JSON body exactly as it is signed and sent. */
-export interface OutboxMessage {
-  id: string;
-  type: string;
-  userId: string | null;
-  payload: string;
-  /** Attempts started so far, the current one included once claimed. */
-  attempts: number;
-  createdAt: number;
-}
-
-/** A delivery given up after its last attempt, as `webhooks failed` lists it. */
-export interface FailedDelivery {
-  id: string;
-  type: string;
-  userId: string | null;
-  attempts: number;
-  /** The endpoint's last HTTP status; null when nothing answered. */
-  lastStatus: number | null;
-  lastError: string | null;
-  createdAt: number;
-}
-
-/** What an attempt came to: delivered, to be retried at `retryAt`, or given up (`retryAt` null). */
-export type AttemptOutcome =
-  | { delivered: true; at: number; status: number }
-  | { delivered: false; retryAt: number | null; status: number | null; error: string };
-
-/**
- * The durable queue of outbound events. Rows are claimed under a lease: on PostgreSQL with `FOR UPDATE SKIP LOCKED`,
- * so instances sharing the database never claim the same row; a lease that runs out (its instance died mid-delivery)
- * lets another instance take the row again, with the same id.
- */
-export interface WebhookOutbox {
-  enqueue(message: Omit<OutboxMessage, 'attempts'>): Promise<void>;
-  /** Leases up to `limit` rows due at `now` to `owner` until `now + leaseMs`, counting the attempt. */
-  claimDue(options: { owner: string; now: number; leaseMs: number; limit: number }): Promise<OutboxMessage[]>;
-  /** Records an attempt's outcome, if `owner` still holds the lease; false when it no longer does. */
-  settle(id: string, owner: string, outcome: AttemptOutcome): Promise<boolean>;
-  /** Deletes delivered and failed rows created before `before`; returns how many. */
-  purgeSettled(before: number): Promise<number>;
-  /** Failed deliveries, oldest first. */
-  listFailed(options?: { limit?: number }): Promise<FailedDelivery[]>;
-  /**
-   * Puts failed deliveries back in the queue, due at `now` with a fresh retry schedule and the same `webhook-id`
-   * (so a receiver that did get one de-duplicates it): the ids given, or every failed one. Returns the ids requeued.
-   */
-  replayFailed(options: { now: number; ids?: readonly string[] }): Promise<string[]>;
-}
+export type { AttemptOutcome, FailedDelivery, OutboxMessage, WebhookOutbox } from '../core/ports.js';
 
 /**
  * The outbox of a store opened by `openStore` (SQLite or PostgreSQL).
@@ -59,10 +17,8 @@ export interface WebhookOutbox {
  * @example
  * const due = await webhookOutbox(store).claimDue({ owner: 'i-1', now: Date.now(), leaseMs: 60_000, limit: 20 });
  */
-export function webhookOutbox(store: Store): WebhookOutbox {
-  const db = (store as Partial<{ kysely: Kysely<Database> }>).kysely;
-  if (db === undefined) throw new ConfigurationError('This store does not support the webhook outbox.');
-  return new KyselyOutbox(db, store.kind);
+export function webhookOutbox(store: OutboxStore): WebhookOutbox {
+  return store.outbox;
 }
 
 /** Inserts pending outbox rows through `db` (a transaction, when the change they report is written with them). */
@@ -94,7 +50,8 @@ const toMessage = (row: Selectable<WebhookOutboxTable>): OutboxMessage => ({
   createdAt: Number(row.created_at),
 });
 
-class KyselyOutbox implements WebhookOutbox {
+/** The outbox over the store's own tables (the store exposes it as `store.outbox`). */
+export class KyselyOutbox implements WebhookOutbox {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly kind: 'sqlite' | 'postgres',

@@ -7,7 +7,7 @@ import { type RotationProgress, rotateKeys } from '../../src/cli/key-rotation.js
 import { parseEnv } from '../../src/config/env.js';
 import { Keyring } from '../../src/core/keyring.js';
 import { openStore } from '../../src/storage/index.js';
-import type { ConnectionRepository, Store, StoredConnection } from '../../src/storage/store.js';
+import type { Store, StoredConnection } from '../../src/storage/store.js';
 import { dropSchema, PG_URL, uniqueSchema } from '../core/pg.js';
 import { capture } from './capture.js';
 
@@ -121,30 +121,21 @@ describe.each(['sqlite', 'postgres'] as const)('tokenbridge keys rotate on %s', 
     let raced = false;
     const racing = new Proxy(store, {
       get(target, property, receiver) {
-        if (property !== 'withRefreshLock') return Reflect.get(target, property, receiver);
-        return <T>(userId: string, fn: (repo: ConnectionRepository) => Promise<T>) =>
-          target.withRefreshLock(userId, (repo) =>
-            fn({
-              ...repo,
-              getConnection: async (id) => {
-                const row = await repo.getConnection(id);
-                if (id === 'user_03' && !raced && row) {
-                  raced = true;
-                  const refreshed = {
-                    ...row,
-                    // The other instance still runs with the old keyring first.
-                    accessToken: oldRing.encrypt('ya29.refreshed-meanwhile', { userId: id, purpose: 'access_token' }),
-                    lastRefreshAt: row.lastRefreshAt! + 1,
-                  };
-                  expect(await target.updateConnection(refreshed)).not.toBeNull();
-                }
-                return row;
-              },
-              updateConnection: (c) => repo.updateConnection(c),
-              putConnection: (c) => repo.putConnection(c),
-              deleteConnection: (id) => repo.deleteConnection(id),
-            }),
-          );
+        if (property !== 'getConnection') return Reflect.get(target, property, receiver);
+        return async (id: string) => {
+          const row = await target.getConnection(id);
+          if (id === 'user_03' && !raced && row) {
+            raced = true;
+            const refreshed = {
+              ...row,
+              // The other instance still runs with the old keyring first.
+              accessToken: oldRing.encrypt('ya29.refreshed-meanwhile', { userId: id, purpose: 'access_token' }),
+              lastRefreshAt: row.lastRefreshAt! + 1,
+            };
+            expect(await target.updateConnection(refreshed)).not.toBeNull();
+          }
+          return row;
+        };
       },
     });
     const result = await rotateKeys({ store: racing, keyring: rotatingRing });

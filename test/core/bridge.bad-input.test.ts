@@ -47,7 +47,7 @@ describe('the library API under arbitrary input', () => {
           () => h.bridge.exchangeCode({ userId, code } as never),
           () => h.bridge.connection(userId as string),
           () => h.bridge.disconnect(userId as string),
-          () => h.bridge.claimEvent(state as never, code as string),
+          () => h.bridge.handleOnce(state as never, code as string, async () => 'handled'),
         ]) {
           expect(['ok', 'typed']).toContain(await outcome(call));
         }

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import type { ManualClock } from '../../src/clock.js';
 import { createTokenBridge, type TokenBridgeOptions } from '../../src/core/bridge.js';
-import type { ManualClock } from '../../src/core/clock.js';
 import { Keyring } from '../../src/core/keyring.js';
 import type { Scheduler } from '../../src/core/retry.js';
 import type { BridgeEvent, TokenBridge } from '../../src/core/types.js';
@@ -122,8 +122,7 @@ export async function startHarness(backend: Backend, overrides: Partial<TokenBri
     },
     connection: (userId) => raw.connection(userId),
     disconnect: (userId, options) => raw.disconnect(userId, options),
-    claimEvent: (source, id) => raw.claimEvent(source, id),
-    releaseEvent: (source, id) => raw.releaseEvent(source, id),
+    handleOnce: (source, id, fn) => raw.handleOnce(source, id, fn),
     applySecurityEvents: (events) => raw.applySecurityEvents(events),
     forgetClerkUser: (userId) => raw.forgetClerkUser(userId),
     on: (listener) => raw.on(listener),

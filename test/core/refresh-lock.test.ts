@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BridgeEvent } from '../../src/core/types.js';
-import type { ConnectionRepository } from '../../src/storage/index.js';
+import type { RefreshLease, Store } from '../../src/storage/index.js';
 import { type Harness, startHarness } from './harness.js';
 import { PG_URL } from './pg.js';
 
@@ -19,19 +19,7 @@ describe('the PostgreSQL refresh lock', () => {
     h.clock.advance(2 * 3600_000);
 
     // Instance one takes the lock and hangs, as a process would that is about to be killed.
-    let holding!: () => void;
-    const held = new Promise<void>((r) => {
-      holding = r;
-    });
-    let release!: () => void;
-    const hang = new Promise<void>((r) => {
-      release = r;
-    });
-    const stuck = h.store.withRefreshLock('user_crash', async () => {
-      holding();
-      await hang;
-    });
-    await held;
+    const stuck = await holdLock(h.store, 'user_crash');
 
     const before = h.google.control.counters().grants.refresh_token;
     const waiting = other.bridge.getAccessToken('user_crash');
@@ -53,8 +41,7 @@ describe('the PostgreSQL refresh lock', () => {
 
     await expect(waiting).resolves.toMatchObject({ source: 'oauth' });
     expect(h.google.control.counters().grants.refresh_token).toBe(before + 1);
-    release();
-    await stuck;
+    await stuck.release();
   });
 
   it('an instance waiting for the lock serves the token another instance wrote, without ever taking the lock', async () => {
@@ -66,19 +53,8 @@ describe('the PostgreSQL refresh lock', () => {
     h.clock.advance(2 * 3600_000);
 
     // Instance one holds the lock for the whole test, as a holder still busy at Google would.
-    let holding!: (repo: ConnectionRepository) => void;
-    const held = new Promise<ConnectionRepository>((r) => {
-      holding = r;
-    });
-    let release!: () => void;
-    const hang = new Promise<void>((r) => {
-      release = r;
-    });
-    const stuck = h.store.withRefreshLock('user_join', async (repo) => {
-      holding(repo);
-      await hang;
-    });
-    const repo = await held;
+    const stuck = await holdLock(h.store, 'user_join');
+    const repo = h.store;
     const grants = h.google.control.counters().grants.refresh_token;
 
     const waiting = other.bridge.getAccessToken('user_join');
@@ -95,8 +71,7 @@ describe('the PostgreSQL refresh lock', () => {
     expect(heard.filter((e) => e.type === 'refresh.joined')).toHaveLength(1);
     expect(heard.filter((e) => e.type === 'refresh.lock_acquired')).toEqual([]);
     expect(h.google.control.counters().grants.refresh_token).toBe(grants);
-    release();
-    await stuck;
+    await stuck.release();
   });
 });
 
@@ -118,4 +93,11 @@ async function untilLockTried(schema: string): Promise<void> {
   } finally {
     await admin.end();
   }
+}
+
+/** Takes the user's refresh lock as a holder busy elsewhere (at Google, or about to be killed) would. */
+async function holdLock(store: Store, userId: string): Promise<RefreshLease> {
+  const turn = await store.acquireOrJoin(userId);
+  if (turn.kind !== 'lease') throw new Error('the refresh lock was not free');
+  return turn.lease;
 }

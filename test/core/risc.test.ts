@@ -1,7 +1,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
+import { ManualClock } from '../../src/clock.js';
 import { RiscTokenInvalidError, UpstreamUnavailableError } from '../../src/core/errors.js';
 import {
   createRiscVerifier,

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
+import { ManualClock } from '../../src/clock.js';
+import { holdingRefreshLock } from '../../src/core/refresh-lock.js';
 import { openStore, type Store, type StoredConnection } from '../../src/storage/index.js';
 import { dropSchema, PG_URL, uniqueSchema } from './pg.js';
 
@@ -140,16 +141,16 @@ describe.each(backends)('the %s store', (_name, open) => {
     const firstHoldsLock = new Promise<void>((r) => {
       locked = r;
     });
-    const first = store.withRefreshLock('user_f', async () => {
+    const first = holdingRefreshLock(store, 'user_f', async () => {
       order.push('first:start');
       locked();
       await gate;
       order.push('first:end');
     });
     await firstHoldsLock;
-    const second = store.withRefreshLock('user_f', async (repo) => {
+    const second = holdingRefreshLock(store, 'user_f', async () => {
       order.push('second');
-      return repo.getConnection('user_f');
+      return store.getConnection('user_f');
     });
     release();
     await Promise.all([first, second]);

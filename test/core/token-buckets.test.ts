@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
-import { MemoryTokenBuckets, type TokenBuckets } from '../../src/core/token-buckets.js';
+import { ManualClock } from '../../src/clock.js';
 import { type Database, openStore, type Store } from '../../src/storage/index.js';
 import { PostgresTokenBuckets, sharedTokenBuckets } from '../../src/storage/postgres-token-buckets.js';
+import { MemoryTokenBuckets, type TokenBuckets } from '../../src/token-buckets.js';
 import { dropSchema, PG_URL, uniqueSchema } from './pg.js';
 
 const schema = uniqueSchema('buckets');

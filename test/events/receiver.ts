@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { vi } from 'vitest';
-import type { Clock } from '../../src/core/clock.js';
+import type { Clock } from '../../src/clock.js';
 import type { WebhookPayload } from '../../src/core/webhook-payload.js';
 
 /** A fresh Standard Webhooks secret, as an app would generate it. */

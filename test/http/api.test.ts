@@ -374,7 +374,14 @@ describe('POST /webhooks/clerk', () => {
 
   it('user.deleted purges the connection once; a redelivery is ignored', async () => {
     const claimed = new Set<string>();
-    const bridge = fakeBridge({ claimEvent: async (_source, id) => !claimed.has(id) && Boolean(claimed.add(id)) });
+    const bridge = fakeBridge({
+      handleOnce: async (_source, id, fn) => {
+        if (claimed.has(id)) return { duplicate: true };
+        const value = await fn();
+        claimed.add(id);
+        return { duplicate: false, value };
+      },
+    });
     server = await startTestServer({ bridge });
     const body = JSON.stringify({
       object: 'event',
@@ -400,7 +407,7 @@ describe('POST /webhooks/clerk', () => {
       expect(response.status).toBe(400);
       expect((await json(response)).error.code).toBe('invalid_signature');
     }
-    expect(bridge.calls.filter(([name]) => name === 'disconnect' || name === 'claimEvent')).toEqual([]);
+    expect(bridge.calls.filter(([name]) => name === 'disconnect' || name === 'handleOnce')).toEqual([]);
   });
 });
 

@@ -33,8 +33,7 @@ export function fakeBridge(overrides: Partial<TokenBridge> = {}): TokenBridge & 
     exchangeCode: async () => sampleConnection(),
     connection: async () => null,
     disconnect: async () => {},
-    claimEvent: async () => true,
-    releaseEvent: async () => {},
+    handleOnce: async (_source, _id, fn) => ({ duplicate: false, value: await fn() }),
     applySecurityEvents: async () => ({ duplicate: false, affectedUserIds: [], staleUserIds: [] }),
     forgetClerkUser: () => {},
     on: () => () => {},
@@ -49,8 +48,10 @@ export function fakeBridge(overrides: Partial<TokenBridge> = {}): TokenBridge & 
     exchangeCode: record('exchangeCode', merged.exchangeCode),
     connection: record('connection', merged.connection),
     disconnect: record('disconnect', merged.disconnect),
-    claimEvent: record('claimEvent', merged.claimEvent),
-    releaseEvent: record('releaseEvent', merged.releaseEvent),
+    handleOnce: (source, id, fn) => {
+      calls.push(['handleOnce', source]);
+      return merged.handleOnce(source, id, fn);
+    },
     applySecurityEvents: record('applySecurityEvents', merged.applySecurityEvents),
     forgetClerkUser: (userId) => {
       calls.push(['forgetClerkUser', userId]);

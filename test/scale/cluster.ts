@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import { SANDBOX_BRIDGE_CLIENT, SANDBOX_CLERK_CLIENT } from '../../src/cli/sandbox.js';
-import { systemClock } from '../../src/core/clock.js';
+import { systemClock } from '../../src/clock.js';
 import { Keyring } from '../../src/core/keyring.js';
 import { type ClerkEmulator, startClerkEmulator } from '../../src/sandbox/clerk/index.js';
 import { completeConsent, type GoogleEmulator, startGoogleEmulator } from '../../src/sandbox/google/index.js';

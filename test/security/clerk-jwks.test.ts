@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
+import { ManualClock } from '../../src/clock.js';
 import { ClerkKeySet } from '../../src/http/clerk-key-set.js';
 import { fakeBridge, ORIGIN, sampleToken, startTestServer, WEBHOOK_SECRET } from '../http/fixtures.js';
 

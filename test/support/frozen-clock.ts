@@ -1,5 +1,5 @@
 import { vi } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
+import { ManualClock } from '../../src/clock.js';
 
 /**
  * The test process's one clock, frozen: `Date` itself stops, so the bridge, both emulators and the SDKs that read

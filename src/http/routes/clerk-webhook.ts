@@ -88,8 +88,7 @@ export async function clerkWebhookRoutes(app: FastifyInstance, context: RouteCon
       }
       if (typeof event !== 'object' || event === null)
         throw new InvalidWebhookError('The webhook body is not an event.');
-      if (!(await context.bridge.claimEvent('clerk', id))) return { received: true, duplicate: true, handled: false };
-      try {
+      const handled = await context.bridge.handleOnce('clerk', id, async () => {
         if (event.type === 'user.created' || event.type === 'user.updated') {
           // The user may have just linked Google at Clerk: this instance stops answering from what it cached (others
           // ask Clerk again within a minute). Only memory changes, so `handled` (a stored change) stays false.
@@ -101,15 +100,14 @@ export async function clerkWebhookRoutes(app: FastifyInstance, context: RouteCon
           if (typeof userId === 'string' && USER_ID.test(userId)) {
             await context.bridge.disconnect(userId, { actor: 'clerk_webhook' });
             request.log.info({ userId, webhookId: id }, 'Clerk user deleted: connection purged');
-            return { received: true, duplicate: false, handled: true };
+            return true;
           }
         }
-        return { received: true, duplicate: false, handled: false };
-      } catch (error) {
-        // The claim is released so Svix's redelivery (it retries any non-2xx) is handled, not ignored as a duplicate.
-        await context.bridge.releaseEvent('clerk', id);
-        throw error;
-      }
+        return false;
+      });
+      // A failure above is rethrown unrecorded, so Svix's redelivery (it retries any non-2xx) is handled.
+      if (handled.duplicate) return { received: true, duplicate: true, handled: false };
+      return { received: true, duplicate: false, handled: handled.value };
     },
   );
 }

@@ -1,37 +1,7 @@
-/** A source of the current time, injected everywhere time matters so tests never sleep. */
-export interface Clock {
-  /** Milliseconds since the Unix epoch. */
-  now(): number;
-}
+import { type Clock, ManualClock } from '../../clock.js';
 
-export const systemClock: Clock = { now: () => Date.now() };
-
-/**
- * A clock that moves only when told to.
- *
- * @example
- * const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
- * clock.advance(3600_000);
- */
-export class ManualClock implements Clock {
-  constructor(private current = Date.now()) {}
-
-  now(): number {
-    return this.current;
-  }
-
-  /** Moves the clock forward by `ms` milliseconds. */
-  advance(ms: number): void {
-    this.current += ms;
-  }
-
-  set(ms: number): void {
-    this.current = ms;
-  }
-}
-
-/** Whole seconds since the Unix epoch, as JWTs and OAuth count them. */
-export const epochSeconds = (clock: Clock): number => Math.floor(clock.now() / 1000);
+// The neutral clock (src/clock.ts) is shared by the bridge and the emulators; re-exported here for the emulators.
+export { type Clock, epochSeconds, ManualClock, systemClock } from '../../clock.js';
 
 /**
  * A clock that follows another one plus an offset, so an emulator can "move time forward" even when it runs on the
