@@ -12,7 +12,7 @@ export interface Variable<T> {
   default: string;
   /** What it is for, one line in the README. */
   description: string;
-  /** A secret is never echoed in an error message, and the README marks it. */
+  /** A secret: its checks never echo the value (readme-table.test.ts holds them to it), and the README marks it. */
   secret: boolean;
   /** The value from a trimmed, non-empty string, or the default when the variable is unset (`undefined`). */
   parse(raw: string | undefined, name: string): T;
