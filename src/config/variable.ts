@@ -138,8 +138,10 @@ export function origins(options: Described): Variable<string[]> {
 }
 
 /** Free text (a client id, a secret key) checked only by `pattern` when given. */
-export function text(options: Described & { pattern?: RegExp; expected?: string }): Variable<string | undefined> {
-  return optional(options.secret ? 'secret' : 'text', options, (raw, name) => {
+export function text(
+  options: Described & { type?: string; pattern?: RegExp; expected?: string },
+): Variable<string | undefined> {
+  return optional(options.type ?? (options.secret ? 'secret' : 'text'), options, (raw, name) => {
     if (options.pattern && !options.pattern.test(raw)) {
       throw new EnvError(name, `expected ${options.expected ?? `a value matching ${options.pattern}`}.`);
     }

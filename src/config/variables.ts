@@ -34,8 +34,14 @@ export const VARIABLES = {
     { description: 'a SQLite file, or `postgres://…` for PostgreSQL (required for several instances)' },
     databaseUrl,
   ),
-  CLERK_SECRET_KEY: text({ description: "Clerk's secret key", secret: true, shownDefault: 'sandbox' }),
+  CLERK_SECRET_KEY: text({
+    type: '`sk_test_…` or `sk_live_…`',
+    description: "Clerk's secret key",
+    secret: true,
+    shownDefault: 'sandbox',
+  }),
   CLERK_PUBLISHABLE_KEY: text({
+    type: '`pk_test_…` or `pk_live_…`',
     description: "Clerk's publishable key (names the Frontend API the console loads clerk-js from)",
     pattern: /^pk_(test|live)_[A-Za-z0-9+/=_-]+$/,
     expected: 'a Clerk publishable key (pk_test_… or pk_live_…)',
@@ -56,7 +62,11 @@ export const VARIABLES = {
     { description: 'verifies Clerk webhooks at `/webhooks/clerk`', secret: true },
     clerkSigningSecret,
   ),
-  GOOGLE_CLIENT_ID: text({ description: 'the Google OAuth web client', shownDefault: 'sandbox' }),
+  GOOGLE_CLIENT_ID: text({
+    type: '`….apps.googleusercontent.com`',
+    description: "the Google OAuth web client's id",
+    shownDefault: 'sandbox',
+  }),
   GOOGLE_CLIENT_SECRET: text({
     description: "the Google OAuth web client's secret",
     secret: true,
