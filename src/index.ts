@@ -1,8 +1,20 @@
-// Tokenbridge's public library API: the core (no HTTP) and its storage.
+/**
+ * `tokenbridge`: the library. Create a bridge over a store and a keyring, ask it for a user's Google access token, and
+ * catch its typed errors. Everything else in the package is the service around it (`tokenbridge start`), the browser
+ * client (`tokenbridge/client`) and the emulators (`tokenbridge/sandbox/google`, `tokenbridge/sandbox/clerk`).
+ *
+ * @example
+ * import { createTokenBridge, Keyring, openStore } from 'tokenbridge';
+ * const store = await openStore('./data/tokenbridge.db');
+ * await store.migrate();
+ * const bridge = createTokenBridge({ store, keyring: Keyring.parse(keys), google, connectUrl });
+ * const { accessToken } = await bridge.getAccessToken(userId, { scopes: ['drive.readonly'] });
+ */
 
-export { type Clock, epochSeconds, ManualClock, systemClock } from './clock.js';
+// The bridge and what it is made from.
 export { createTokenBridge, type TokenBridgeOptions } from './core/bridge.js';
-export { type ClerkHeldToken, ClerkTokenSource } from './core/clerk-source.js';
+export type { Clock } from './clock.js';
+// Every failure a caller can meet: one base class, a stable `code` on each.
 export {
   AuthorizationFailedError,
   ConfigurationError,
@@ -19,57 +31,19 @@ export {
   UnauthenticatedError,
   UpstreamUnavailableError,
 } from './core/errors.js';
-export { type GoogleEndpoints, googleEndpoints } from './core/google-oauth.js';
-export { Keyring, type SecretContext } from './core/keyring.js';
-export {
-  defaultRetryPolicy,
-  parseRetryAfter,
-  type RetryPolicy,
-  type Scheduler,
-  timerScheduler,
-} from './core/retry.js';
-export { safeReturnTo } from './core/return-to.js';
-export {
-  createRiscVerifier,
-  GOOGLE_RISC_CONFIGURATION_URL,
-  matchesTokenIdentifier,
-  type RiscEvent,
-  type RiscEventBody,
-  type RiscEventEnvelope,
-  type RiscEventType,
-  type RiscSubject,
-  type RiscVerifier,
-  type RiscVerifierOptions,
-  riscEventLookupKey,
-  riscTokenIdentifier,
-  riscTokenLookupKeys,
-  type TokenIdentifierAlg,
-} from './core/risc.js';
-export { coversScopes, expandScopes, missingScopes, normaliseScopes, parseGrantedScopes } from './core/scopes.js';
-export { SingleFlight } from './core/single-flight.js';
+export { Keyring } from './core/keyring.js';
+export type { RetryPolicy, Scheduler } from './core/retry.js';
+// The bridge's methods, their arguments and results, and its events.
 export type * from './core/types.js';
+// Outbound connection events (`outbox: true` with a dispatcher that delivers them), and their payloads.
 export {
-  DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
   type WebhookDelivery,
   WebhookDispatcher,
   type WebhookDispatcherOptions,
 } from './core/webhook-dispatcher.js';
 export {
   WEBHOOK_EVENT_TYPES,
-  type WebhookConnection,
   type WebhookEventType,
   type WebhookPayload,
-  webhookPayload,
 } from './core/webhook-payload.js';
-export {
-  type AuditAction,
-  type AuditEntry,
-  type ConnectionChange,
-  type ConnectionRepository,
-  type ConnectionWatch,
-  type OpenStoreOptions,
-  openStore,
-  type PendingAuthorization,
-  type Store,
-  type StoredConnection,
-} from './storage/index.js';
+export { type OpenStoreOptions, openStore, type Store } from './storage/index.js';

@@ -110,7 +110,9 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
       javascriptOrigins: [clerk.url],
     });
 
-    const config = resolveServiceConfig(env, {
+    // The sandbox is for trying the bridge: its console is on unless TOKENBRIDGE_CONSOLE says off.
+    const withConsole = { ...env, console: env.console ?? true };
+    const config = resolveServiceConfig(withConsole, {
       port: bridgePort,
       credentials: {
         clerk: {

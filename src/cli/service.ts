@@ -43,6 +43,8 @@ export interface StartServiceOptions {
    * that never reads). Default 10 s, inside the 30 s an orchestrator waits after SIGTERM.
    */
   shutdownGraceMs?: number;
+  /** Where the console's browser client is served from (`BuildServerOptions.clientRoot`); default this build. */
+  clientRoot?: string;
   /** Outbound event options for tests: a fetch, jitter, timeouts, retry delays. */
   webhooks?: Pick<WebhookDispatcherOptions, 'fetch' | 'random' | 'timeoutMs' | 'retryDelaysMs' | 'pollIntervalMs'>;
 }
@@ -92,6 +94,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       rateLimitBuckets: sharedTokenBuckets(store),
       ...(deliveries ? { webhookDeliveries: (listener) => deliveries.onDelivery(listener) } : {}),
       ...(options.server ? { server: options.server } : {}),
+      ...(options.clientRoot ? { clientRoot: options.clientRoot } : {}),
     });
     if (options.server) await app.ready();
     else await app.listen({ host: config.host, port: config.port });

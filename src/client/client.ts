@@ -7,9 +7,13 @@ import type {
   ConnectAction,
   ConnectionResult,
   DisconnectResult,
+  GoogleApi,
+  GoogleApiResult,
   GoogleTokenResult,
   PopupConnectResult,
+  Refusal,
 } from './results.js';
+import { resolveRoutes, type TokenbridgeRoutes } from './routes.js';
 import { sessionSubject } from './session-subject.js';
 import { TokenCache } from './token-cache.js';
 import { retryAfterSeconds, wireConnection, wireError, wireToken } from './wire.js';
@@ -21,6 +25,11 @@ export interface TokenbridgeClientOptions {
    * origin. A bridge on another origin must list the page's origin in `TOKENBRIDGE_CORS_ORIGINS`.
    */
   baseUrl?: string;
+  /**
+   * The bridge's routes under `baseUrl`, for an app that exposes them under other paths; each defaults to the path
+   * the bridge serves (`/api/google-token`, `/connect/google`, …). See {@link TokenbridgeRoutes}.
+   */
+  routes?: Partial<TokenbridgeRoutes>;
   /**
    * Returns the Clerk session token to send as `Authorization: Bearer`, or null when signed out; for example
    * `() => Clerk.session?.getToken() ?? null`. Without it the browser sends the `__session` cookie instead.
@@ -89,6 +98,12 @@ export interface TokenbridgeClient {
    * click handler: browsers block popups opened later. Needs the `popup` option.
    */
   connectWithPopup(scopes: readonly string[]): Promise<PopupConnectResult>;
+  /**
+   * Calls a Google API through the bridge's proxy as the signed-in user (`GET /api/google/proxy/drive/drive/v3/files`
+   * is `googleApi('drive', 'drive/v3/files')`); the bridge adds the token. Google's answer comes back as it is, an
+   * error as `google_error` with its status; the refusals a user can fix are the same results as `getGoogleToken`'s.
+   */
+  googleApi(api: GoogleApi, path: string, init?: { method?: string; json?: unknown }): Promise<GoogleApiResult>;
 }
 
 interface Session {
@@ -128,6 +143,7 @@ export function createTokenbridgeClient(options: TokenbridgeClientOptions = {}):
   const maxRetryAfter = options.maxRetryAfterSeconds ?? 5;
   const wait = options.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const baseUrl = options.baseUrl?.replace(/\/+$/, '');
+  const routes = resolveRoutes(options.routes);
 
   const cache = new TokenCache();
   const inFlight = new Map<string, Promise<GoogleTokenResult>>();
@@ -177,7 +193,7 @@ export function createTokenbridgeClient(options: TokenbridgeClientOptions = {}):
   const connectUrlFor = (scopes: readonly string[], returnTo?: string): string => {
     const query = new URLSearchParams();
     for (const scope of scopes) query.append('scope', scope);
-    return withReturnTo(`/connect/google?${query}`, returnTo);
+    return withReturnTo(`${routes.connect}?${query}`, returnTo);
   };
 
   const session = async (): Promise<Session | null> => {
@@ -239,6 +255,11 @@ export function createTokenbridgeClient(options: TokenbridgeClientOptions = {}):
     return { status: response.status, headers: response.headers, body };
   };
 
+  const retryAfter = (reply: Reply): { retryAfterSeconds?: number } => {
+    const seconds = retryAfterSeconds(reply.headers.get('retry-after'), clock.now());
+    return seconds === undefined ? {} : { retryAfterSeconds: seconds };
+  };
+
   const unexpected = (reply: Reply, what: string): TokenbridgeClientError => {
     const error = wireError(reply.body);
     if (error) return new TokenbridgeClientError(error.code, error.message, { status: reply.status });
@@ -274,7 +295,7 @@ export function createTokenbridgeClient(options: TokenbridgeClientOptions = {}):
       const current = await session();
       enter(current);
       if (current === null) return { ok: false, reason: 'unauthenticated' };
-      const reply = await send('POST', '/api/google/code', current, {
+      const reply = await send('POST', routes.code, current, {
         json: { code: code.code },
         headers: { 'x-requested-with': 'XmlHttpRequest' },
       });
@@ -293,6 +314,44 @@ export function createTokenbridgeClient(options: TokenbridgeClientOptions = {}):
     connectWithPopup: () => popupFor(scopes),
   });
 
+  /** The refusals a user can fix, as results; undefined for any other answer. */
+  const refusal = (
+    code: string,
+    error: ReturnType<typeof wireError>,
+    requested: readonly string[],
+    scopes: readonly string[],
+  ): Refusal | undefined => {
+    switch (code) {
+      case 'unauthenticated':
+        forget();
+        return { ok: false, reason: 'unauthenticated' };
+      case 'scopes_missing': {
+        const missing = error?.missing ?? [...scopes];
+        return {
+          ok: false,
+          reason: 'scopes_missing',
+          missing,
+          ...action(error?.connectUrl ?? connectUrlFor(missing), missing),
+        };
+      }
+      case 'not_connected':
+        forget();
+        return { ok: false, reason: 'not_connected', ...action(error?.connectUrl ?? connectUrlFor(requested), scopes) };
+      case 'reconnect_required': {
+        forget();
+        const cause = (RECONNECT_REASONS.includes(error?.reason ?? '') ? error?.reason : 'unknown') as ReconnectReason;
+        return {
+          ok: false,
+          reason: 'reconnect_required',
+          cause,
+          ...action(error?.connectUrl ?? connectUrlFor(requested), scopes),
+        };
+      }
+      default:
+        return undefined;
+    }
+  };
+
   const fetchToken = async (
     requested: readonly string[],
     scopes: readonly string[],
@@ -306,7 +365,7 @@ export function createTokenbridgeClient(options: TokenbridgeClientOptions = {}):
     if (minValiditySeconds !== undefined) query.set('minValiditySeconds', String(minValiditySeconds));
     let retried = false;
     for (;;) {
-      const reply = await send('GET', '/api/google-token', current, { query });
+      const reply = await send('GET', routes.token, current, { query });
       if (reply.status === 200) {
         const token = wireToken(reply.body);
         if (!token) throw unexpected(reply, 'the token request');
@@ -316,38 +375,9 @@ export function createTokenbridgeClient(options: TokenbridgeClientOptions = {}):
       const error = wireError(reply.body);
       const code =
         error?.code ?? (reply.status === 401 ? 'unauthenticated' : reply.status === 503 ? 'upstream_unavailable' : '');
+      const refused = refusal(code, error, requested, scopes);
+      if (refused) return refused;
       switch (code) {
-        case 'unauthenticated':
-          forget();
-          return { ok: false, reason: 'unauthenticated' };
-        case 'scopes_missing': {
-          const missing = error?.missing ?? [...scopes];
-          return {
-            ok: false,
-            reason: 'scopes_missing',
-            missing,
-            ...action(error?.connectUrl ?? connectUrlFor(missing), missing),
-          };
-        }
-        case 'not_connected':
-          forget();
-          return {
-            ok: false,
-            reason: 'not_connected',
-            ...action(error?.connectUrl ?? connectUrlFor(requested), scopes),
-          };
-        case 'reconnect_required': {
-          forget();
-          const cause = (
-            RECONNECT_REASONS.includes(error?.reason ?? '') ? error?.reason : 'unknown'
-          ) as ReconnectReason;
-          return {
-            ok: false,
-            reason: 'reconnect_required',
-            cause,
-            ...action(error?.connectUrl ?? connectUrlFor(requested), scopes),
-          };
-        }
         case 'upstream_unavailable': {
           const after = retryAfterSeconds(reply.headers.get('retry-after'), clock.now()) ?? 1;
           if (!retried && after <= maxRetryAfter) {
@@ -399,7 +429,7 @@ export function createTokenbridgeClient(options: TokenbridgeClientOptions = {}):
       const current = await session();
       enter(current);
       if (current === null) return { ok: false, reason: 'unauthenticated' };
-      const reply = await send('GET', '/api/google/connection', current);
+      const reply = await send('GET', routes.connection, current);
       if (reply.status === 401) return { ok: false, reason: 'unauthenticated' };
       const body = (typeof reply.body === 'object' && reply.body !== null ? reply.body : {}) as Record<string, unknown>;
       const connectUrl = withReturnTo(
@@ -417,7 +447,7 @@ export function createTokenbridgeClient(options: TokenbridgeClientOptions = {}):
       const current = await session();
       enter(current);
       if (current === null) return { ok: false, reason: 'unauthenticated' };
-      const reply = await send('DELETE', '/api/google/connection', current);
+      const reply = await send('DELETE', routes.connection, current);
       if (reply.status === 401) return { ok: false, reason: 'unauthenticated' };
       forget();
       if (reply.status >= 200 && reply.status < 300) return { ok: true };
@@ -439,6 +469,39 @@ export function createTokenbridgeClient(options: TokenbridgeClientOptions = {}):
     connectWithPopup(scopes) {
       return popupFor(scopes);
     },
+
+    async googleApi(api, path, init = {}) {
+      const current = await session();
+      enter(current);
+      if (current === null) return { ok: false, reason: 'unauthenticated' };
+      const reply = await send(
+        init.method ?? 'GET',
+        `${routes.proxy}/${api}/${path.replace(/^\/+/, '')}`,
+        current,
+        init.json === undefined ? {} : { json: init.json },
+      );
+      if (reply.status >= 200 && reply.status < 300) return { ok: true, status: reply.status, body: reply.body };
+      const error = wireError(reply.body);
+      if (error) {
+        // The bridge's own refusal (its codes are words; Google's are numbers).
+        const refused = refusal(error.code, error, [], []);
+        if (refused) return refused;
+        throw new TokenbridgeClientError(error.code, error.message, {
+          status: reply.status,
+          ...retryAfter(reply),
+        });
+      }
+      if (reply.status === 401 && !isGoogleError(reply.body)) return { ok: false, reason: 'unauthenticated' };
+      const google = googleError(reply.body);
+      return {
+        ok: false,
+        reason: 'google_error',
+        status: reply.status,
+        message: google.message ?? `Google answered HTTP ${reply.status}.`,
+        googleReason: google.reason,
+        retryAfterSeconds: retryAfterSeconds(reply.headers.get('retry-after'), clock.now()),
+      };
+    },
   };
 }
 
@@ -452,4 +515,19 @@ function canonical(scopes: readonly string[]): string[] {
   } catch {
     return [...new Set(scopes)].sort();
   }
+}
+
+/** Google's error body: `{ error: { code: 403, message, status, errors: [{ reason }] } }`. */
+function isGoogleError(body: unknown): boolean {
+  const error = (body as { error?: unknown } | undefined)?.error;
+  return typeof error === 'object' && error !== null;
+}
+
+function googleError(body: unknown): { message: string | undefined; reason: string | undefined } {
+  const error = (body as { error?: { message?: unknown; errors?: Array<{ reason?: unknown }> } } | undefined)?.error;
+  const reason = Array.isArray(error?.errors) ? error.errors[0]?.reason : undefined;
+  return {
+    message: typeof error?.message === 'string' ? error.message : undefined,
+    reason: typeof reason === 'string' ? reason : undefined,
+  };
 }

@@ -14,9 +14,14 @@ export type {
   ConnectAction,
   ConnectionResult,
   DisconnectResult,
+  GoogleApi,
+  GoogleApiResult,
   GoogleConnection,
   GoogleToken,
   GoogleTokenResult,
   PopupConnectResult,
   ReconnectReason,
+  Refusal,
 } from './results.js';
+export { DEFAULT_ROUTES, type TokenbridgeRoutes } from './routes.js';
+export { coversScopes, normaliseScopes } from './scopes.js';

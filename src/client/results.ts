@@ -23,13 +23,37 @@ export interface ConnectAction {
   connectWithPopup(): Promise<PopupConnectResult>;
 }
 
-/** The outcome of `getGoogleToken`: a token, or the one thing that stands in the way. */
-export type GoogleTokenResult =
-  | { ok: true; token: GoogleToken }
+/** What stands in the way of a token that the user can fix: consent (with the action that asks for it), or sign-in. */
+export type Refusal =
   | ({ ok: false; reason: 'scopes_missing'; missing: string[] } & ConnectAction)
   | ({ ok: false; reason: 'not_connected' } & ConnectAction)
   | ({ ok: false; reason: 'reconnect_required'; cause: ReconnectReason } & ConnectAction)
   | { ok: false; reason: 'unauthenticated' };
+
+/** The outcome of `getGoogleToken`: a token, or the one thing that stands in the way. */
+export type GoogleTokenResult = { ok: true; token: GoogleToken } | Refusal;
+
+/** The Google APIs the bridge's proxy reaches. */
+export type GoogleApi = 'drive' | 'people' | 'gmail' | 'calendar';
+
+/**
+ * The outcome of `googleApi`: Google's answer (its parsed JSON body, undefined when it sent none), Google's error, or
+ * what stands in the way of the token the bridge would call Google with.
+ */
+export type GoogleApiResult =
+  | { ok: true; status: number; body: unknown }
+  | {
+      ok: false;
+      reason: 'google_error';
+      /** Google's HTTP status (429 when it is limiting the rate, 404 for an unknown file, …). */
+      status: number;
+      message: string;
+      /** Google's `errors[0].reason`, such as `rateLimitExceeded` or `notFound`. */
+      googleReason: string | undefined;
+      /** Google's `Retry-After`, in seconds, when it sent one. */
+      retryAfterSeconds: number | undefined;
+    }
+  | Refusal;
 
 /**
  * The outcome of `connection()`: the connection (null when there is none) with the connect URL that adds to it (it

@@ -43,6 +43,8 @@ export interface BuildServerOptions {
   clock?: Clock;
   /** Folder of the web console. Default `src/web` of this package. */
   webRoot?: string;
+  /** The built code the console's browser client is served from (`client/index.js` inside). Default this build. */
+  clientRoot?: string;
   /**
    * An already-listening http server to attach to (the launcher reserves the port before building). Its request
    * listeners (say, a "starting" answer) are replaced by the app's once the app is ready, never before: Fastify must
@@ -61,6 +63,7 @@ export interface BuildServerOptions {
 }
 
 const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../src/web/', import.meta.url));
+const DEFAULT_CLIENT_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /**
  * Builds the bridge's HTTP server (Fastify): every route with a JSON schema, errors in `{error:{code,message}}`,
@@ -170,13 +173,16 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(clerkWebhookRoutes, context);
   await app.register(googleRiscRoutes, context);
   await app.register(consoleConfigRoutes, context);
-  await app.register(webRoutes, {
-    webRoot: options.webRoot ?? DEFAULT_WEB_ROOT,
-    contentSecurityPolicy: consoleContentSecurityPolicy({
-      clerkPublishableKey: config.clerk.publishableKey,
-      googleBaseUrl: config.google.baseUrl,
-    }),
-  });
+  if (config.console) {
+    await app.register(webRoutes, {
+      webRoot: options.webRoot ?? DEFAULT_WEB_ROOT,
+      clientRoot: options.clientRoot ?? DEFAULT_CLIENT_ROOT,
+      contentSecurityPolicy: consoleContentSecurityPolicy({
+        clerkPublishableKey: config.clerk.publishableKey,
+        googleBaseUrl: config.google.baseUrl,
+      }),
+    });
+  }
   await app.register(auditRoutes, { context, audit: options.maintenance });
   const maintenance = options.maintenance;
   const metrics = new BridgeMetrics({

@@ -1,4 +1,7 @@
 // Plain words for scopes, sources and every error the bridge or Google can answer, each with the action that fixes it.
+// What a scope means and covers comes from the shipped client (tokenbridge/client), so the page and the bridge agree.
+
+import { coversScopes, normaliseScopes, TokenbridgeClientError } from '../modules/client/index.js';
 
 const AUTH = 'https://www.googleapis.com/auth/';
 
@@ -30,10 +33,13 @@ const SCOPE_NAMES = {
   [`${AUTH}calendar.readonly`]: 'Calendar (read-only)',
 };
 
-/** The full scope URL of a short name (`drive.readonly`); bare OpenID scopes stay as they are. */
+/** The full scope URL of a short name (`drive.readonly`); the bridge's own reading, from the shipped client. */
 export function scopeUrl(name) {
-  if (name.startsWith('https://') || name === 'openid' || name === 'email' || name === 'profile') return name;
-  return AUTH + name;
+  try {
+    return normaliseScopes([name])[0] ?? name;
+  } catch {
+    return name;
+  }
 }
 
 /** A person's name for a scope string. */
@@ -51,16 +57,13 @@ export function distinctScopeNames(scopes) {
   return [...seen].map(([name, scope]) => ({ name, scope }));
 }
 
-/** Whether `granted` (full URLs) covers the short name `wanted`, counting the broader scopes that include it. */
+/** Whether `granted` (full URLs) covers the short name `wanted`, with Google's scope hierarchy as the bridge reads it. */
 export function covers(granted, wanted) {
-  const url = scopeUrl(wanted);
-  if (granted.includes(url)) return true;
-  const broader = {
-    [`${AUTH}drive.readonly`]: [`${AUTH}drive`],
-    [`${AUTH}contacts.readonly`]: [`${AUTH}contacts`],
-    [`${AUTH}gmail.readonly`]: [`${AUTH}gmail.modify`, 'https://mail.google.com/'],
-  };
-  return (broader[url] ?? []).some((s) => granted.includes(s));
+  try {
+    return coversScopes(granted, [wanted]);
+  } catch {
+    return false;
+  }
 }
 
 export const SOURCE_NAMES = {
@@ -155,4 +158,37 @@ export function returnErrorText(error) {
     return 'That Google sign-in had expired or was started elsewhere. Try connecting again.';
   }
   return 'Google did not complete the connection. Try again.';
+}
+
+/**
+ * The problem a client result or error stands for, as `explain` reads it: `{ code, message, missing, reason,
+ * retryAfter }`. Refusals come from `getGoogleToken`/`googleApi` results, Google's own errors from `google_error`
+ * (429 and rate-limit reasons read as `rate_limited`, 401 as `google_unauthenticated`), the rest from the client's
+ * `TokenbridgeClientError`.
+ */
+export function problemOf(outcome) {
+  if (outcome instanceof TokenbridgeClientError) {
+    const code = outcome.code === 'network_error' ? 'network' : outcome.code;
+    return { code, message: outcome.message, retryAfter: outcome.retryAfterSeconds };
+  }
+  if (outcome instanceof Error) return { code: 'unknown', message: outcome.message };
+  switch (outcome.reason) {
+    case 'scopes_missing':
+      return { code: 'scopes_missing', missing: outcome.missing };
+    case 'reconnect_required':
+      return { code: 'reconnect_required', reason: outcome.cause };
+    case 'google_error': {
+      const limited =
+        outcome.status === 429 ||
+        outcome.googleReason === 'rateLimitExceeded' ||
+        outcome.googleReason === 'userRateLimitExceeded';
+      if (limited) return { code: 'rate_limited', message: outcome.message, retryAfter: outcome.retryAfterSeconds };
+      if (outcome.status === 401) return { code: 'google_unauthenticated', message: outcome.message };
+      return { code: 'google_error', message: outcome.message, retryAfter: outcome.retryAfterSeconds };
+    }
+    case 'cancelled':
+      return { code: outcome.error };
+    default:
+      return { code: outcome.reason };
+  }
 }

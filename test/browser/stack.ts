@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { type Sandbox, startSandbox } from '../../src/cli/sandbox.js';
 import { parseEnv } from '../../src/config/env.js';
+import { builtClient } from './built-client.js';
 
 /** The whole local world, as `npm start` runs it, on free ports: the bridge with both emulators. */
 export interface Stack {
@@ -28,7 +29,12 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const sandbox = await startSandbox(config, { withBridge: true, logger: pino({ level: 'silent' }), dataDir: dir });
+  const sandbox = await startSandbox(config, {
+    withBridge: true,
+    logger: pino({ level: 'silent' }),
+    dataDir: dir,
+    clientRoot: await builtClient(),
+  });
   return {
     url: sandbox.config.publicUrl,
     sandbox,

@@ -116,6 +116,7 @@ export function testConfig(jwtKey: string, overrides: Partial<ServiceConfig> = {
     apiKeys: [{ name: 'backend', key: API_KEY }],
     corsOrigins: ['https://app.example.com'],
     logLevel: 'info',
+    console: true,
     ...overrides,
   };
 }

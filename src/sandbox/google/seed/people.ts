@@ -1,0 +1,166 @@
+import { CSV, DOC, DOCX, type FileSpec, FORM, JPEG, PDF, PNG, SHEET, SLIDES, TXT, XLSX, ZIP } from './drive.js';
+
+// The three seeded people: who they are and what their Drive holds.
+
+export interface Person {
+  key: string;
+  sub: string;
+  email: string;
+  givenName: string;
+  familyName: string;
+  color: string;
+  hd?: string;
+  locale: string;
+  timeZone: string;
+  secondaryCalendar: string;
+  labels: string[];
+  folders: string[];
+  files: FileSpec[];
+  contactOffset: number;
+}
+
+export const ADA: Person = {
+  key: 'ada',
+  sub: '110169484474386276334',
+  email: 'ada@example.com',
+  givenName: 'Ada',
+  familyName: 'Lovelace',
+  color: '#7b1fa2',
+  locale: 'en-GB',
+  timeZone: 'Europe/London',
+  secondaryCalendar: 'Engines project',
+  labels: ['Work', 'Receipts', 'Travel', 'Ideas'],
+  folders: ['Projects', 'Analytical Engine', 'Receipts', 'Photos'],
+  files: [
+    { name: 'Notes on the Analytical Engine', mimeType: DOC, folder: 'Analytical Engine', starred: true },
+    { name: 'Bernoulli numbers program', mimeType: DOC, folder: 'Analytical Engine' },
+    { name: 'Engine budget 1843', mimeType: SHEET, folder: 'Analytical Engine' },
+    { name: 'Table of operations', mimeType: SHEET, folder: 'Analytical Engine' },
+    { name: 'Lecture slides', mimeType: SLIDES, folder: 'Projects' },
+    { name: 'Project plan', mimeType: DOC, folder: 'Projects', starred: true },
+    { name: 'Project roadmap', mimeType: SHEET, folder: 'Projects' },
+    { name: 'Project kickoff feedback', mimeType: FORM, folder: 'Projects' },
+    { name: 'Sketch of the mill.png', mimeType: PNG, folder: 'Analytical Engine' },
+    { name: 'Punched cards scan.pdf', mimeType: PDF, folder: 'Analytical Engine' },
+    { name: 'Translation of Menabrea.pdf', mimeType: PDF },
+    { name: 'Letters to Babbage.pdf', mimeType: PDF },
+    { name: 'Receipt - stationery.pdf', mimeType: PDF, folder: 'Receipts' },
+    { name: 'Receipt - train ticket.pdf', mimeType: PDF, folder: 'Receipts' },
+    { name: 'Receipt - books.pdf', mimeType: PDF, folder: 'Receipts' },
+    { name: 'Expenses 2025', mimeType: SHEET, folder: 'Receipts' },
+    { name: 'Holiday in Italy.jpg', mimeType: JPEG, folder: 'Photos' },
+    { name: 'Portrait.jpg', mimeType: JPEG, folder: 'Photos' },
+    { name: 'Garden.jpg', mimeType: JPEG, folder: 'Photos' },
+    { name: 'Weekly notes', mimeType: DOC },
+    { name: 'Reading list', mimeType: DOC },
+    { name: 'Contacts export.csv', mimeType: CSV },
+    { name: 'Meeting minutes', mimeType: DOC },
+    { name: 'todo.txt', mimeType: TXT },
+    { name: 'Old draft (do not use)', mimeType: DOC, trashed: true },
+    { name: 'Duplicate budget', mimeType: SHEET, trashed: true },
+    { name: 'blurry photo.jpg', mimeType: JPEG, folder: 'Photos', trashed: true },
+    { name: 'Archive 2024.zip', mimeType: ZIP },
+    { name: 'CV - Ada Lovelace.docx', mimeType: DOCX },
+    { name: 'Household budget.xlsx', mimeType: XLSX },
+    { name: 'Poetical science essay', mimeType: DOC, starred: true },
+    { name: 'Music and mathematics', mimeType: DOC },
+  ],
+  contactOffset: 0,
+};
+
+export const GRACE: Person = {
+  key: 'grace',
+  sub: '104727018593224091586',
+  email: 'grace@example.com',
+  givenName: 'Grace',
+  familyName: 'Hopper',
+  color: '#00796b',
+  locale: 'en',
+  timeZone: 'America/New_York',
+  secondaryCalendar: 'Navy reserve',
+  labels: ['Compilers', 'Receipts', 'Travel', 'Talks', 'Newsletters'],
+  folders: ['COBOL', 'Talks', 'Receipts'],
+  files: [
+    { name: 'COBOL specification', mimeType: DOC, folder: 'COBOL', starred: true },
+    { name: 'FLOW-MATIC manual.pdf', mimeType: PDF, folder: 'COBOL' },
+    { name: 'Compiler test results', mimeType: SHEET, folder: 'COBOL' },
+    { name: 'A-0 system notes', mimeType: DOC, folder: 'COBOL' },
+    { name: 'Nanoseconds talk', mimeType: SLIDES, folder: 'Talks', starred: true },
+    { name: 'Future of computing talk', mimeType: SLIDES, folder: 'Talks' },
+    { name: 'Talk feedback', mimeType: FORM, folder: 'Talks' },
+    { name: 'Speaker bio', mimeType: DOC, folder: 'Talks' },
+    { name: 'First bug logbook page.jpg', mimeType: JPEG, starred: true },
+    { name: 'Mark II schematics.pdf', mimeType: PDF },
+    { name: 'Mark I operating manual.pdf', mimeType: PDF },
+    { name: 'Receipt - conference hotel.pdf', mimeType: PDF, folder: 'Receipts' },
+    { name: 'Receipt - taxi.pdf', mimeType: PDF, folder: 'Receipts' },
+    { name: 'Travel expenses', mimeType: SHEET, folder: 'Receipts' },
+    { name: 'Reading list', mimeType: DOC },
+    { name: 'Meeting minutes', mimeType: DOC },
+    { name: 'Weekly notes', mimeType: DOC },
+    { name: 'Project plan', mimeType: DOC },
+    { name: 'Budget 2026', mimeType: SHEET },
+    { name: 'Team photo.png', mimeType: PNG },
+    { name: 'Compiler benchmarks.csv', mimeType: CSV },
+    { name: 'notes.txt', mimeType: TXT },
+    { name: 'Naval history essay.docx', mimeType: DOCX },
+    { name: 'Inventory.xlsx', mimeType: XLSX },
+    { name: 'Old talk (2019)', mimeType: SLIDES, trashed: true },
+    { name: 'Scratch sheet', mimeType: SHEET, trashed: true },
+    { name: 'Backup.zip', mimeType: ZIP },
+    { name: 'Interview transcript', mimeType: DOC },
+    { name: 'Programming languages survey', mimeType: FORM },
+    { name: 'Bug taxonomy', mimeType: SHEET },
+    { name: 'Recipe collection', mimeType: DOC },
+  ],
+  contactOffset: 5,
+};
+
+export const LINUS: Person = {
+  key: 'linus',
+  sub: '117392840183759247105',
+  email: 'linus@acme.test',
+  givenName: 'Linus',
+  familyName: 'Torvalds',
+  color: '#1565c0',
+  hd: 'acme.test',
+  locale: 'en',
+  timeZone: 'America/Los_Angeles',
+  secondaryCalendar: 'Kernel releases',
+  labels: ['Kernel', 'Patches', 'Receipts'],
+  folders: ['Kernel', 'Shared with team', 'Admin'],
+  files: [
+    { name: 'Release checklist', mimeType: DOC, folder: 'Kernel', starred: true },
+    { name: 'Merge window schedule', mimeType: SHEET, folder: 'Kernel' },
+    { name: 'Maintainers list', mimeType: SHEET, folder: 'Kernel' },
+    { name: 'Scheduler design notes', mimeType: DOC, folder: 'Kernel' },
+    { name: 'Filesystem benchmarks', mimeType: SHEET, folder: 'Kernel' },
+    { name: 'Regression tracker', mimeType: SHEET, folder: 'Kernel' },
+    { name: 'Kernel summit slides', mimeType: SLIDES, folder: 'Shared with team' },
+    { name: 'Team offsite agenda', mimeType: DOC, folder: 'Shared with team' },
+    { name: 'Onboarding guide', mimeType: DOC, folder: 'Shared with team' },
+    { name: 'Team survey', mimeType: FORM, folder: 'Shared with team' },
+    { name: 'Org chart.png', mimeType: PNG, folder: 'Admin' },
+    { name: 'Expense policy.pdf', mimeType: PDF, folder: 'Admin' },
+    { name: 'Laptop order.pdf', mimeType: PDF, folder: 'Admin' },
+    { name: 'Headcount plan', mimeType: SHEET, folder: 'Admin' },
+    { name: 'Coding style', mimeType: DOC },
+    { name: 'Project plan', mimeType: DOC },
+    { name: 'Meeting minutes', mimeType: DOC },
+    { name: 'Weekly notes', mimeType: DOC },
+    { name: 'config-6.8.txt', mimeType: TXT },
+    { name: 'Build times.csv', mimeType: CSV },
+    { name: 'Penguin logo.png', mimeType: PNG, starred: true },
+    { name: 'Conference badge.jpg', mimeType: JPEG },
+    { name: 'Patch queue.xlsx', mimeType: XLSX },
+    { name: 'Contract.docx', mimeType: DOCX },
+    { name: 'Old tarball.zip', mimeType: ZIP, trashed: true },
+    { name: 'Abandoned proposal', mimeType: DOC, trashed: true },
+    { name: 'Stale roadmap', mimeType: SLIDES, trashed: true },
+    { name: 'Security response process', mimeType: DOC },
+    { name: 'Git internals talk', mimeType: SLIDES },
+    { name: 'Diving log', mimeType: SHEET },
+    { name: 'Board meeting notes', mimeType: DOC },
+  ],
+  contactOffset: 11,
+};

@@ -1,0 +1,24 @@
+// "Use it from your app": the calls an app makes for what the page just did, in the browser and on a server.
+
+import { $ } from './dom.js';
+import { state } from './state.js';
+
+export function renderUsePanel() {
+  const userId = state.clerk.user?.id ?? 'user_123';
+  const scopes = state.lastScopes.map((s) => `'${s}'`).join(', ');
+  $('use-browser').textContent = [
+    "import { createTokenbridgeClient } from 'tokenbridge/client';",
+    'const bridge = createTokenbridgeClient({ getSessionToken: () => Clerk.session.getToken() });',
+    `const result = await bridge.getGoogleToken([${scopes}]);`,
+    '// result.ok ? result.token.accessToken : result.connect() (asks the user for what is missing)',
+  ].join('\n');
+  const query = state.lastScopes.map((s) => `scope=${encodeURIComponent(s)}`).join('&');
+  const base = new URL('.', location.href).href.replace(/\/+$/, '');
+  $('use-server').textContent = [
+    '// With the library, in your backend:',
+    `const { accessToken } = await bridge.getAccessToken('${userId}', { scopes: [${scopes}] });`,
+    '',
+    '# Or over HTTP, with an API key from TOKENBRIDGE_API_KEYS:',
+    `curl -H "Authorization: Bearer $TOKENBRIDGE_API_KEY" "${base}/api/users/${userId}/google-token?${query}"`,
+  ].join('\n');
+}
