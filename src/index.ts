@@ -11,9 +11,9 @@
  * const { accessToken } = await bridge.getAccessToken(userId, { scopes: ['drive.readonly'] });
  */
 
+export type { Clock } from './clock.js';
 // The bridge and what it is made from.
 export { createTokenBridge, type TokenBridgeOptions } from './core/bridge.js';
-export type { Clock } from './clock.js';
 // Every failure a caller can meet: one base class, a stable `code` on each.
 export {
   AuthorizationFailedError,
