@@ -205,3 +205,61 @@ describe('webhook retries', () => {
     expect(receiver.received).toHaveLength(8);
   });
 });
+
+describe('the webhook endpoint set over the control API', () => {
+  async function putEndpoint(body: unknown): Promise<{ status: number; body: unknown }> {
+    const response = await fetch(`${world.clerk.url}/__emulator/webhooks`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  }
+
+  it('is cleared by a null body, which cancels pending retries; a new endpoint never gets the old message', async () => {
+    try {
+      receiver.statuses.push(500);
+      await world.backend.users.createUser({ emailAddress: ['cleared@example.com'] });
+      await settled();
+      expect(receiver.received).toHaveLength(1);
+
+      expect(await putEndpoint(null)).toEqual({ status: 200, body: { endpoint: null } });
+      world.clock.advance(3600_000);
+      await world.clerk.control.deliverDueWebhooks();
+      expect(receiver.received).toHaveLength(1);
+      const [log] = world.clerk.control.webhookDeliveries();
+      expect(log?.state).toBe('cancelled');
+
+      const newSecret = 'whsec_bmV3LXNlY3JldC1mb3ItdGhlLW5ldy1lbmRwb2ludA==';
+      const elsewhere = receiver.url.replace('/webhooks/clerk', '/webhooks/other');
+      expect((await putEndpoint({ url: elsewhere, secret: newSecret })).status).toBe(200);
+      world.clock.advance(3600_000);
+      await world.clerk.control.deliverDueWebhooks();
+      expect(receiver.received).toHaveLength(1);
+
+      await world.backend.users.createUser({ emailAddress: ['after@example.com'] });
+      await settled();
+      expect(receiver.received).toHaveLength(2);
+      const event = await verifyWebhook(asRequest(receiver.received[1]!), { signingSecret: newSecret });
+      expect(event.data).toMatchObject({ email_addresses: [{ email_address: 'after@example.com' }] });
+    } finally {
+      world.clerk.control.setWebhookEndpoint({ url: receiver.url });
+    }
+  });
+
+  it('keeps pending retries when only the secret of the same URL changes (a rotation), signing them anew', async () => {
+    try {
+      receiver.statuses.push(500);
+      await world.backend.users.createUser({ emailAddress: ['rotated@example.com'] });
+      await settled();
+      const rotated = 'whsec_cm90YXRlZC1zZWNyZXQtZm9yLXRoZS1zYW1lLXVybA==';
+      expect((await putEndpoint({ url: receiver.url, secret: rotated })).status).toBe(200);
+      world.clock.advance(5_000);
+      await world.clerk.control.deliverDueWebhooks();
+      expect(receiver.received).toHaveLength(2);
+      await verifyWebhook(asRequest(receiver.received[1]!), { signingSecret: rotated });
+    } finally {
+      world.clerk.control.setWebhookEndpoint({ url: receiver.url });
+    }
+  });
+});
