@@ -165,7 +165,10 @@ async function exchangeCode(
 
 /** Returns the error description when the PKCE verifier does not fit the challenge. */
 function checkPkce(code: AuthCode, verifier: string | undefined): string | undefined {
-  if (code.codeChallenge === undefined) return undefined;
+  if (code.codeChallenge === undefined) {
+    // RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade attempt, refused.
+    return verifier === undefined || verifier === '' ? undefined : 'code_verifier or verifier is not needed.';
+  }
   if (verifier === undefined || verifier === '') return 'Missing code verifier.';
   const computed =
     code.codeChallengeMethod === 'plain' ? verifier : createHash('sha256').update(verifier).digest('base64url');
