@@ -45,6 +45,9 @@ export interface WebhookDelivery {
  */
 export const RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];
 
+/** A function, not an inline test, so the type checker does not assume the state stayed as it was across an await. */
+const cancelled = (delivery: WebhookDelivery): boolean => delivery.state === 'cancelled';
+
 /** A fresh signing secret in Svix's format. */
 export function newWebhookSecret(): string {
   return `whsec_${randomBytes(24).toString('base64')}`;
@@ -179,7 +182,8 @@ export class WebhookDispatcher {
       this.inFlight.delete(delivery);
     }
     delivery.attempts.push({ at, status });
-    if (delivery.state === 'cancelled') return;
+    // The endpoint may have been removed or replaced while this attempt was out.
+    if (cancelled(delivery)) return;
     if (status >= 200 && status < 300) {
       delivery.state = 'delivered';
       delete delivery.nextAttemptAt;
