@@ -7,7 +7,7 @@ import { allowedPostMessageOrigin, POSTMESSAGE_REDIRECT_URI, sendGsiRelay } from
 import { param } from './oauth-reply.js';
 import type { OAuthState } from './oauth-state.js';
 import { CHOOSER_ACTION, CONSENT_ACTION, chooserPage, consentPage, errorPage } from './pages.js';
-import { expandScopes, isBasicScope, isKnownScope, parseScopeParam } from './scopes.js';
+import { expandScopes, isBasicScope, isKnownScope, parseScopeParam, withImpliedOpenid } from './scopes.js';
 import type { SessionStore } from './sessions.js';
 
 /** A validated authorization request, waiting for the user. */
@@ -285,7 +285,7 @@ export class AuthorizationEndpoint {
     }
     const scopeParam = get('scope');
     if (scopeParam === undefined || scopeParam.trim() === '') return missing('scope');
-    const scopes = parseScopeParam(scopeParam);
+    const scopes = withImpliedOpenid(parseScopeParam(scopeParam));
     const invalid = scopes.filter((s) => !isKnownScope(s));
     if (invalid.length > 0) {
       return {
