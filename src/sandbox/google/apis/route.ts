@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../kit/clock.js';
 import type { SeedAccount } from '../seed.js';
 import { type AccessTokenInfo, type ApiMethod, authenticate, authorize, type Caller } from './auth.js';
-import { sendJson } from './errors.js';
+import { GoogleApiError, sendJson, statusInServiceErrors } from './errors.js';
 import { applyFields, parseFields } from './fields.js';
 import type { PageTokens } from './page-token.js';
 import { one, type Query } from './params.js';
@@ -50,12 +50,17 @@ export function apiRoute(
     const caller = authenticate(request, ctx.lookupAccessToken, ctx.accounts);
     authorize(caller, method);
     ctx.rateLimiter.take(caller.account.sub, method.service, caller.clientId);
-    const query = (request.query ?? {}) as Query;
-    const fields = one(query, 'fields');
-    // Parse before running the handler so a malformed selection fails as a 400 whatever the handler does.
-    const tree = fields === undefined ? undefined : parseFields(fields);
-    const body = handler({ caller, query, params: request.params as Record<string, string>, fields });
-    if (body instanceof RawBody) return reply.code(200).header('content-type', body.contentType).send(body.body);
-    return sendJson(reply, 200, tree ? applyFields(body, tree) : body);
+    try {
+      const query = (request.query ?? {}) as Query;
+      const fields = one(query, 'fields');
+      // Parse before running the handler so a malformed selection fails as a 400 whatever the handler does.
+      const tree = fields === undefined ? undefined : parseFields(fields);
+      const body = handler({ caller, query, params: request.params as Record<string, string>, fields });
+      if (body instanceof RawBody) return reply.code(200).header('content-type', body.contentType).send(body.body);
+      return sendJson(reply, 200, tree ? applyFields(body, tree) : body);
+    } catch (error) {
+      if (error instanceof GoogleApiError && !statusInServiceErrors(method.service)) throw error.withoutStatus();
+      throw error;
+    }
   });
 }
