@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhook } from '@clerk/backend/webhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signInByEmail, signInWithGoogle } from '../../../src/sandbox/clerk/driver.js';
 import { type ClerkWorld, failure, startWorld } from './harness.js';
 
 interface Received {
@@ -261,5 +262,27 @@ describe('the webhook endpoint set over the control API', () => {
     } finally {
       world.clerk.control.setWebhookEndpoint({ url: receiver.url });
     }
+  });
+});
+
+describe('the request details of webhook events', () => {
+  /** The `session.created` event the app receives, verified as the app would. */
+  async function sessionCreated() {
+    await settled();
+    for (const delivery of receiver.received) {
+      const event = await verifyWebhook(asRequest(delivery), { signingSecret: secret });
+      if (event.type === 'session.created') return event;
+    }
+    throw new Error('No session.created event was delivered.');
+  }
+
+  it.each([
+    ['the hosted email sign-in', () => signInByEmail(world.clerk, 'hosted@example.com')],
+    ['Google sign-in', () => signInWithGoogle(world.clerk, { account: 'ada@example.com' })],
+  ])('name the browser’s IP and user agent for a session made by %s', async (_name, signIn) => {
+    await signIn();
+    const event = await sessionCreated();
+    // Node's fetch is the "browser" here: it sends `user-agent: node` from the loopback address.
+    expect(event.event_attributes.http_request).toEqual({ client_ip: '127.0.0.1', user_agent: 'node' });
   });
 });
