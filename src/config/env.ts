@@ -84,7 +84,8 @@ export interface EnvConfig {
   webhook?: WebhookConfig | undefined;
   /** `TOKENBRIDGE_PROXY_MAX_BYTES`: the largest Google answer the proxy streams through; 0 means no cap. */
   proxyMaxBytes: number;
-  sandbox: { googlePort: number; clerkPort: number };
+  /** `SANDBOX_GOOGLE_ISSUER`: `google` (default, `https://accounts.google.com`) or `self` (the emulator's own URL). */
+  sandbox: { googlePort: number; clerkPort: number; googleIssuer: 'google' | 'self' };
 }
 
 /** Everything the running service needs, with every default resolved and every credential present. */
@@ -101,7 +102,8 @@ export interface ServiceConfig {
     authorizedParties: string[];
     webhookSigningSecret: string | undefined;
   };
-  google: { clientId: string; clientSecret: string; redirectUri: string; baseUrl: string | undefined };
+  /** `issuer`: the id_token issuer when it is not Google's (only the sandbox sets it, for `SANDBOX_GOOGLE_ISSUER=self`). */
+  google: { clientId: string; clientSecret: string; redirectUri: string; baseUrl: string | undefined; issuer?: string };
   tokenSource: TokenSourcePolicy;
   encryptionKeys: string;
   apiKeys: ApiKey[];
@@ -204,6 +206,7 @@ export function parseEnv(env: Env): EnvConfig {
     sandbox: {
       googlePort: parsePort(get, 'SANDBOX_GOOGLE_PORT', 3001),
       clerkPort: parsePort(get, 'SANDBOX_CLERK_PORT', 3002),
+      googleIssuer: parseSandboxIssuer(get('SANDBOX_GOOGLE_ISSUER')),
     },
   };
   if (
@@ -261,6 +264,7 @@ export function resolveServiceConfig(
       clientSecret: google.clientSecret!,
       redirectUri: google.redirectUri ?? `${publicUrl}/oauth/google/callback`,
       baseUrl: google.baseUrl,
+      ...(options.credentials?.google?.issuer === undefined ? {} : { issuer: options.credentials.google.issuer }),
     },
     tokenSource: config.tokenSource,
     encryptionKeys: encryptionKeys!,
@@ -292,6 +296,15 @@ function requireProductionVariables(config: EnvConfig): void {
     missing[0]!,
     `required outside the sandbox; missing ${missing.join(', ')}. Set ${missing.length === 1 ? 'it' : 'them'}, ` +
       'or unset CLERK_SECRET_KEY and GOOGLE_CLIENT_ID to run the local sandbox.',
+  );
+}
+
+function parseSandboxIssuer(raw: string | undefined): 'google' | 'self' {
+  if (raw === undefined || raw === '' || raw === 'google') return 'google';
+  if (raw === 'self') return 'self';
+  throw new EnvError(
+    'SANDBOX_GOOGLE_ISSUER',
+    'expected google (https://accounts.google.com) or self (the emulator’s URL).',
   );
 }
 
