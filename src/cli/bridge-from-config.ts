@@ -31,6 +31,7 @@ export function bridgeFromConfig(
       clientSecret: config.google.clientSecret,
       redirectUri: config.google.redirectUri,
       ...(config.google.baseUrl ? { baseUrl: config.google.baseUrl } : {}),
+      ...(config.google.issuer ? { issuer: config.google.issuer } : {}),
     },
     ...(deps.withClerk === false
       ? {}

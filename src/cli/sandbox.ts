@@ -6,7 +6,7 @@ import { Keyring } from '../core/keyring.js';
 import { GOOGLE_RISC_PATH } from '../http/routes/google-risc.js';
 import { serverOptions } from '../http/server-limits.js';
 import { type ClerkEmulator, startClerkEmulator } from '../sandbox/clerk/index.js';
-import { type GoogleEmulator, startGoogleEmulator } from '../sandbox/google/index.js';
+import { type GoogleEmulator, SELF_ISSUER, startGoogleEmulator } from '../sandbox/google/index.js';
 import { sandboxKeyring } from './sandbox-key.js';
 import { type RunningService, reservePort, type StartServiceOptions, startService } from './service.js';
 
@@ -74,6 +74,7 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
     const google = await startGoogleEmulator({
       host: env.host,
       port: env.sandbox.googlePort,
+      ...(env.sandbox.googleIssuer === 'self' ? { issuer: SELF_ISSUER } : {}),
       clock: options.emulatorClock ?? systemClock,
       ...(options.emulatorLogs ? { logger } : {}),
     });
@@ -123,7 +124,12 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
           authorizedParties: env.clerk.authorizedParties,
           webhookSigningSecret: clerk.webhookSecret,
         },
-        google: { ...SANDBOX_BRIDGE_CLIENT, redirectUri, baseUrl: google.url },
+        google: {
+          ...SANDBOX_BRIDGE_CLIENT,
+          redirectUri,
+          baseUrl: google.url,
+          ...(env.sandbox.googleIssuer === 'self' ? { issuer: google.url } : {}),
+        },
         // Without the bridge nothing is encrypted; an in-memory key completes the config it prints from.
         ...(keyring
           ? { encryptionKeys: keyring.spec }

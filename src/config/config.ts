@@ -53,6 +53,8 @@ export interface GoogleConfig {
   redirectUri: string;
   /** One origin serving every Google endpoint (the emulator); undefined means Google's own hosts. */
   baseUrl: string | undefined;
+  /** The id_token issuer when it is not Google's; only the sandbox sets it (`SANDBOX_GOOGLE_ISSUER=self`). */
+  issuer?: string;
 }
 
 /** What the environment's form and the running form share, field for field. */
@@ -116,5 +118,6 @@ export interface EnvConfig extends CommonConfig {
   proxyMaxBytes: number;
   /** `TOKENBRIDGE_CONSOLE`; undefined when unset, which the service reads as off and the sandbox launcher as on. */
   console: boolean | undefined;
-  sandbox: { googlePort: number; clerkPort: number };
+  /** `SANDBOX_GOOGLE_ISSUER`: `google` (default, `https://accounts.google.com`) or `self` (the emulator's own URL). */
+  sandbox: { googlePort: number; clerkPort: number; googleIssuer: 'google' | 'self' };
 }

@@ -68,7 +68,11 @@ export function parseEnv(env: Env): EnvConfig {
     trustProxy: v.TOKENBRIDGE_TRUST_PROXY,
     proxyMaxBytes: v.TOKENBRIDGE_PROXY_MAX_BYTES,
     console: v.TOKENBRIDGE_CONSOLE,
-    sandbox: { googlePort: v.SANDBOX_GOOGLE_PORT, clerkPort: v.SANDBOX_CLERK_PORT },
+    sandbox: {
+      googlePort: v.SANDBOX_GOOGLE_PORT,
+      clerkPort: v.SANDBOX_CLERK_PORT,
+      googleIssuer: v.SANDBOX_GOOGLE_ISSUER,
+    },
   };
   // Node refuses a header deadline past the whole request's.
   if (config.serverLimits.headersTimeoutSeconds > config.serverLimits.requestTimeoutSeconds) {

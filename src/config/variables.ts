@@ -172,6 +172,10 @@ export const VARIABLES = {
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info', { description: 'pino JSON logs; secrets are redacted', caseless: true }),
   SANDBOX_GOOGLE_PORT: port(3001, { description: "the Google emulator's port in the sandbox" }),
   SANDBOX_CLERK_PORT: port(3002, { description: "the Clerk emulator's port in the sandbox" }),
+  SANDBOX_GOOGLE_ISSUER: oneOf(['google', 'self'], 'google', {
+    description:
+      "the Google emulator's id_token issuer: `google` (`https://accounts.google.com`, as `verifyIdToken` expects) or `self` (the emulator's own URL, for strict OIDC clients)",
+  }),
 } satisfies Record<string, Variable<unknown>>;
 
 export type VariableName = keyof typeof VARIABLES;

@@ -120,6 +120,7 @@ describe('the tokenbridge command', () => {
     const google = /GOOGLE_BASE_URL=(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
     expect((await fetch(`${google![1]}/healthz`)).status).toBe(200);
     expect(out).toMatch(/CLERK_SECRET_KEY=sk_test_\w+/);
+    expect(out).toMatch(/CLERK_PROXY_URL=http:\/\/127\.0\.0\.1:\d+/);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
   });

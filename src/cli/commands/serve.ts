@@ -40,6 +40,9 @@ async function run(
       '',
       `  CLERK_PUBLISHABLE_KEY=${sandbox.clerk.publishableKey}`,
       `  GOOGLE_BASE_URL=${sandbox.google.url}`,
+      // @clerk/backend builds the dev handshake URL as https://<frontend API> unless proxyUrl is set; the emulator is
+      // plain HTTP, so apps pass this as proxyUrl (docs/sandbox/clerk.md).
+      `  CLERK_PROXY_URL=${sandbox.clerk.url}`,
       // Emulators only: another app needs these throwaway sandbox credentials (its redirect URI is
       // $PUBLIC_URL/oauth/google/callback, as for the bridge).
       ...(sandbox.service

@@ -42,7 +42,7 @@ export function registerBackendSessions(app: FastifyInstance, instance: ClerkIns
   });
   app.post('/v1/sessions/:sessionId/revoke', async (request) => {
     const session = requireSession(instance, sessionIdOf(request));
-    endSession(instance, session, 'revoked');
+    endSession(instance, session, 'revoked', requestInfo(request));
     return sessionJson(session);
   });
   app.post('/v1/sessions/:sessionId/tokens', async (request) => {

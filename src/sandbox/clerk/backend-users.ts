@@ -167,7 +167,9 @@ export function registerBackendUsers(app: FastifyInstance, instance: ClerkInstan
   app.delete('/v1/users/:userId', async (request) => {
     const user = requireUser(instance, userIdOf(request));
     const ended = instance.store.deleteUser(user.id);
-    for (const session of ended) instance.webhooks.emit('session.ended', sessionJson(session, 'ended'));
+    for (const session of ended) {
+      instance.webhooks.emit('session.ended', sessionJson(session, 'ended'), requestInfo(request));
+    }
     const deleted = { object: 'user', id: user.id, deleted: true };
     instance.webhooks.emit('user.deleted', deleted, requestInfo(request));
     return deleted;

@@ -13,7 +13,8 @@ const rateLimitSchema = z.union([
 export function registerControlApi(app: FastifyInstance, control: ClerkEmulatorControl, deps: ControlDeps): void {
   const send = (reply: FastifyReply, value: unknown) => reply.type('application/json').send(value ?? { ok: true });
   const parse = <T>(schema: z.ZodType<T>, body: unknown): T => {
-    const parsed = schema.safeParse(body ?? {});
+    // Only a missing body means "no options"; a JSON `null` is a value (it clears the webhook endpoint).
+    const parsed = schema.safeParse(body === undefined ? {} : body);
     if (!parsed.success) throw clerkErrors.formParamInvalid('body', z.prettifyError(parsed.error));
     return parsed.data;
   };

@@ -7,6 +7,7 @@ import { allowedRedirect, type ClerkInstance, endSession, isAllowedOrigin } from
 import type { ClientRecord, SessionRecord, UserRecord } from './model.js';
 import { type OAuthTransactions, scopeList } from './oauth-flow.js';
 import { parseParams } from './params.js';
+import { requestInfo } from './request-info.js';
 import { externalAccountJson, frontendUserJson, sessionJson } from './serialize.js';
 import { mintSessionToken } from './session-token.js';
 
@@ -101,7 +102,7 @@ export function registerFrontendApi(app: FastifyInstance, instance: ClerkInstanc
       for (const id of client.sessionIds) {
         const session = instance.store.sessions.get(id);
         if (session !== undefined && instance.store.statusOf(session) === 'active')
-          endSession(instance, session, 'ended');
+          endSession(instance, session, 'ended', requestInfo(request));
       }
     }
     return wrap(client, client === undefined ? null : clientJson(instance, client));
@@ -133,7 +134,7 @@ export function registerFrontendApi(app: FastifyInstance, instance: ClerkInstanc
     app.post(`/v1/client/sessions/:sessionId/${action}`, async (request) => {
       const { client, session } = clientSession(request);
       if (instance.store.statusOf(session) === 'active')
-        endSession(instance, session, action === 'end' ? 'ended' : 'removed');
+        endSession(instance, session, action === 'end' ? 'ended' : 'removed', requestInfo(request));
       return wrap(client, sessionJson(session));
     });
   }

@@ -5,6 +5,7 @@ import type { GoogleClient } from './google-client.js';
 import type { SigningKey } from './keys.js';
 import type { ClerkStore, SessionRecord, UserRecord } from './model.js';
 import type { InstanceRateLimit } from './rate-limit.js';
+import type { RequestInfo } from './request-info.js';
 import { sessionJson, userJson } from './serialize.js';
 import type { WebhookDispatcher } from './webhooks.js';
 
@@ -39,9 +40,9 @@ export function requireSession(instance: ClerkInstance, id: string): SessionReco
   return session;
 }
 
-/** Emits `user.updated` for a user whose record changed. */
-export function userUpdated(instance: ClerkInstance, user: UserRecord): void {
-  instance.webhooks.emit('user.updated', userJson(user));
+/** Emits `user.updated` for a user whose record changed, with the request that changed it when there was one. */
+export function userUpdated(instance: ClerkInstance, user: UserRecord, request?: RequestInfo): void {
+  instance.webhooks.emit('user.updated', userJson(user), request);
 }
 
 /** Ends a session with `status` and emits the matching `session.*` event. */
@@ -49,6 +50,7 @@ export function endSession(
   instance: ClerkInstance,
   session: SessionRecord,
   status: 'revoked' | 'ended' | 'removed',
+  request?: RequestInfo,
 ): void {
   if (instance.store.statusOf(session) !== 'active') {
     throw new ClerkApiError(
@@ -59,7 +61,7 @@ export function endSession(
     );
   }
   instance.store.endSession(session, status);
-  instance.webhooks.emit(`session.${status}`, sessionJson(session));
+  instance.webhooks.emit(`session.${status}`, sessionJson(session), request);
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);

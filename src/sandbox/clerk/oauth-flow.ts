@@ -6,6 +6,7 @@ import { GoogleTokenError, type GoogleTokenResponse, type GoogleUserInfo } from 
 import { newSecret } from './ids.js';
 import { type ClerkInstance, userUpdated } from './instance.js';
 import { errorPage } from './pages.js';
+import { requestInfo } from './request-info.js';
 import { sessionJson, userJson } from './serialize.js';
 
 /** Why a trip to Google was started, and where it returns. */
@@ -152,11 +153,12 @@ async function finish(
     const created = user === undefined;
     user ??= store.createUser({ emails: [], verificationStrategy: 'from_oauth_google' });
     linkGoogleAccount(instance.clock, user, info, tokens, transaction.scopes);
-    if (created) instance.webhooks.emit('user.created', userJson(user));
-    else userUpdated(instance, user);
+    // The browser's request (back from Google) is the one Clerk records in the events' http_request.
+    if (created) instance.webhooks.emit('user.created', userJson(user), requestInfo(request));
+    else userUpdated(instance, user, requestInfo(request));
     const client = ensureClient(instance, request, reply);
     const session = store.createSession(user, client);
-    instance.webhooks.emit('session.created', sessionJson(session));
+    instance.webhooks.emit('session.created', sessionJson(session), requestInfo(request));
     return reply.redirect(withDevBrowser(transaction.redirectUrl, client), 303);
   }
   const user = store.users.get(purpose.userId);
@@ -182,6 +184,6 @@ async function finish(
     }
   }
   linkGoogleAccount(instance.clock, user, info, tokens, transaction.scopes);
-  userUpdated(instance, user);
+  userUpdated(instance, user, requestInfo(request));
   return reply.redirect(transaction.redirectUrl.toString(), 303);
 }

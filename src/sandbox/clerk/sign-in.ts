@@ -6,6 +6,7 @@ import type { OAuthTransactions } from './oauth-flow.js';
 import { scopeList } from './oauth-flow.js';
 import { errorPage, homePage, signInPage } from './pages.js';
 import { emailSchema } from './params.js';
+import { requestInfo } from './request-info.js';
 import { sessionJson, userJson } from './serialize.js';
 
 function sendHtml(reply: FastifyReply, status: number, body: string) {
@@ -83,14 +84,11 @@ export function registerSignInPages(
     if (user === undefined) {
       // Signing in with an unknown email signs up, as a development instance with email codes would after the code.
       user = instance.store.createUser({ emails: [email.data], verificationStrategy: 'email_code' });
-      instance.webhooks.emit('user.created', userJson(user), {
-        ip: request.ip,
-        userAgent: request.headers['user-agent'] ?? '',
-      });
+      instance.webhooks.emit('user.created', userJson(user), requestInfo(request));
     }
     const client = ensureClient(instance, request, reply);
     const session = instance.store.createSession(user, client);
-    instance.webhooks.emit('session.created', sessionJson(session));
+    instance.webhooks.emit('session.created', sessionJson(session), requestInfo(request));
     return reply.redirect(withDevBrowser(redirect, client), 303);
   });
 
@@ -115,7 +113,7 @@ export function registerSignInPages(
     const active = activeSessionOf(instance, clientOf(instance, request));
     if (active !== undefined) {
       try {
-        endSession(instance, active.session, 'ended');
+        endSession(instance, active.session, 'ended', requestInfo(request));
       } catch (error) {
         if (!(error instanceof ClerkApiError)) throw error;
       }

@@ -33,7 +33,8 @@ export interface WebhookDelivery {
   type: ClerkEventType;
   payload: string;
   attempts: DeliveryAttempt[];
-  state: 'pending' | 'delivered' | 'failed';
+  /** `cancelled`: its endpoint was removed or replaced before it was delivered, as when a Svix endpoint is deleted. */
+  state: 'pending' | 'delivered' | 'failed' | 'cancelled';
   /** When the next attempt is due (ms since the epoch), while pending. */
   nextAttemptAt?: number;
 }
@@ -43,6 +44,9 @@ export interface WebhookDelivery {
  * Exported so tests and docs can name the figures.
  */
 export const RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];
+
+/** A function, not an inline test, so the type checker does not assume the state stayed as it was across an await. */
+const cancelled = (delivery: WebhookDelivery): boolean => delivery.state === 'cancelled';
 
 /** A fresh signing secret in Svix's format. */
 export function newWebhookSecret(): string {
@@ -73,8 +77,19 @@ export class WebhookDispatcher {
     return this.endpoint;
   }
 
-  /** Points deliveries elsewhere (or nowhere); pending messages follow. */
+  /**
+   * Points deliveries elsewhere (or nowhere). A message belongs to the endpoint it was sent to, as in Svix: a new
+   * secret for the same URL re-signs pending retries (a rotation), while a new URL or none cancels them, so no old
+   * message reaches a new endpoint signed with its secret.
+   */
   configure(endpoint: WebhookEndpoint | undefined): void {
+    if (endpoint?.url !== this.endpoint?.url) {
+      for (const delivery of this.log) {
+        if (delivery.state !== 'pending') continue;
+        delivery.state = 'cancelled';
+        delete delivery.nextAttemptAt;
+      }
+    }
     this.endpoint = endpoint;
   }
 
@@ -141,7 +156,7 @@ export class WebhookDispatcher {
 
   private async attempt(delivery: WebhookDelivery): Promise<void> {
     const endpoint = this.endpoint;
-    if (endpoint === undefined || this.closed) return;
+    if (endpoint === undefined || this.closed || delivery.state !== 'pending') return;
     this.inFlight.add(delivery);
     const at = this.clock.now();
     let status = 0;
@@ -167,6 +182,8 @@ export class WebhookDispatcher {
       this.inFlight.delete(delivery);
     }
     delivery.attempts.push({ at, status });
+    // The endpoint may have been removed or replaced while this attempt was out.
+    if (cancelled(delivery)) return;
     if (status >= 200 && status < 300) {
       delivery.state = 'delivered';
       delete delivery.nextAttemptAt;

@@ -7,7 +7,7 @@ import { allowedPostMessageOrigin, POSTMESSAGE_REDIRECT_URI, sendGsiRelay } from
 import { param } from './oauth-reply.js';
 import type { OAuthState } from './oauth-state.js';
 import { CHOOSER_ACTION, CONSENT_ACTION, chooserPage, consentPage, errorPage } from './pages.js';
-import { expandScopes, isBasicScope, isKnownScope, parseScopeParam } from './scopes.js';
+import { expandScopes, isBasicScope, isKnownScope, parseScopeParam, withImpliedOpenid } from './scopes.js';
 import type { SessionStore } from './sessions.js';
 
 /** A validated authorization request, waiting for the user. */
@@ -22,6 +22,8 @@ interface PendingRequest {
   nonce?: string;
   prompt: Set<string>;
   loginHint?: string;
+  /** `hd`: the Workspace domain the app expects (`*` for any Workspace domain); the chooser lists only those accounts. */
+  hostedDomain?: string;
   offline: boolean;
   includeGrantedScopes: boolean;
   codeChallenge?: string;
@@ -107,7 +109,7 @@ export class AuthorizationEndpoint {
     this.pending.set(pending.id, pending);
     if (hinted !== undefined && !pending.prompt.has('select_account'))
       return this.afterAccount(request, reply, pending, hinted);
-    return page(reply, 200, chooserPage(pending.id, pending.client.name, this.deps.accounts()));
+    return page(reply, 200, chooserPage(pending.id, pending.client.name, this.chooserAccounts(pending)));
   }
 
   private choose(request: FastifyRequest, reply: FastifyReply) {
@@ -210,6 +212,17 @@ export class AuthorizationEndpoint {
     return reply.redirect(target.toString(), 302);
   }
 
+  /**
+   * The accounts the chooser offers: with `hd`, only the accounts of that Workspace domain (any Workspace account for
+   * `*`), as Google's chooser does. It stays a hint: the app must still check the id_token's `hd` claim.
+   */
+  private chooserAccounts(pending: PendingRequest): readonly GoogleAccount[] {
+    const all = this.deps.accounts();
+    const domain = pending.hostedDomain;
+    if (domain === undefined) return all;
+    return all.filter((a) => a.hd !== undefined && (domain === '*' || a.hd.toLowerCase() === domain));
+  }
+
   private needsConsent(pending: PendingRequest, account: GoogleAccount): boolean {
     if (pending.prompt.has('consent')) return true;
     const granted = this.granted(pending, account);
@@ -285,7 +298,7 @@ export class AuthorizationEndpoint {
     }
     const scopeParam = get('scope');
     if (scopeParam === undefined || scopeParam.trim() === '') return missing('scope');
-    const scopes = parseScopeParam(scopeParam);
+    const scopes = withImpliedOpenid(parseScopeParam(scopeParam));
     const invalid = scopes.filter((s) => !isKnownScope(s));
     if (invalid.length > 0) {
       return {
@@ -337,6 +350,7 @@ export class AuthorizationEndpoint {
       ...optional('state', get('state')),
       ...optional('nonce', get('nonce')),
       ...optional('loginHint', get('login_hint')),
+      ...optional('hostedDomain', get('hd')?.toLowerCase()),
       prompt,
       offline: accessType === 'offline',
       includeGrantedScopes: get('include_granted_scopes') === 'true',

@@ -6,7 +6,10 @@ const CERTS_CACHE_CONTROL = 'public, max-age=21600, must-revalidate, no-transfor
 
 /**
  * Registers the discovery document and the two key sets. Endpoint URLs point at the emulator's own origin, while
- * `issuer` stays Google's so unmodified clients accept the id_tokens.
+ * `issuer` stays Google's (unless the emulator runs with `issuer: 'self'`) so unmodified clients accept the id_tokens.
+ * The document lists only what the emulator supports: Google's also lists the device flow, the `jwt-bearer` grant and
+ * the implicit and hybrid response types, which the emulator refuses, and a strict client believes a discovery
+ * document.
  */
 export function registerDiscovery(app: FastifyInstance, deps: { keys: SigningKeys; issuer: string }): void {
   app.get('/.well-known/openid-configuration', async (request, reply) => {
@@ -22,16 +25,7 @@ export function registerDiscovery(app: FastifyInstance, deps: { keys: SigningKey
         userinfo_endpoint: `${origin}/v1/userinfo`,
         revocation_endpoint: `${origin}/revoke`,
         jwks_uri: `${origin}/oauth2/v3/certs`,
-        response_types_supported: [
-          'code',
-          'token',
-          'id_token',
-          'code token',
-          'code id_token',
-          'token id_token',
-          'code token id_token',
-          'none',
-        ],
+        response_types_supported: ['code'],
         subject_types_supported: ['public'],
         id_token_signing_alg_values_supported: ['RS256'],
         scopes_supported: ['openid', 'email', 'profile'],

@@ -21,4 +21,4 @@ export {
   type TokenIdentifierAlg,
   tokenIdentifier,
 } from './risc/index.js';
-export { type GoogleEmulator, type GoogleEmulatorOptions, startGoogleEmulator } from './server.js';
+export { type GoogleEmulator, type GoogleEmulatorOptions, SELF_ISSUER, startGoogleEmulator } from './server.js';

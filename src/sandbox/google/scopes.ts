@@ -80,6 +80,27 @@ export function expandScopes(scopes: Iterable<string>): string[] {
   return [...out].sort((a, b) => rank(a) - rank(b));
 }
 
+/**
+ * The scope list as Google's token and tokeninfo endpoints return it: `email`/`profile` only as their userinfo URLs
+ * (google-api-python-client#1088), `openid` last. Short names appear in the callback redirect only.
+ */
+export function tokenScopes(scopes: Iterable<string>): string[] {
+  const out = new Set<string>();
+  for (const scope of scopes) {
+    out.add(scope === 'email' ? USERINFO_EMAIL : scope === 'profile' ? USERINFO_PROFILE : scope);
+  }
+  return [...out].sort((a, b) => Number(a === 'openid') - Number(b === 'openid'));
+}
+
+/**
+ * Google adds `openid` to any request for `email` or `profile` (either spelling), and so issues an id_token for it
+ * (requests-oauthlib#387).
+ */
+export function withImpliedOpenid(scopes: readonly string[]): string[] {
+  if (scopes.includes('openid') || !(hasEmailScope(scopes) || hasProfileScope(scopes))) return [...scopes];
+  return [...scopes, 'openid'];
+}
+
 /** True when the set covers `email` (either spelling). */
 export const hasEmailScope = (scopes: Iterable<string>): boolean =>
   [...scopes].some((s) => s === 'email' || s === USERINFO_EMAIL);

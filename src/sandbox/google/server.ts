@@ -33,7 +33,11 @@ export interface GoogleEmulatorOptions {
   clock?: Clock;
   /** Default: one seeded client (see docs/sandbox/google.md). */
   clients?: OAuthClientConfig[];
-  /** Default `https://accounts.google.com`, so google-auth-library's verifyIdToken works unchanged. */
+  /**
+   * The `iss` of id_tokens and of discovery. Default `https://accounts.google.com`, so google-auth-library's
+   * verifyIdToken works unchanged; `'self'` makes it the emulator's own origin (`url`), for strict OIDC clients that
+   * require the issuer to be where discovery is served.
+   */
   issuer?: string;
   /** Request logs (paths only, never query strings): `true` for Fastify's own, or a pino logger to log through. */
   logger?: boolean | Logger;
@@ -54,6 +58,9 @@ export interface GoogleEmulator {
 
 const CONTROL_PREFIX = '/__emulator';
 
+/** The `issuer` option value that makes the issuer the emulator's own origin. */
+export const SELF_ISSUER = 'self';
+
 /**
  * Starts the Google emulator: OAuth 2.0 / OpenID Connect, the APIs, and the control API, all on one origin.
  *
@@ -63,7 +70,10 @@ const CONTROL_PREFIX = '/__emulator';
  */
 export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): Promise<GoogleEmulator> {
   const clock = new AdjustableClock(options.clock ?? systemClock);
-  const issuer = options.issuer ?? 'https://accounts.google.com';
+  // `self` is only known once listening (port 0): the handlers read the issuer through a getter, per request.
+  let selfUrl = '';
+  const issuerOption = options.issuer ?? 'https://accounts.google.com';
+  const issuerOf = () => (issuerOption === SELF_ISSUER ? selfUrl : issuerOption);
   const accounts = options.accounts ?? defaultAccounts();
   const listAccounts = () => accounts;
   const account = (sub: string) => accounts.find((a) => a.sub === sub);
@@ -88,23 +98,47 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   countCalls(app, calls, [CONTROL_PREFIX, '/healthz']);
   installFaults(app, faults, [CONTROL_PREFIX, '/healthz']);
 
-  const authorize = new AuthorizationEndpoint({ clients, state, sessions, clock, issuer, accounts: listAccounts });
+  const authorize = new AuthorizationEndpoint({
+    clients,
+    state,
+    sessions,
+    clock,
+    get issuer() {
+      return issuerOf();
+    },
+    accounts: listAccounts,
+  });
   authorize.register(app);
   registerTokenEndpoint(app, {
     clients,
     state,
     keys,
     clock,
-    issuer,
+    get issuer() {
+      return issuerOf();
+    },
     account,
     onGrant: (type) => {
       grants[type] += 1;
     },
   });
   registerRevoke(app, state);
-  registerTokenInfo(app, { state, keys, clock, issuer, account });
+  registerTokenInfo(app, {
+    state,
+    keys,
+    clock,
+    get issuer() {
+      return issuerOf();
+    },
+    account,
+  });
   registerUserInfo(app, { state, account });
-  registerDiscovery(app, { keys, issuer });
+  registerDiscovery(app, {
+    keys,
+    get issuer() {
+      return issuerOf();
+    },
+  });
   registerGsi(app);
   const apis = registerGoogleApis(app, {
     lookupAccessToken: (token) => state.lookupAccessToken(token),
@@ -144,6 +178,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: options.port }),
   });
+  selfUrl = listening.url;
   return { url: listening.url, control, close: listening.close };
 }
 

@@ -6,7 +6,7 @@ import type { ClientRegistry, OAuthClient } from './clients.js';
 import { accessTokenHash, type SigningKeys } from './keys.js';
 import { noStore, oauthError, param } from './oauth-reply.js';
 import type { AuthCode, OAuthState } from './oauth-state.js';
-import { expandScopes, hasEmailScope, hasProfileScope, onlyBasicScopes } from './scopes.js';
+import { hasEmailScope, hasProfileScope, onlyBasicScopes, tokenScopes } from './scopes.js';
 
 /** Google's time limit for refresh tokens of apps in Testing status: 7 days, announced as 604799 s. */
 export const TESTING_REFRESH_LIFETIME_SECONDS = 604_799;
@@ -153,7 +153,7 @@ async function exchangeCode(
   response.access_token = access.token;
   response.expires_in = client.accessTokenLifetimeSeconds;
   if (refreshToken !== undefined) response.refresh_token = refreshToken;
-  response.scope = expandScopes(found.scopes).join(' ');
+  response.scope = tokenScopes(found.scopes).join(' ');
   response.token_type = 'Bearer';
   if (found.scopes.includes('openid')) {
     response.id_token = await idToken(deps, client, account, found.scopes, access.token, found.nonce);
@@ -165,7 +165,10 @@ async function exchangeCode(
 
 /** Returns the error description when the PKCE verifier does not fit the challenge. */
 function checkPkce(code: AuthCode, verifier: string | undefined): string | undefined {
-  if (code.codeChallenge === undefined) return undefined;
+  if (code.codeChallenge === undefined) {
+    // RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade attempt, refused.
+    return verifier === undefined || verifier === '' ? undefined : 'code_verifier or verifier is not needed.';
+  }
   if (verifier === undefined || verifier === '') return 'Missing code verifier.';
   const computed =
     code.codeChallengeMethod === 'plain' ? verifier : createHash('sha256').update(verifier).digest('base64url');
@@ -195,7 +198,7 @@ async function refresh(
   const response: TokenResponse = {
     access_token: access.token,
     expires_in: client.accessTokenLifetimeSeconds,
-    scope: expandScopes(found.scopes).join(' '),
+    scope: tokenScopes(found.scopes).join(' '),
     token_type: 'Bearer',
   };
   if (found.scopes.includes('openid')) {

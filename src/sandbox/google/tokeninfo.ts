@@ -5,7 +5,7 @@ import type { GoogleAccount } from './accounts.js';
 import type { SigningKeys } from './keys.js';
 import { bearerToken, bodyOrQuery, noStore, oauthError } from './oauth-reply.js';
 import type { OAuthState } from './oauth-state.js';
-import { expandScopes, hasEmailScope } from './scopes.js';
+import { hasEmailScope, tokenScopes } from './scopes.js';
 
 export interface TokenInfoDeps {
   state: OAuthState;
@@ -33,7 +33,7 @@ export function registerTokenInfo(app: FastifyInstance, deps: TokenInfoDeps): vo
       azp: info.clientId,
       aud: info.clientId,
       sub: info.sub,
-      scope: expandScopes(info.scopes).join(' '),
+      scope: tokenScopes(info.scopes).join(' '),
       exp: String(Math.floor(info.expiresAt / 1000)),
       expires_in: String(expiresIn),
     };

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhook } from '@clerk/backend/webhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signInByEmail, signInWithGoogle } from '../../../src/sandbox/clerk/driver.js';
 import { type ClerkWorld, failure, startWorld } from './harness.js';
 
 interface Received {
@@ -203,5 +204,85 @@ describe('webhook retries', () => {
     expect(log?.state).toBe('failed');
     expect(log?.attempts).toHaveLength(8);
     expect(receiver.received).toHaveLength(8);
+  });
+});
+
+describe('the webhook endpoint set over the control API', () => {
+  async function putEndpoint(body: unknown): Promise<{ status: number; body: unknown }> {
+    const response = await fetch(`${world.clerk.url}/__emulator/webhooks`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  }
+
+  it('is cleared by a null body, which cancels pending retries; a new endpoint never gets the old message', async () => {
+    try {
+      receiver.statuses.push(500);
+      await world.backend.users.createUser({ emailAddress: ['cleared@example.com'] });
+      await settled();
+      expect(receiver.received).toHaveLength(1);
+
+      expect(await putEndpoint(null)).toEqual({ status: 200, body: { endpoint: null } });
+      world.clock.advance(3600_000);
+      await world.clerk.control.deliverDueWebhooks();
+      expect(receiver.received).toHaveLength(1);
+      const [log] = world.clerk.control.webhookDeliveries();
+      expect(log?.state).toBe('cancelled');
+
+      const newSecret = 'whsec_bmV3LXNlY3JldC1mb3ItdGhlLW5ldy1lbmRwb2ludA==';
+      const elsewhere = receiver.url.replace('/webhooks/clerk', '/webhooks/other');
+      expect((await putEndpoint({ url: elsewhere, secret: newSecret })).status).toBe(200);
+      world.clock.advance(3600_000);
+      await world.clerk.control.deliverDueWebhooks();
+      expect(receiver.received).toHaveLength(1);
+
+      await world.backend.users.createUser({ emailAddress: ['after@example.com'] });
+      await settled();
+      expect(receiver.received).toHaveLength(2);
+      const event = await verifyWebhook(asRequest(receiver.received[1]!), { signingSecret: newSecret });
+      expect(event.data).toMatchObject({ email_addresses: [{ email_address: 'after@example.com' }] });
+    } finally {
+      world.clerk.control.setWebhookEndpoint({ url: receiver.url });
+    }
+  });
+
+  it('keeps pending retries when only the secret of the same URL changes (a rotation), signing them anew', async () => {
+    try {
+      receiver.statuses.push(500);
+      await world.backend.users.createUser({ emailAddress: ['rotated@example.com'] });
+      await settled();
+      const rotated = 'whsec_cm90YXRlZC1zZWNyZXQtZm9yLXRoZS1zYW1lLXVybA==';
+      expect((await putEndpoint({ url: receiver.url, secret: rotated })).status).toBe(200);
+      world.clock.advance(5_000);
+      await world.clerk.control.deliverDueWebhooks();
+      expect(receiver.received).toHaveLength(2);
+      await verifyWebhook(asRequest(receiver.received[1]!), { signingSecret: rotated });
+    } finally {
+      world.clerk.control.setWebhookEndpoint({ url: receiver.url });
+    }
+  });
+});
+
+describe('the request details of webhook events', () => {
+  /** The `session.created` event the app receives, verified as the app would. */
+  async function sessionCreated() {
+    await settled();
+    for (const delivery of receiver.received) {
+      const event = await verifyWebhook(asRequest(delivery), { signingSecret: secret });
+      if (event.type === 'session.created') return event;
+    }
+    throw new Error('No session.created event was delivered.');
+  }
+
+  it.each([
+    ['the hosted email sign-in', () => signInByEmail(world.clerk, 'hosted@example.com')],
+    ['Google sign-in', () => signInWithGoogle(world.clerk, { account: 'ada@example.com' })],
+  ])('name the browser’s IP and user agent for a session made by %s', async (_name, signIn) => {
+    await signIn();
+    const event = await sessionCreated();
+    // Node's fetch is the "browser" here: it sends `user-agent: node` from the loopback address.
+    expect(event.event_attributes.http_request).toEqual({ client_ip: '127.0.0.1', user_agent: 'node' });
   });
 });

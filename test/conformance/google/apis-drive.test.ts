@@ -151,7 +151,6 @@ describe('Drive files.list through @googleapis/drive', () => {
           errors: [
             { message: 'Invalid Value', domain: 'global', reason: 'invalid', location: 'q', locationType: 'parameter' },
           ],
-          status: 'INVALID_ARGUMENT',
         },
       });
     }
@@ -198,6 +197,22 @@ describe('Drive files.get and about.get', () => {
     const err = await failure(() => drive.files.get({ fileId: 'no-such-file' }));
     expect(err.status).toBe(404);
     expect(err.message).toBe('File not found: no-such-file.');
+    // Drive's own error bodies carry no `status` (its documented and recorded bodies do not).
+    expect(err.data).toEqual({
+      error: {
+        code: 404,
+        message: 'File not found: no-such-file.',
+        errors: [
+          {
+            message: 'File not found: no-such-file.',
+            domain: 'global',
+            reason: 'notFound',
+            location: 'fileId',
+            locationType: 'parameter',
+          },
+        ],
+      },
+    });
   });
 
   it('names the user in about.get and insists on fields, as Drive v3 does', async () => {

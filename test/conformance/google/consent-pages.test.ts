@@ -37,6 +37,17 @@ function browser() {
 const hidden = (html: string) => /name="request" value="([^"]+)"/.exec(html)![1]!;
 
 describe('the consent pages, as a person (or a browser test) sees them', () => {
+  it('lists only the accounts of the Workspace domain an app names with hd (any Workspace account for *)', async () => {
+    for (const hd of ['acme.test', '*']) {
+      const chooser = await browser().go(h.oauthClient().generateAuthUrl({ scope: ['openid', 'email'], hd }));
+      expect(chooser.html, hd).toContain(`aria-label="Continue as ${LINUS}"`);
+      expect(chooser.html, hd).not.toContain(`aria-label="Continue as ${ADA}"`);
+      expect(chooser.html, hd).not.toContain(`aria-label="Continue as ${GRACE}"`);
+    }
+    const elsewhere = await browser().go(h.oauthClient().generateAuthUrl({ scope: ['openid'], hd: 'other.test' }));
+    expect(elsewhere.html).not.toContain('aria-label="Continue as');
+  });
+
   it('offers a "Continue as <email>" button per account, then labelled checkboxes and Allow / Cancel', async () => {
     const b = browser();
     const url = h.oauthClient().generateAuthUrl({ scope: ['openid', 'email', DRIVE_READONLY, CONTACTS_READONLY] });

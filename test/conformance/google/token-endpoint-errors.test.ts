@@ -72,6 +72,20 @@ describe('the token endpoint refuses bad requests with Google’s exact error co
     expect((await client.getToken({ code, codeVerifier })).tokens.access_token).toBeDefined();
   });
 
+  it('refuses a verifier for a code issued without a challenge (a PKCE downgrade, RFC 9700 §2.1.1)', async () => {
+    const client = h.oauthClient();
+    const { codeVerifier } = await client.generateCodeVerifierAsync();
+    const code = await freshCode();
+    const downgrade = await failure(() => client.getToken({ code, codeVerifier }));
+    expect(downgrade.status).toBe(400);
+    expect(downgrade.data).toEqual({
+      error: 'invalid_grant',
+      error_description: 'code_verifier or verifier is not needed.',
+    });
+    // Without the verifier the same code is redeemed as usual.
+    expect((await client.getToken(code)).tokens.access_token).toBeDefined();
+  });
+
   it('refuses a redirect_uri that differs from the authorization request with redirect_uri_mismatch', async () => {
     const code = await freshCode();
     const result = await failure(() => h.oauthClient().getToken({ code, redirect_uri: 'http://127.0.0.1:9/other' }));

@@ -32,10 +32,21 @@ export function registerRateLimitControl(
     return found.sub;
   };
 
+  /** The APIs read bodies as bytes (for uploads); this route's is JSON. Unparsable JSON fails the schema. */
+  const jsonBody = (body: unknown): unknown => {
+    if (!Buffer.isBuffer(body)) return body ?? {};
+    if (body.length === 0) return {};
+    try {
+      return JSON.parse(body.toString('utf8'));
+    } catch {
+      return undefined;
+    }
+  };
+
   app.get('/__emulator/ratelimit', async (_request, reply) => sendJson(reply, 200, limiter.describe()));
 
   const set = async (request: { body: unknown }, reply: Parameters<typeof sendJson>[0]) => {
-    const parsed = limitSchema.safeParse(request.body ?? {});
+    const parsed = limitSchema.safeParse(jsonBody(request.body));
     if (!parsed.success) {
       throw badRequest(
         'Expected {"requestsPerMinute": n} or {"perWindow": n, "windowSeconds": s}, optionally with "account".',

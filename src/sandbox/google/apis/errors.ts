@@ -19,10 +19,18 @@ export class GoogleApiError extends Error {
     readonly status: string,
     message: string,
     readonly errors: GoogleErrorItem[],
-    readonly extra: { details?: unknown[]; headers?: Record<string, string> } = {},
+    readonly extra: { details?: unknown[]; headers?: Record<string, string>; statusInBody?: boolean } = {},
   ) {
     super(message);
     this.name = 'GoogleApiError';
+  }
+
+  /** The same error in the body shape of a service that sends no `status` (see {@link statusInServiceErrors}). */
+  withoutStatus(): GoogleApiError {
+    return new GoogleApiError(this.code, this.status, this.message, this.errors, {
+      ...this.extra,
+      statusInBody: false,
+    });
   }
 
   /** The body Google sends for this error. */
@@ -31,11 +39,19 @@ export class GoogleApiError extends Error {
       code: this.code,
       message: this.message,
       errors: this.errors,
-      status: this.status,
     };
+    if (this.extra.statusInBody !== false) error.status = this.status;
     if (this.extra.details) error.details = this.extra.details;
     return { error };
   }
+}
+
+/**
+ * Whether a service's own errors (after the front end's credential, scope and quota checks) carry `status`. Drive v3's
+ * documented and recorded error bodies are `{error: {code, message, errors}}`; the front end's 401/403/429 keep it.
+ */
+export function statusInServiceErrors(service: string): boolean {
+  return service !== 'drive.googleapis.com';
 }
 
 /** What Google sets on every JSON reply of these APIs. */

@@ -6,8 +6,10 @@ import { registerCalendar } from './calendar/index.js';
 import { registerRateLimitControl } from './control.js';
 import { registerCors } from './cors.js';
 import { registerDrive } from './drive/index.js';
+import { DriveWrites } from './drive/writes.js';
 import { badRequest, GoogleApiError, sendGoogleError } from './errors.js';
 import { registerGmail } from './gmail/index.js';
+import { GmailOutbox } from './gmail/send.js';
 import { PageTokens } from './page-token.js';
 import { registerPeople } from './people/index.js';
 import { RateLimiter, type RateLimitInput, toRateLimit } from './rate-limit.js';
@@ -15,6 +17,9 @@ import type { ApiContext } from './route.js';
 
 export type { AccessTokenInfo } from './auth.js';
 export type { RateLimit, RateLimitInput } from './rate-limit.js';
+
+/** The largest request body the APIs accept (an upload); Drive's real limit is far higher. */
+const UPLOAD_LIMIT_BYTES = 32 * 1024 * 1024;
 
 /** What the emulator (and tests) can steer in the APIs. */
 export interface GoogleApisControl {
@@ -42,6 +47,8 @@ export interface GoogleApisDeps {
  */
 export function registerGoogleApis(app: FastifyInstance, deps: GoogleApisDeps): GoogleApisControl {
   const rateLimiter = new RateLimiter(deps.clock);
+  const driveWrites = new DriveWrites(deps.clock);
+  const gmailOutbox = new GmailOutbox(deps.clock);
   let pageTokens = new PageTokens();
   const ctx: ApiContext = {
     lookupAccessToken: (token) => deps.lookupAccessToken(token),
@@ -69,10 +76,15 @@ export function registerGoogleApis(app: FastifyInstance, deps: GoogleApisDeps): 
         ]),
       );
     });
+    // The methods that write read their body as bytes (JSON metadata, multipart/related uploads, raw media).
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: UPLOAD_LIMIT_BYTES }, (_request, body, done) =>
+      done(null, body),
+    );
     registerCors(scope);
-    registerDrive(scope, ctx);
+    registerDrive(scope, ctx, driveWrites);
     registerPeople(scope, ctx);
-    registerGmail(scope, ctx);
+    registerGmail(scope, ctx, gmailOutbox);
     registerCalendar(scope, ctx);
     registerRateLimitControl(scope, rateLimiter, deps.accounts);
   });
@@ -84,6 +96,8 @@ export function registerGoogleApis(app: FastifyInstance, deps: GoogleApisDeps): 
     reset() {
       rateLimiter.reset();
       pageTokens = new PageTokens();
+      driveWrites.reset();
+      gmailOutbox.reset();
     },
   };
 }

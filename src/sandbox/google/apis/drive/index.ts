@@ -5,10 +5,12 @@ import { GoogleApiError, invalidParameter, requiredParameter } from '../errors.j
 import { checkFields, parseFields } from '../fields.js';
 import { paginate } from '../page-token.js';
 import { integer, one, oneOf } from '../params.js';
-import { type ApiContext, apiRoute, RawBody } from '../route.js';
+import { type ApiCall, type ApiContext, ApiReply, apiRoute, RawBody } from '../route.js';
 import { compileOrder } from './order.js';
 import { compileQuery } from './query.js';
 import { driveUser, FILE_FIELDS, fileContent, fileResource, rootFolderId, rootResource } from './resource.js';
+import { parseMetadata, parseMultipartRelated } from './upload-body.js';
+import { type DriveWrites, fileNotFound } from './writes.js';
 
 const AUTH = 'https://www.googleapis.com/auth/';
 const SERVICE = 'drive.googleapis.com';
@@ -33,6 +35,18 @@ const FILES_LIST: ApiMethod = {
   scopes: DRIVE_SCOPES,
 };
 const FILES_GET: ApiMethod = { service: SERVICE, method: 'google.apps.drive.v3.DriveFiles.Get', scopes: DRIVE_SCOPES };
+/** files.create and files.delete: only the scopes that may write (Drive's discovery document). */
+const WRITE_SCOPES = ['drive', 'drive.appdata', 'drive.file'].map((s) => AUTH + s);
+const FILES_CREATE: ApiMethod = {
+  service: SERVICE,
+  method: 'google.apps.drive.v3.DriveFiles.Create',
+  scopes: WRITE_SCOPES,
+};
+const FILES_DELETE: ApiMethod = {
+  service: SERVICE,
+  method: 'google.apps.drive.v3.DriveFiles.Delete',
+  scopes: WRITE_SCOPES,
+};
 const ABOUT_GET: ApiMethod = {
   service: SERVICE,
   method: 'google.apps.drive.v3.DriveAbout.Get',
@@ -56,10 +70,14 @@ const ABOUT_FIELDS = new Set([
   'teamDriveThemes',
 ]);
 
-/** The files a token may see. No seeded file was created by an app, so `drive.file` and friends see none. */
-function visibleFiles(caller: Caller): SeedDriveFile[] {
+/**
+ * The files a token may see: all of My Drive for the whole-Drive scopes; otherwise (`drive.file`) only the files this
+ * app created, which no seeded file is.
+ */
+function visibleFiles(caller: Caller, writes: DriveWrites): SeedDriveFile[] {
   const whole = [...caller.scopes].some((s) => WHOLE_DRIVE.has(s));
-  return whole ? caller.account.drive.files : [];
+  if (whole) return caller.account.drive.files;
+  return caller.account.drive.files.filter((f) => writes.createdByApp(f.id, caller.clientId));
 }
 
 function checkSelection(fields: string | undefined, top: ReadonlySet<string>, files?: string): void {
@@ -67,8 +85,8 @@ function checkSelection(fields: string | undefined, top: ReadonlySet<string>, fi
   checkFields(parseFields(fields), top, files ? { [files]: FILE_FIELDS } : {});
 }
 
-/** Drive v3: `files.list`, `files.get` and `about.get`. */
-export function registerDrive(app: FastifyInstance, ctx: ApiContext): void {
+/** Drive v3: `files.list`, `files.get` (with `alt=media`), `files.create` (metadata, multipart, resumable), `files.delete` and `about.get`. */
+export function registerDrive(app: FastifyInstance, ctx: ApiContext, writes: DriveWrites): void {
   apiRoute(app, ctx, '/drive/v3/files', FILES_LIST, ({ caller, query, fields }) => {
     checkSelection(fields, LIST_FIELDS, 'files');
     const pageSize = integer(query, 'pageSize', { min: 1, max: 1000, fallback: 100 });
@@ -85,7 +103,7 @@ export function registerDrive(app: FastifyInstance, ctx: ApiContext): void {
     const predicate = compileQuery(q);
     const compare = compileOrder(orderBy);
     const root = rootFolderId(caller.account);
-    const matching = (spaces.split(',').some((s) => s.trim() === 'drive') ? visibleFiles(caller) : [])
+    const matching = (spaces.split(',').some((s) => s.trim() === 'drive') ? visibleFiles(caller, writes) : [])
       .filter((file) =>
         predicate({ ...file, parents: file.parents.flatMap((p) => (p === 'root' ? ['root', root] : [p])) }),
       )
@@ -109,12 +127,12 @@ export function registerDrive(app: FastifyInstance, ctx: ApiContext): void {
     const fileId = params.fileId ?? '';
     const root = rootFolderId(caller.account);
     const alt = oneOf(query, 'alt', ['json', 'media'] as const);
-    if (alt === 'media') return download(caller, fileId);
+    if (alt === 'media') return download(caller, writes, fileId);
     let resource: Record<string, unknown>;
     if (fileId === 'root' || fileId === root) {
       resource = rootResource(caller.account);
     } else {
-      const file = visibleFiles(caller).find((f) => f.id === fileId);
+      const file = visibleFiles(caller, writes).find((f) => f.id === fileId);
       if (!file) throw fileNotFound(fileId);
       resource = fileResource(caller.account, file);
     }
@@ -122,6 +140,96 @@ export function registerDrive(app: FastifyInstance, ctx: ApiContext): void {
     const { kind, id, name, mimeType } = resource;
     return { kind, id, name, mimeType };
   });
+
+  /** The created file as `files.create` answers it: the default four fields unless `fields` selects others. */
+  const created = (call: ApiCall, file: SeedDriveFile) => {
+    const resource = fileResource(call.caller.account, file);
+    if (call.fields !== undefined) return resource;
+    const { kind, id, name, mimeType } = resource;
+    return { kind, id, name, mimeType };
+  };
+
+  apiRoute(
+    app,
+    ctx,
+    '/drive/v3/files',
+    FILES_CREATE,
+    (call) => {
+      checkSelection(call.fields, FILE_FIELDS);
+      return created(call, writes.create(call.caller, parseMetadata(call.body)));
+    },
+    'POST',
+  );
+
+  apiRoute(
+    app,
+    ctx,
+    '/upload/drive/v3/files',
+    FILES_CREATE,
+    (call) => {
+      checkSelection(call.fields, FILE_FIELDS);
+      const uploadType = oneOf(call.query, 'uploadType', ['media', 'multipart', 'resumable'] as const);
+      const contentType = header(call, 'content-type');
+      if (uploadType === 'media') {
+        return created(call, writes.create(call.caller, {}, { contentType, bytes: call.body }));
+      }
+      if (uploadType === 'multipart') {
+        const { metadata, media } = parseMultipartRelated(contentType, call.body);
+        return created(call, writes.create(call.caller, metadata, media));
+      }
+      if (uploadType === 'resumable') {
+        const id = writes.openSession(call.caller, parseMetadata(call.body), header(call, 'x-upload-content-type'));
+        const location = new URL(`${call.origin}/upload/drive/v3/files`);
+        location.searchParams.set('uploadType', 'resumable');
+        location.searchParams.set('upload_id', id);
+        return new ApiReply(200, { location: location.toString() });
+      }
+      throw invalidParameter(
+        'uploadType',
+        "Invalid value for uploadType: expected 'media', 'multipart' or 'resumable'.",
+      );
+    },
+    'POST',
+  );
+
+  apiRoute(
+    app,
+    ctx,
+    '/upload/drive/v3/files',
+    FILES_CREATE,
+    (call) => {
+      const id = one(call.query, 'upload_id');
+      if (id === undefined || id === '') throw requiredParameter('upload_id');
+      const session = writes.session(call.caller, id);
+      session.received.push(call.body);
+      // A chunk (`Content-Range: bytes a-b/total`, or `*/total`) short of the total answers 308 with what arrived.
+      const range = /^bytes (?:\d+-\d+|\*)\/(\d+|\*)$/.exec(header(call, 'content-range') ?? '');
+      const total = range?.[1] === undefined || range[1] === '*' ? undefined : Number(range[1]);
+      const bytes = Buffer.concat(session.received);
+      if (range !== null && (total === undefined || bytes.length < total)) {
+        return new ApiReply(308, bytes.length === 0 ? {} : { range: `bytes=0-${bytes.length - 1}` });
+      }
+      writes.closeSession(id);
+      const contentType = session.contentType ?? header(call, 'content-type');
+      return created(call, writes.create(call.caller, session.metadata, { contentType, bytes }));
+    },
+    'PUT',
+  );
+
+  apiRoute(
+    app,
+    ctx,
+    '/drive/v3/files/:fileId',
+    FILES_DELETE,
+    ({ caller, params }) => {
+      const fileId = params.fileId ?? '';
+      const file = visibleFiles(caller, writes).find((f) => f.id === fileId);
+      if (!file) throw fileNotFound(fileId);
+      writes.delete(caller.account, file);
+      return new ApiReply(204);
+    },
+    'DELETE',
+  );
 
   apiRoute(app, ctx, '/drive/v3/about', ABOUT_GET, ({ caller, fields }) => {
     // Drive v3 insists on a field selection for about.get.
@@ -146,20 +254,20 @@ export function registerDrive(app: FastifyInstance, ctx: ApiContext): void {
   });
 }
 
-function fileNotFound(fileId: string): GoogleApiError {
-  const message = `File not found: ${fileId}.`;
-  return new GoogleApiError(404, 'NOT_FOUND', message, [
-    { message, domain: 'global', reason: 'notFound', location: 'fileId', locationType: 'parameter' },
-  ]);
+function header(call: ApiCall, name: string): string | undefined {
+  const value = call.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 const CONTENT_SCOPES = new Set(['drive', 'drive.readonly'].map((s) => AUTH + s));
 
 /** `files.get?alt=media`: the bytes of a binary file; Docs Editors files must be exported instead, as in Drive. */
-function download(caller: Caller, fileId: string): RawBody {
-  const file = visibleFiles(caller).find((f) => f.id === fileId);
+function download(caller: Caller, writes: DriveWrites, fileId: string): RawBody {
+  const file = visibleFiles(caller, writes).find((f) => f.id === fileId);
   if (!file) throw fileNotFound(fileId);
-  if (![...caller.scopes].some((s) => CONTENT_SCOPES.has(s))) {
+  // drive.file reads the content of the files it sees (its own); the metadata scopes never read content.
+  const mayRead = [...caller.scopes].some((s) => CONTENT_SCOPES.has(s)) || caller.scopes.has(AUTH + 'drive.file');
+  if (!mayRead) {
     const message = `The user has not granted the app ${caller.clientId.split('-')[0]} read access to the file ${fileId}.`;
     throw new GoogleApiError(403, 'PERMISSION_DENIED', message, [
       {

@@ -200,6 +200,8 @@ export function rootResource(account: SeedAccount): Record<string, unknown> {
  * matches the metadata. Text files read as text.
  */
 export function fileContent(file: SeedDriveFile): Buffer {
+  const uploaded = UPLOADED.get(file);
+  if (uploaded !== undefined) return uploaded;
   const size = Number(file.size ?? 0);
   const seed = file.mimeType.startsWith('text/')
     ? Buffer.from(`${file.name}: seeded content of ${file.id}\n`)
@@ -212,8 +214,18 @@ export function fileContent(file: SeedDriveFile): Buffer {
 
 const md5s = new Map<string, string>();
 
+/** The bytes of files uploaded through `files.create`, beside their (seed-shaped) records. */
+const UPLOADED = new WeakMap<SeedDriveFile, Buffer>();
+
+/** Keeps the uploaded bytes of `file`, which `fileContent`, `size` and `md5Checksum` then report. */
+export function setUploadedContent(file: SeedDriveFile, content: Buffer): void {
+  UPLOADED.set(file, content);
+}
+
 /** The MD5 of a file's content, as Drive reports it; memoised, since seeded content never changes. */
 function md5Of(file: SeedDriveFile): string {
+  const uploaded = UPLOADED.get(file);
+  if (uploaded !== undefined) return createHash('md5').update(uploaded).digest('hex');
   const key = `${file.id} ${file.size}`;
   let digest = md5s.get(key);
   if (digest === undefined) {

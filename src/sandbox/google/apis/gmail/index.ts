@@ -4,9 +4,10 @@ import type { ApiMethod, Caller } from '../auth.js';
 import { badRequest, forbidden, GoogleApiError, invalidParameter, notFound } from '../errors.js';
 import { paginate } from '../page-token.js';
 import { boolean, integer, many, one, oneOf, type Query } from '../params.js';
-import { type ApiContext, apiRoute } from '../route.js';
+import { type ApiCall, type ApiContext, apiRoute } from '../route.js';
 import { renderMessage } from './message.js';
 import { compileSearch } from './search.js';
+import { type GmailOutbox, RAW_REQUIRED } from './send.js';
 
 const AUTH = 'https://www.googleapis.com/auth/';
 const MAIL = 'https://mail.google.com/';
@@ -39,6 +40,18 @@ const GET_PROFILE: ApiMethod = {
   service: SERVICE,
   method: RPC + 'GetProfile',
   scopes: [...READ, AUTH + 'gmail.compose'],
+};
+
+const SEND_MESSAGE: ApiMethod = {
+  service: SERVICE,
+  method: RPC + 'SendMessage',
+  scopes: [
+    MAIL,
+    AUTH + 'gmail.addons.current.action.compose',
+    AUTH + 'gmail.compose',
+    AUTH + 'gmail.modify',
+    AUTH + 'gmail.send',
+  ],
 };
 
 /** `me` or the caller's own address; anyone else's mailbox needs domain-wide delegation the emulator does not have. */
@@ -167,8 +180,59 @@ function pageOf<T>(ctx: ApiContext, query: Query, scope: unknown[], items: T[], 
   return paginate(items, offset, size, (n) => ctx.pageTokens.issue(key, n));
 }
 
-/** Gmail v1: labels (list, get), messages (list, get), threads (list, get) and the profile. */
-export function registerGmail(app: FastifyInstance, ctx: ApiContext): void {
+/** The `{raw, threadId?}` of a `messages.send` JSON body; Gmail's 400 when `raw` is missing or not base64. */
+function sendRequest(call: ApiCall): { rfc822: string; threadId: string | undefined } {
+  let json: unknown;
+  try {
+    json = call.body.length === 0 ? {} : JSON.parse(call.body.toString('utf8'));
+  } catch {
+    throw badRequest('Invalid JSON payload received.');
+  }
+  const { raw, threadId } = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+  if (typeof raw !== 'string' || raw === '') throw badRequest(RAW_REQUIRED);
+  if (!/^[A-Za-z0-9_\-+/]+=*$/.test(raw)) throw invalidParameter('raw', "Invalid value at 'message.raw' (TYPE_BYTES)");
+  return {
+    rfc822: Buffer.from(raw, 'base64url').toString('utf8'),
+    threadId: typeof threadId === 'string' && threadId !== '' ? threadId : undefined,
+  };
+}
+
+/** Gmail v1: labels (list, get), messages (list, get, send), threads (list, get) and the profile. */
+export function registerGmail(app: FastifyInstance, ctx: ApiContext, outbox: GmailOutbox): void {
+  const sent = (message: { id: string; threadId: string; labelIds: string[] }) => ({
+    id: message.id,
+    threadId: message.threadId,
+    labelIds: message.labelIds,
+  });
+  apiRoute(
+    app,
+    ctx,
+    '/gmail/v1/users/:userId/messages/send',
+    SEND_MESSAGE,
+    (call) => {
+      checkUser(call.caller, call.params.userId);
+      const { rfc822, threadId } = sendRequest(call);
+      return sent(outbox.send(call.caller, rfc822, threadId));
+    },
+    'POST',
+  );
+  // The media upload form: the body is the RFC 822 message itself (`uploadType=media`, `message/rfc822`).
+  apiRoute(
+    app,
+    ctx,
+    '/upload/gmail/v1/users/:userId/messages/send',
+    SEND_MESSAGE,
+    (call) => {
+      checkUser(call.caller, call.params.userId);
+      if (oneOf(call.query, 'uploadType', ['media'] as const) !== 'media') {
+        throw invalidParameter('uploadType', 'The emulator takes uploadType=media here; send JSON {raw} otherwise.');
+      }
+      if (call.body.length === 0) throw badRequest(RAW_REQUIRED);
+      return sent(outbox.send(call.caller, call.body.toString('utf8'), undefined));
+    },
+    'POST',
+  );
+
   apiRoute(app, ctx, '/gmail/v1/users/:userId/labels', LIST_LABELS, ({ caller, params }) => {
     checkUser(caller, params.userId);
     return { labels: caller.account.gmail.labels.map(labelResource) };
