@@ -44,6 +44,7 @@ export function bridgeFromConfig(
     logger: deps.logger,
     // Events go to the outbox in the transaction of the change they report, whoever makes it (the service, the CLI).
     outbox: config.webhook !== undefined,
+    ...(config.upstreamTimeoutSeconds === undefined ? {} : { httpTimeoutMs: config.upstreamTimeoutSeconds * 1000 }),
     ...deps.core,
   });
 }

@@ -92,6 +92,8 @@ export interface ServiceConfig extends CommonConfig {
    * declared length is refused with 502 `upstream_too_large`; an undeclared one is cut off where it passes the cap.
    */
   proxyMaxBytes?: number;
+  /** How long one call to Google or Clerk may take before it counts as failed and is retried (default 10 s). */
+  upstreamTimeoutSeconds?: number;
   /** Serve the web console at `/` (`TOKENBRIDGE_CONSOLE`). Default off. */
   console?: boolean;
 }
@@ -116,6 +118,7 @@ export interface EnvConfig extends CommonConfig {
   rateLimit: RateLimitConfig;
   serverLimits: ServerLimits;
   proxyMaxBytes: number;
+  upstreamTimeoutSeconds: number;
   /** `TOKENBRIDGE_CONSOLE`; undefined when unset, which the service reads as off and the sandbox launcher as on. */
   console: boolean | undefined;
   /** `SANDBOX_GOOGLE_ISSUER`: `google` (default, `https://accounts.google.com`) or `self` (the emulator's own URL). */

@@ -121,6 +121,19 @@ describe('configuration from the environment', () => {
       expect(failure({ TOKENBRIDGE_PROXY_MAX_BYTES: bad }).variable).toBe('TOKENBRIDGE_PROXY_MAX_BYTES');
     }
   });
+
+  it('an upstream call may take 10 s unless TOKENBRIDGE_UPSTREAM_TIMEOUT_SECONDS says otherwise (1 to 300)', () => {
+    expect(parseEnv({}).upstreamTimeoutSeconds).toBe(10);
+    const config = resolveServiceConfig(parseEnv({ ...production, TOKENBRIDGE_UPSTREAM_TIMEOUT_SECONDS: '45' }), {
+      port: 3000,
+    });
+    expect(config.upstreamTimeoutSeconds).toBe(45);
+    for (const bad of ['0', '301', '2.5', 'soon']) {
+      expect(failure({ TOKENBRIDGE_UPSTREAM_TIMEOUT_SECONDS: bad }).variable).toBe(
+        'TOKENBRIDGE_UPSTREAM_TIMEOUT_SECONDS',
+      );
+    }
+  });
 });
 
 describe('server deadlines and connection cap', () => {

@@ -67,6 +67,7 @@ export function parseEnv(env: Env): EnvConfig {
     },
     trustProxy: v.TOKENBRIDGE_TRUST_PROXY,
     proxyMaxBytes: v.TOKENBRIDGE_PROXY_MAX_BYTES,
+    upstreamTimeoutSeconds: v.TOKENBRIDGE_UPSTREAM_TIMEOUT_SECONDS,
     console: v.TOKENBRIDGE_CONSOLE,
     sandbox: {
       googlePort: v.SANDBOX_GOOGLE_PORT,

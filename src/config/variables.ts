@@ -130,6 +130,13 @@ export const VARIABLES = {
     min: 1,
     max: 3600,
   }),
+  TOKENBRIDGE_UPSTREAM_TIMEOUT_SECONDS: whole(10, {
+    description:
+      'how long one call to Google or Clerk may take; past it the call counts as failed and is retried within bounds (a retried refresh may cost Google a second grant when the first answer was only late)',
+    unit: 'seconds',
+    min: 1,
+    max: 300,
+  }),
   TOKENBRIDGE_MAX_CONNECTIONS: whole(4096, {
     description: 'open connections at most; past it, new ones are closed at once',
     min: 1,
