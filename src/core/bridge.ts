@@ -85,7 +85,7 @@ export interface TokenBridgeOptions {
 }
 
 const DEFAULT_MIN_VALIDITY_SECONDS = 300;
-const MAX_MIN_VALIDITY_SECONDS = 3600;
+export const MAX_MIN_VALIDITY_SECONDS = 3600;
 const STATE_TTL_MS = 10 * 60_000;
 const IDENTITY_SCOPES = ['openid', 'email'];
 /** Always requested anyway, so never worth listing in a connect URL. */

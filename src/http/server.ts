@@ -10,6 +10,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import type { TokenBuckets } from '../core/token-buckets.js';
 import type { TokenBridge } from '../core/types.js';
 import type { StoreMaintenance } from '../storage/maintenance.js';
+import { registerCallers } from './caller.js';
 import { connectUrlBuilder } from './connect-url.js';
 import { consoleContentSecurityPolicy } from './console-csp.js';
 import type { RouteContext } from './context.js';
@@ -127,7 +128,6 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     config,
     bridge: options.bridge,
     store: options.store,
-    verifier,
     clock,
     connectUrl: connectUrlBuilder(config.publicUrl),
   };
@@ -138,8 +138,10 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   registerSecurityHeaders(app, { https: config.publicUrl.startsWith('https:') });
   registerCors(app, config.corsOrigins);
   await app.register(fastifyCookie);
-  // After the cookie parser: a `__session` cookie identifies the user whose bucket a request spends from.
-  await registerRateLimits(app, context, config.rateLimit ?? DEFAULT_RATE_LIMIT, options.rateLimitBuckets);
+  // After the cookie parser (a `__session` cookie identifies a user), and before every route: each route that takes a
+  // credential gets the caller hook, then the rate limiter, which spends from the caller's bucket.
+  registerCallers(app, { verifier, apiKeys: config.apiKeys, metricsToken: config.metricsToken });
+  registerRateLimits(app, config.rateLimit ?? DEFAULT_RATE_LIMIT, { clock, buckets: options.rateLimitBuckets });
   // JSON only: a text/plain body is refused with 415 instead of reaching schemas as a string.
   app.removeContentTypeParser('text/plain');
   await app.register(fastifySwagger, {
@@ -177,7 +179,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       googleBaseUrl: config.google.baseUrl,
     }),
   });
-  await app.register(auditRoutes, { context, audit: options.maintenance });
+  await app.register(auditRoutes, { audit: options.maintenance });
   const maintenance = options.maintenance;
   const metrics = new BridgeMetrics({
     bridge: options.bridge,

@@ -80,6 +80,38 @@ describe('GET and POST /api/google-token', () => {
     expect((await json(response)).error.code).toBe('invalid_scope');
   });
 
+  it('minValiditySeconds is bounded by the core’s own limit (an hour), on the session and the API-key routes', async () => {
+    const seen: Array<number | undefined> = [];
+    const bridge = fakeBridge({
+      getAccessToken: async (_user, options) => {
+        seen.push(options?.minValiditySeconds);
+        return sampleToken();
+      },
+    });
+    server = await startTestServer({ bridge });
+    const session = { authorization: `Bearer ${await server.sign()}` };
+    const key = { authorization: `Bearer ${API_KEY}` };
+    const asked = [
+      await fetch(`${server.url}/api/google-token?minValiditySeconds=3600`, { headers: session }),
+      await fetch(`${server.url}/api/google-token`, {
+        method: 'POST',
+        headers: { ...session, 'content-type': 'application/json' },
+        body: JSON.stringify({ minValiditySeconds: 3600 }),
+      }),
+      await fetch(`${server.url}/api/users/user_42/google-token?minValiditySeconds=3600`, { headers: key }),
+    ];
+    expect(asked.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    expect(seen).toEqual([3600, 3600, 3600]);
+    for (const answer of [
+      await fetch(`${server.url}/api/google-token?minValiditySeconds=3601`, { headers: session }),
+      await fetch(`${server.url}/api/users/user_42/google-token?minValiditySeconds=3601`, { headers: key }),
+    ]) {
+      expect(answer.status).toBe(400);
+      expect((await json(answer)).error.code).toBe('invalid_request');
+    }
+    expect(seen).toHaveLength(3);
+  });
+
   it.each([
     ['no token', undefined],
     ['a malformed header', 'Basic abc'],
