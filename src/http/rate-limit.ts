@@ -4,6 +4,7 @@ import type { RateLimitConfig } from '../config/env.js';
 import type { Clock } from '../core/clock.js';
 import { TokenBridgeError } from '../core/errors.js';
 import { type BucketRule, MemoryTokenBuckets, type TokenBuckets } from '../core/token-buckets.js';
+import { BucketLeases } from './bucket-leases.js';
 import type { Caller } from './caller.js';
 
 /** Too many requests from one user or one address: 429 with `Retry-After`. */
@@ -28,9 +29,10 @@ export const DEFAULT_RATE_LIMIT: RateLimitConfig = { perUser: 1200, perIp: 300, 
  * user it reads, the metrics scraper) spends from its own bucket, one per route group, so many users behind one
  * address never starve each other and proxy traffic cannot starve token reads. A caller without a credential that
  * holds spends from its address's bucket, whatever the route: that is where token and key guessing come from.
- * Buckets refill evenly (`token-buckets.ts`): a client that waits `Retry-After` gets exactly one more request, not a
- * fresh burst at a window's edge. `buckets` are the instance's memory by default; instances sharing PostgreSQL pass
- * the database's, so the limits hold across them. A limit of 0 is off.
+ * Buckets refill evenly (`token-buckets.ts`): a client that waits `Retry-After` gets one more request, not a fresh
+ * burst at a window's edge. `buckets` are the instance's memory by default; instances sharing PostgreSQL pass the
+ * database's, so the limits hold across them, spent in leases (`bucket-leases.ts`) so that a busy user costs the
+ * database a round trip per lease, not per request. A limit of 0 is off.
  *
  * @example
  * registerCallers(app, { verifier, apiKeys });
@@ -46,8 +48,9 @@ export function registerRateLimits(
   const windowMs = config.windowSeconds * 1000;
   const userRule: BucketRule = { limit: config.perUser, windowMs };
   const ipRule: BucketRule = { limit: config.perIp, windowMs };
-  // Memory buckets answer at once: the hot path spends without a promise.
-  const takeNow = buckets instanceof MemoryTokenBuckets ? buckets.takeNow.bind(buckets) : undefined;
+  // Memory buckets answer at once, and so does a shared key's lease while it has credit: no promise on the hot path.
+  const local = buckets instanceof MemoryTokenBuckets ? buckets : undefined;
+  const shared = local === undefined ? new BucketLeases(buckets, options.clock) : undefined;
 
   app.addHook('onRoute', (route) => {
     const group = route.config?.limitGroup;
@@ -60,8 +63,9 @@ export function registerRateLimits(
       // Addresses are normalised as @fastify/rate-limit does: an IPv6 client owns its whole /64, not one address of it.
       const key = owner === undefined ? `ip:${normalizeIP(request.ip)}` : `${group}:${owner}`;
       const answer = (wait: number) => done(wait > 0 ? new RateLimitedError(scope, Math.ceil(wait / 1000)) : undefined);
-      if (takeNow) return answer(takeNow(key, rule));
-      buckets.take(key, rule).then(answer, (error: unknown) => done(error as Error));
+      if (local !== undefined) return answer(local.takeNow(key, rule));
+      if (shared!.takeNow(key) === 0) return done();
+      shared!.take(key, rule).then(answer, (error: unknown) => done(error as Error));
     };
     route.onRequest = [...(route.onRequest === undefined ? [] : [route.onRequest].flat()), limit];
   });

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import type { BucketRule, TokenBuckets } from '../../src/core/token-buckets.js';
+import { BucketLeases } from '../../src/http/bucket-leases.js';
+
+/**
+ * Shared buckets with PostgreSQL's arithmetic (`postgres-token-buckets.ts`: one GCRA arrival time per key, spent by
+ * one conditional upsert), in memory, counting the round trips a database would see.
+ */
+class SharedBuckets implements TokenBuckets {
+  readonly #tat = new Map<string, number>();
+  roundTrips = 0;
+  constructor(private readonly clock: ManualClock) {}
+
+  async take(key: string, rule: BucketRule): Promise<number> {
+    this.roundTrips++;
+    const now = this.clock.now();
+    const interval = rule.windowMs / rule.limit;
+    const tolerance = rule.windowMs - interval;
+    const base = Math.max(this.#tat.get(key) ?? now, now);
+    if (base - now <= tolerance) {
+      this.#tat.set(key, base + interval);
+      return 0;
+    }
+    return Math.max(1, Math.ceil(base - now - tolerance));
+  }
+}
+
+const PER_MINUTE = (limit: number): BucketRule => ({ limit, windowMs: 60_000 });
+
+async function spend(buckets: BucketLeases, key: string, rule: BucketRule): Promise<number> {
+  return buckets.takeNow(key) ?? (await buckets.take(key, rule));
+}
+
+describe('shared rate-limit buckets spent in leases', () => {
+  it('a busy user costs the database one round trip per lease, not one per request', async () => {
+    const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+    const shared = new SharedBuckets(clock);
+    const leases = new BucketLeases(shared, clock);
+    for (let i = 0; i < 300; i++) expect(await spend(leases, 'token:user:ada', PER_MINUTE(1200))).toBe(0);
+    // Leases of 30 (1/40 of the limit): 10 round trips for 300 requests.
+    expect(shared.roundTrips).toBe(10);
+  });
+
+  it('three instances sharing the buckets still allow the limit once, and then say how long to wait', async () => {
+    const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+    const shared = new SharedBuckets(clock);
+    const instances = [0, 1, 2].map(() => new BucketLeases(shared, clock));
+    const rule = PER_MINUTE(400);
+    let allowed = 0;
+    const denied = new Set<number>();
+    for (let turn = 0; denied.size < 3 && turn < 10_000; turn++) {
+      const index = turn % 3;
+      if (denied.has(index)) continue;
+      const wait = await spend(instances[index]!, 'token:user:ada', rule);
+      if (wait === 0) allowed++;
+      else denied.add(index);
+    }
+    expect(allowed).toBe(400);
+    // Near the limit requests went one by one: a denied request waits for about one request's refill, no more.
+    const wait = await spend(instances[0]!, 'token:user:ada', rule);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(150);
+  });
+
+  it('concurrent requests for one key wait for a single lease', async () => {
+    const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+    const shared = new SharedBuckets(clock);
+    const leases = new BucketLeases(shared, clock);
+    const waits = await Promise.all(
+      Array.from({ length: 20 }, () => spend(leases, 'token:user:ada', PER_MINUTE(1200))),
+    );
+    expect(waits.every((wait) => wait === 0)).toBe(true);
+    expect(shared.roundTrips).toBe(1);
+  });
+
+  it('a small limit is spent one request at a time, exactly as without leases', async () => {
+    const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+    const shared = new SharedBuckets(clock);
+    const leases = new BucketLeases(shared, clock);
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await spend(leases, 'ip:203.0.113.1', PER_MINUTE(3)));
+    expect(answers.slice(0, 3)).toEqual([0, 0, 0]);
+    expect(answers[3]).toBe(20_000);
+    expect(shared.roundTrips).toBe(4);
+  });
+
+  it('credit left unspent expires once the bucket would have refilled it', async () => {
+    const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+    const shared = new SharedBuckets(clock);
+    const leases = new BucketLeases(shared, clock);
+    await spend(leases, 'token:user:ada', PER_MINUTE(1200));
+    expect(leases.takeNow('token:user:ada')).toBe(0);
+    // A lease of 30 at 20 per second refills in 1.5 s.
+    clock.advance(1500);
+    expect(leases.takeNow('token:user:ada')).toBeUndefined();
+    expect(await leases.take('token:user:ada', PER_MINUTE(1200))).toBe(0);
+    expect(shared.roundTrips).toBe(2);
+  });
+});
