@@ -19,6 +19,7 @@ import { answerClientError, notFoundReply, toErrorReply } from './error-reply.js
 import { loggingOptions } from './logger.js';
 import { BridgeMetrics, type BridgeMetricsOptions, metricsRoutes } from './metrics.js';
 import { DEFAULT_RATE_LIMIT, registerRateLimits } from './rate-limit.js';
+import { deferredChildLogger, RequestLog } from './request-log.js';
 import { apiDocsRoutes } from './routes/api-docs.js';
 import { auditRoutes } from './routes/audit.js';
 import { clerkWebhookRoutes } from './routes/clerk-webhook.js';
@@ -82,6 +83,9 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   let takeOver: ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    // One line per answered request, naming the caller; a request's child logger is made only if it logs.
+    logController: new RequestLog(),
+    childLoggerFactory: deferredChildLogger,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 64 * 1024,
@@ -132,9 +136,6 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     connectUrl: connectUrlBuilder(config.publicUrl),
   };
 
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
   registerSecurityHeaders(app, { https: config.publicUrl.startsWith('https:') });
   registerCors(app, config.corsOrigins);
   await app.register(fastifyCookie);

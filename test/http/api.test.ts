@@ -497,6 +497,25 @@ describe('logs', () => {
     expect(all).not.toContain('STATEVALUE');
   });
 
+  it('each answered request is one log line naming its caller, with the status, the time and the URL masked', async () => {
+    server = await startTestServer({ bridge: fakeBridge({ getAccessToken: async () => sampleToken() }) });
+    const token = await server.sign();
+    await fetch(`${server.url}/api/google-token?scope=drive.readonly&__clerk_db_jwt=dvb_secret`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const lines = server.logs.map((line) => JSON.parse(line)).filter((entry) => entry.req?.url?.startsWith('/api/'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      msg: 'request completed',
+      caller: 'user_1',
+      req: { method: 'GET', url: '/api/google-token?scope=drive.readonly&__clerk_db_jwt=[redacted]' },
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+      reqId: expect.any(String),
+    });
+    expect(server.logs.join('\n')).not.toContain(token);
+  });
+
   it('a refused request is logged with its error code and status, so an operator can tell why', async () => {
     server = await startTestServer();
     await fetch(`${server.url}/api/google-token`, { headers: { authorization: 'Bearer not.a.token' } });
