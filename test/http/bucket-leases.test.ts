@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { BucketRule, TokenBuckets } from '../../src/core/token-buckets.js';
 import { BucketLeases } from '../../src/http/bucket-leases.js';
+import { openStore, type Store } from '../../src/storage/index.js';
+import { sharedTokenBuckets } from '../../src/storage/postgres-token-buckets.js';
+import { dropSchema, PG_URL, uniqueSchema } from '../core/pg.js';
 
 /**
  * Shared buckets with PostgreSQL's arithmetic (`postgres-token-buckets.ts`: one GCRA arrival time per key, spent by
@@ -96,5 +99,60 @@ describe('shared rate-limit buckets spent in leases', () => {
     expect(leases.takeNow('token:user:ada')).toBeUndefined();
     expect(await leases.take('token:user:ada', PER_MINUTE(1200))).toBe(0);
     expect(shared.roundTrips).toBe(2);
+  });
+});
+
+describe('leases on PostgreSQL’s shared buckets', () => {
+  const schema = uniqueSchema('leases');
+  const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+  let store: Store;
+  beforeAll(async () => {
+    store = await openStore(`${PG_URL}?schema=${schema}`, { clock });
+    await store.migrate();
+  });
+  afterAll(async () => {
+    await store.close();
+    await dropSchema(schema);
+  });
+
+  /** One instance's buckets, counting the statements it sends. */
+  const instance = () => {
+    const shared = sharedTokenBuckets(store)!;
+    const counted = {
+      roundTrips: 0,
+      take(key: string, rule: BucketRule) {
+        counted.roundTrips++;
+        return shared.take(key, rule);
+      },
+    };
+    return { counted, leases: new BucketLeases(counted, clock) };
+  };
+
+  it('three instances allow the limit once, in a round trip per lease, then every one refuses', async () => {
+    const instances = [0, 1, 2].map(instance);
+    const rule = PER_MINUTE(400);
+    const roundTrips = () => instances.reduce((sum, { counted }) => sum + counted.roundTrips, 0);
+    let allowed = 0;
+    let tripsForTheLimit = 0;
+    for (let turn = 0; turn < 600; turn++) {
+      if ((await spend(instances[turn % 3]!.leases, 'token:user:ada', rule)) !== 0) continue;
+      allowed++;
+      if (allowed === 400) tripsForTheLimit = roundTrips();
+    }
+    // Never more than the limit; credit one instance holds near the limit can refuse another's request early, but it is
+    // spent in the end, so the limit passes exactly once.
+    expect(allowed).toBe(400);
+    // Leases of 10 while there is room, then one by one near the limit: far fewer than 400.
+    expect(tripsForTheLimit).toBeLessThan(100);
+    for (const { leases } of instances) expect(await spend(leases, 'token:user:ada', rule)).toBeGreaterThan(0);
+  });
+
+  it('concurrent requests on three instances never let more than the limit through', async () => {
+    const instances = [0, 1, 2].map(instance);
+    const rule = PER_MINUTE(200);
+    const waits = await Promise.all(
+      Array.from({ length: 500 }, (_, i) => spend(instances[i % 3]!.leases, 'token:user:burst', rule)),
+    );
+    expect(waits.filter((wait) => wait === 0).length).toBeLessThanOrEqual(200);
   });
 });
