@@ -44,8 +44,12 @@ export function writeResult(scenario: string, result: Record<string, unknown>): 
   return file;
 }
 
-/** The commit the bench ran on (`-dirty` when tracked files have changes), so a figure can be traced to its code. */
+/**
+ * The commit the bench ran on (`-dirty` when tracked files have changes), so a figure can be traced to its code;
+ * `BENCH_COMMIT` names it for a tree that is not a git checkout (an exported older commit measured for comparison).
+ */
 export function commit(): string {
+  if (process.env.BENCH_COMMIT) return process.env.BENCH_COMMIT;
   try {
     const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: 'pipe' }).trim();
     const head = git('rev-parse', '--short=12', 'HEAD');
