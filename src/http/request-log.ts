@@ -34,9 +34,10 @@ export class RequestLog extends fastify.LogController {
 }
 
 /**
- * Fastify's per-request logger (`childLoggerFactory`), made only when the request logs something at an enabled level.
- * A pino child serialises its bindings (the request id) through every redaction path; at `warn`, where a served
- * request logs nothing, that was work done per request for no line at all.
+ * Fastify's per-request logger (`childLoggerFactory`), made only when the request logs something at an enabled level,
+ * and not even then for a line of plain fields (the bindings, the request id, are merged into them). A pino child
+ * serialises its bindings through every redaction path; at `warn`, where a served request logs nothing, that was work
+ * done per request for no line at all.
  */
 export function deferredChildLogger(
   parent: FastifyBaseLogger,
@@ -100,6 +101,12 @@ class DeferredLogger {
 
   #log(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', args: unknown[]): void {
     if (LEVELS[level]! < this.#threshold) return;
+    const [first, ...rest] = args;
+    // A plain object of fields needs no child: the bindings go in with the fields (the request log line's case).
+    if (this.#made === undefined && this.#options === undefined && isPlainObject(first)) {
+      (this.#parent[level] as (...values: unknown[]) => void)({ ...this.#bindings, ...first }, ...rest);
+      return;
+    }
     (this.#logger()[level] as (...values: unknown[]) => void)(...args);
   }
 
@@ -109,4 +116,8 @@ class DeferredLogger {
       : this.#parent.child(this.#bindings);
     return this.#made;
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
