@@ -1,4 +1,5 @@
 /** Alternating measurement rounds over several servers with wrk, and how a result is shown. */
+import { cpuMs } from './cpu.js';
 import type { LoadResult } from './load.js';
 import type { Row } from './report.js';
 import { log } from './seed.js';
@@ -14,7 +15,12 @@ export const THREADS = WRK_THREADS;
 export interface Target {
   url: string;
   bearers?: readonly string[];
+  /** The server's process, whose CPU time per request is reported (robust to a busy machine, unlike req/s). */
+  pid?: number | undefined;
 }
+
+/** A round's figures, with the CPU time the server spent per request (µs; 0 when its process is unknown). */
+export type RoundResult = WrkResult & { cpuMicrosPerRequest: number };
 
 /**
  * Measures each server for {@link ROUND_SECONDS} in {@link ROUNDS} rounds with wrk ({@link THREADS} thread,
@@ -24,16 +30,22 @@ export interface Target {
 export async function measureRounds(
   servers: Record<string, Target>,
   path: string,
-): Promise<{ median: Record<string, WrkResult>; rounds: Record<string, WrkResult[]> }> {
-  const rounds: Record<string, WrkResult[]> = {};
+): Promise<{ median: Record<string, RoundResult>; rounds: Record<string, RoundResult[]> }> {
+  const rounds: Record<string, RoundResult[]> = {};
   const load = (target: Target, seconds: number) =>
     runWrk({ url: target.url, path, seconds, ...(target.bearers ? { bearers: target.bearers } : {}) });
   for (const target of Object.values(servers)) await load(target, 1);
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, target] of Object.entries(servers)) {
-      const result = await load(target, ROUND_SECONDS);
+      const cpuBefore = cpuMs(target.pid);
+      const measured = await load(target, ROUND_SECONDS);
+      const cpu = cpuMs(target.pid) - cpuBefore;
+      const result = { ...measured, cpuMicrosPerRequest: measured.requests > 0 ? (cpu * 1000) / measured.requests : 0 };
       rounds[name] = [...(rounds[name] ?? []), result];
-      log(`${name} round ${round + 1}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99.toFixed(2)} ms`);
+      log(
+        `${name} round ${round + 1}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99.toFixed(2)} ms, ` +
+          `${result.cpuMicrosPerRequest.toFixed(0)} µs CPU per request`,
+      );
     }
   }
   const median = Object.fromEntries(
@@ -46,7 +58,10 @@ export async function measureRounds(
 }
 
 /** A table row for one server's result. */
-export function loadRow(name: string, result: Pick<WrkResult, 'rps' | 'p50' | 'p99' | 'max' | 'errors'>): Row {
+export function loadRow(
+  name: string,
+  result: Pick<WrkResult, 'rps' | 'p50' | 'p99' | 'max' | 'errors'> & { cpuMicrosPerRequest?: number },
+): Row {
   return {
     server: name,
     'req/s': Math.round(result.rps),
@@ -54,6 +69,7 @@ export function loadRow(name: string, result: Pick<WrkResult, 'rps' | 'p50' | 'p
     'p99 ms': result.p99,
     'max ms': result.max,
     errors: result.errors,
+    ...(result.cpuMicrosPerRequest ? { 'CPU µs/req': result.cpuMicrosPerRequest } : {}),
   };
 }
 

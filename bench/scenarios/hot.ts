@@ -39,11 +39,11 @@ export async function hot(): Promise<void> {
 
     const bearers = users.map((user) => user.sessionToken);
     const targets: Record<string, Target> = {
-      ...(responder ? { generator: { url: responder.url, bearers } } : {}),
-      ceiling: { url: ceiling.url, bearers },
-      floor: { url: floor.url, bearers },
-      tokenbridge: { url: bridge.url, bearers },
-      tokenbridgeInfo: { url: chatty.url, bearers },
+      ...(responder ? { generator: { url: responder.url, bearers, pid: responder.child.pid } } : {}),
+      ceiling: { url: ceiling.url, bearers, pid: ceiling.child.pid },
+      floor: { url: floor.url, bearers, pid: floor.child.pid },
+      tokenbridge: { url: bridge.url, bearers, pid: bridge.server.child.pid },
+      tokenbridgeInfo: { url: chatty.url, bearers, pid: chatty.server.child.pid },
     };
     const { median, rounds } = await measureRounds(targets, '/api/google-token');
     const c = median['ceiling']!;
@@ -76,6 +76,12 @@ export async function hot(): Promise<void> {
         target: `≤ ${TARGET_P99.toFixed(2)}`,
         met: yes(p99Ratio <= TARGET_P99),
       },
+      {
+        ratio: 'tokenbridge / ceiling CPU per request',
+        value: tb.cpuMicrosPerRequest / c.cpuMicrosPerRequest,
+        target: '',
+        met: '',
+      },
       { ratio: 'tokenbridge at info / ceiling throughput', value: info.rps / c.rps, target: '', met: '' },
       { ratio: 'tokenbridge at info / ceiling p99', value: info.p99 / c.p99, target: '', met: '' },
       { ratio: 'tokenbridge / floor throughput', value: tb.rps / median['floor']!.rps, target: '', met: '' },
@@ -106,6 +112,8 @@ export async function hot(): Promise<void> {
       ratios: {
         throughput: throughputRatio,
         p99: p99Ratio,
+        cpuPerRequest: tb.cpuMicrosPerRequest / c.cpuMicrosPerRequest,
+        infoCpuPerRequest: info.cpuMicrosPerRequest / c.cpuMicrosPerRequest,
         infoThroughput: info.rps / c.rps,
         infoP99: info.p99 / c.p99,
         floorThroughput: tb.rps / median['floor']!.rps,

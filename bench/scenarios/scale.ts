@@ -18,9 +18,17 @@ import { dropSchema, PG_URL, uniqueSchema } from '../../test/core/pg.js';
 import { type ClusterUser, type ClusterWorld, inBatches, PUBLIC_URL, startCluster } from '../../test/scale/cluster.js';
 import { BridgeInstance } from '../lib/processes.js';
 import { printTable, writeResult, yes } from '../lib/report.js';
-import { CONCURRENCY, loadRow, measureRounds, ROUND_SECONDS, ROUNDS, THREADS } from '../lib/rounds.js';
+import {
+  CONCURRENCY,
+  loadRow,
+  measureRounds,
+  ROUND_SECONDS,
+  ROUNDS,
+  type RoundResult,
+  THREADS,
+} from '../lib/rounds.js';
 import { log, seedConnectedUsers, warm } from '../lib/seed.js';
-import { ensureWrk, type WrkResult, wrkVersion } from '../lib/wrk.js';
+import { ensureWrk, wrkVersion } from '../lib/wrk.js';
 
 const FLOW_USERS = 1000;
 const STORED = 100_000;
@@ -44,12 +52,18 @@ export async function scale(): Promise<void> {
       [`${STORED} connections`]: { databaseUrl: bigUrl, users },
       [`${STORED} connections, ${WIDE_USERS} users`]: { databaseUrl: bigUrl, users: wideUsers },
     };
-    const servers: Record<string, { url: string; bearers: string[]; bridge: BridgeInstance }> = {};
+    const servers: Record<string, { url: string; bearers: string[]; pid: number | undefined; bridge: BridgeInstance }> =
+      {};
     for (const [label, { databaseUrl, users: caseUsers }] of Object.entries(cases)) {
       const bridge = await BridgeInstance.start({ ...world.env, DATABASE_URL: databaseUrl });
       bridges.push(bridge);
       await warm([bridge.url], caseUsers);
-      servers[label] = { url: bridge.url, bearers: caseUsers.map((user) => user.sessionToken), bridge };
+      servers[label] = {
+        url: bridge.url,
+        bearers: caseUsers.map((user) => user.sessionToken),
+        pid: bridge.server.child.pid,
+        bridge,
+      };
     }
     const { median: results, rounds } = await measureRounds(servers, '/api/google-token');
     const rss: Record<string, number> = {};
@@ -107,7 +121,7 @@ export async function scale(): Promise<void> {
 
 interface Case {
   label: string;
-  result: WrkResult;
+  result: RoundResult;
   rssMiB: number;
 }
 

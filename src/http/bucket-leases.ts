@@ -4,6 +4,8 @@ import type { BucketRule, TokenBuckets } from '../core/token-buckets.js';
 /** Credit a key holds: requests already paid for in the shared buckets, and until when they may be spent. */
 interface Lease {
   credit: number;
+  /** How many requests one lease of this key buys. */
+  size: number;
   expiresAt: number;
 }
 
@@ -14,13 +16,15 @@ const MAX_KEYS = 100_000;
 
 /**
  * Shared token buckets (PostgreSQL's, one row per key) spent in leases, so a busy key costs the database one round trip
- * per lease instead of one per request. A lease is paid for in the shared bucket before any of it is spent: a take of
- * `k` requests is a take under the rule `{ limit: limit / k }`, whose GCRA step is `k` intervals and whose admission
- * asks for room for all `k`, so nothing is spent twice and N instances still allow the limit once. Near the limit (no
- * room for a whole lease) requests are spent one by one again. Credit left unspent expires after the time the bucket
- * takes to refill it; within any window an instance can thus spend at most one lease (≤ 32 requests) paid for before
- * the window began. Concurrent requests for one key wait for a single lease. A key with credit is answered without a
- * promise (`takeNow`), which is what the hot path uses.
+ * per lease instead of one per request, and the request path waits for the database only when a key has no credit.
+ * A lease is paid for in the shared bucket before any of it is spent: a take of `k` requests is a take under the rule
+ * `{ limit: limit / k }`, whose GCRA step is `k` intervals and whose admission asks for room for all `k`, so nothing is
+ * spent twice and N instances still allow the limit once. The next lease is bought in the background once a third of
+ * the current one is left, so a busy key never waits; near the limit (no room for a whole lease) requests are spent
+ * one by one again. Credit left unspent expires after twice the time the bucket takes to refill a lease, so within
+ * any window an instance can spend at most two leases (≤ 64 requests) paid for before the window began. Concurrent
+ * requests for a key without credit wait for a single purchase. A key with credit is answered without a promise
+ * (`takeNow`), which is what the hot path uses.
  *
  * @example
  * const buckets = new BucketLeases(sharedTokenBuckets(store)!, clock);
@@ -30,7 +34,8 @@ export class BucketLeases implements TokenBuckets {
   readonly #shared: TokenBuckets;
   readonly #clock: Clock;
   readonly #leases = new Map<string, Lease>();
-  readonly #pending = new Map<string, Promise<number>>();
+  /** Purchases on the wire, one per key at most. */
+  readonly #pending = new Map<string, Promise<unknown>>();
 
   constructor(shared: TokenBuckets, clock: Clock) {
     this.#shared = shared;
@@ -38,7 +43,7 @@ export class BucketLeases implements TokenBuckets {
   }
 
   /** Spends one request from the key's credit: 0 when there was some, undefined when the shared buckets must decide. */
-  takeNow(key: string): 0 | undefined {
+  takeNow(key: string, rule: BucketRule): 0 | undefined {
     const lease = this.#leases.get(key);
     if (lease === undefined || lease.credit <= 0) return undefined;
     if (lease.expiresAt <= this.#clock.now()) {
@@ -46,43 +51,72 @@ export class BucketLeases implements TokenBuckets {
       return undefined;
     }
     lease.credit--;
+    if (lease.credit <= lease.size / 3 && !this.#pending.has(key)) this.#renew(key, rule, lease.size);
     return 0;
   }
 
   async take(key: string, rule: BucketRule): Promise<number> {
     for (;;) {
-      if (this.takeNow(key) === 0) return 0;
+      if (this.takeNow(key, rule) === 0) return 0;
       const pending = this.#pending.get(key);
-      // Another request is buying a lease for this key: its outcome decides for the waiters too, once it lands.
-      if (pending === undefined) return this.#lease(key, rule);
-      const wait = await pending;
-      if (wait > 0) return wait;
+      if (pending === undefined) return this.#buy(key, rule);
+      // Another request is buying credit for this key: once it lands, there may be some for this one too.
+      await pending.catch(() => undefined);
     }
   }
 
-  #lease(key: string, rule: BucketRule): Promise<number> {
-    const size = Math.min(MAX_LEASE, Math.max(1, Math.floor(rule.limit / LEASE_SHARE)));
-    const buying = (async () => {
-      let bought = 0;
-      if (size > 1 && (await this.#shared.take(key, { limit: rule.limit / size, windowMs: rule.windowMs })) === 0) {
-        bought = size;
-      } else {
-        const wait = await this.#shared.take(key, rule);
-        if (wait > 0) return wait;
-        bought = 1;
-      }
-      // This request spends one; the rest is credit until the bucket would have refilled it.
-      if (bought > 1) this.#credit(key, bought - 1, Math.max(1000, (bought * rule.windowMs) / rule.limit));
-      return 0;
-    })();
-    this.#pending.set(key, buying);
-    return buying.finally(() => this.#pending.delete(key));
+  /** Buys this request, and a lease's worth more when the bucket has room for it; answers this request's wait. */
+  #buy(key: string, rule: BucketRule): Promise<number> {
+    const size = leaseSize(rule);
+    return this.#track(
+      key,
+      (async () => {
+        if (size > 1 && (await this.#shared.take(key, leaseRule(rule, size))) === 0) {
+          this.#credit(key, size - 1, size, rule);
+          return 0;
+        }
+        return this.#shared.take(key, rule);
+      })(),
+    );
   }
 
-  #credit(key: string, credit: number, lifetimeMs: number): void {
-    if (!this.#leases.has(key) && this.#leases.size >= MAX_KEYS) {
+  /** Buys the next lease while the current one still serves; a refusal leaves the key to be spent one by one. */
+  #renew(key: string, rule: BucketRule, size: number): void {
+    const renewal = this.#shared.take(key, leaseRule(rule, size)).then(
+      (wait) => {
+        if (wait === 0) this.#credit(key, size, size, rule);
+      },
+      () => undefined,
+    );
+    void this.#track(key, renewal);
+  }
+
+  #track<T>(key: string, purchase: Promise<T>): Promise<T> {
+    this.#pending.set(key, purchase);
+    return purchase.finally(() => this.#pending.delete(key));
+  }
+
+  #credit(key: string, added: number, size: number, rule: BucketRule): void {
+    const lifetimeMs = Math.max(1000, (2 * size * rule.windowMs) / rule.limit);
+    const lease = this.#leases.get(key);
+    const now = this.#clock.now();
+    if (lease !== undefined && lease.expiresAt > now) {
+      lease.credit += added;
+      lease.expiresAt = now + lifetimeMs;
+      return;
+    }
+    if (lease === undefined && this.#leases.size >= MAX_KEYS) {
       this.#leases.delete(this.#leases.keys().next().value as string);
     }
-    this.#leases.set(key, { credit, expiresAt: this.#clock.now() + lifetimeMs });
+    this.#leases.set(key, { credit: added, size, expiresAt: now + lifetimeMs });
   }
+}
+
+function leaseSize(rule: BucketRule): number {
+  return Math.min(MAX_LEASE, Math.max(1, Math.floor(rule.limit / LEASE_SHARE)));
+}
+
+/** The rule under which one take spends `size` requests: `size` intervals at once, admitted only with room for all. */
+function leaseRule(rule: BucketRule, size: number): BucketRule {
+  return { limit: rule.limit / size, windowMs: rule.windowMs };
 }

@@ -64,7 +64,7 @@ export function registerRateLimits(
       const key = owner === undefined ? `ip:${normalizeIP(request.ip)}` : `${group}:${owner}`;
       const answer = (wait: number) => done(wait > 0 ? new RateLimitedError(scope, Math.ceil(wait / 1000)) : undefined);
       if (local !== undefined) return answer(local.takeNow(key, rule));
-      if (shared!.takeNow(key) === 0) return done();
+      if (shared!.takeNow(key, rule) === 0) return done();
       shared!.take(key, rule).then(answer, (error: unknown) => done(error as Error));
     };
     route.onRequest = [...(route.onRequest === undefined ? [] : [route.onRequest].flat()), limit];

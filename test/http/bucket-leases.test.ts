@@ -32,7 +32,7 @@ class SharedBuckets implements TokenBuckets {
 const PER_MINUTE = (limit: number): BucketRule => ({ limit, windowMs: 60_000 });
 
 async function spend(buckets: BucketLeases, key: string, rule: BucketRule): Promise<number> {
-  return buckets.takeNow(key) ?? (await buckets.take(key, rule));
+  return buckets.takeNow(key, rule) ?? (await buckets.take(key, rule));
 }
 
 describe('shared rate-limit buckets spent in leases', () => {
@@ -41,8 +41,8 @@ describe('shared rate-limit buckets spent in leases', () => {
     const shared = new SharedBuckets(clock);
     const leases = new BucketLeases(shared, clock);
     for (let i = 0; i < 300; i++) expect(await spend(leases, 'token:user:ada', PER_MINUTE(1200))).toBe(0);
-    // Leases of 30 (1/40 of the limit): 10 round trips for 300 requests.
-    expect(shared.roundTrips).toBe(10);
+    // Leases of 30 (1/40 of the limit): 10 round trips for 300 requests, and the next lease already bought.
+    expect(shared.roundTrips).toBe(11);
   });
 
   it('three instances sharing the buckets still allow the limit once, and then say how long to wait', async () => {
@@ -66,12 +66,12 @@ describe('shared rate-limit buckets spent in leases', () => {
     expect(wait).toBeLessThanOrEqual(150);
   });
 
-  it('concurrent requests for one key wait for a single lease', async () => {
+  it('concurrent requests for one key wait for a single purchase', async () => {
     const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
     const shared = new SharedBuckets(clock);
     const leases = new BucketLeases(shared, clock);
     const waits = await Promise.all(
-      Array.from({ length: 20 }, () => spend(leases, 'token:user:ada', PER_MINUTE(1200))),
+      Array.from({ length: 15 }, () => spend(leases, 'token:user:ada', PER_MINUTE(1200))),
     );
     expect(waits.every((wait) => wait === 0)).toBe(true);
     expect(shared.roundTrips).toBe(1);
@@ -88,15 +88,31 @@ describe('shared rate-limit buckets spent in leases', () => {
     expect(shared.roundTrips).toBe(4);
   });
 
-  it('credit left unspent expires once the bucket would have refilled it', async () => {
+  it('the next lease is bought while the current one still serves, so a busy key never waits for the database', async () => {
+    const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+    const shared = new SharedBuckets(clock);
+    const leases = new BucketLeases(shared, clock);
+    const rule = PER_MINUTE(1200);
+    await spend(leases, 'token:user:ada', rule);
+    // 29 requests of credit; from the 20th on (a third left), the next lease is on its way.
+    let waited = 0;
+    for (let i = 0; i < 100; i++) {
+      if (leases.takeNow('token:user:ada', rule) === undefined) waited++;
+      await Promise.resolve();
+    }
+    expect(waited).toBe(0);
+    expect(shared.roundTrips).toBe(4);
+  });
+
+  it('credit left unspent expires once the bucket would have refilled it twice', async () => {
     const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
     const shared = new SharedBuckets(clock);
     const leases = new BucketLeases(shared, clock);
     await spend(leases, 'token:user:ada', PER_MINUTE(1200));
-    expect(leases.takeNow('token:user:ada')).toBe(0);
+    expect(leases.takeNow('token:user:ada', PER_MINUTE(1200))).toBe(0);
     // A lease of 30 at 20 per second refills in 1.5 s.
-    clock.advance(1500);
-    expect(leases.takeNow('token:user:ada')).toBeUndefined();
+    clock.advance(3000);
+    expect(leases.takeNow('token:user:ada', PER_MINUTE(1200))).toBeUndefined();
     expect(await leases.take('token:user:ada', PER_MINUTE(1200))).toBe(0);
     expect(shared.roundTrips).toBe(2);
   });
