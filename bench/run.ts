@@ -28,8 +28,10 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const chosen = asked.length > 0 ? asked : Object.keys(SCENARIOS);
-const { cpu, cores, node, loadAverage1m } = machine();
-console.log(`# Tokenbridge benchmark\n\n${cpu}, ${cores} cores, Node ${node}, load average ${loadAverage1m} at start`);
+const { cpu, cores, node, loadAverage1m, commit } = machine();
+console.log(
+  `# Tokenbridge benchmark\n\n${cpu}, ${cores} cores, Node ${node}, commit ${commit}, load average ${loadAverage1m} at start`,
+);
 const began = performance.now();
 let failed = false;
 for (const name of chosen) {

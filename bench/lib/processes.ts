@@ -1,6 +1,7 @@
 /** Child processes for the servers under test: baselines and bridge instances, never in the load generator. */
-import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const BENCH_DIR = path.join(import.meta.dirname, '..');
@@ -39,9 +40,13 @@ export interface ChildServer {
  * Forks `script` (relative to bench/; TypeScript through tsx, JavaScript with plain node) and resolves once it
  * reports `{ port }` over IPC.
  */
-export async function forkServer(script: string, env: Record<string, string>): Promise<ChildServer> {
+export async function forkServer(
+  script: string,
+  env: Record<string, string>,
+  nodeOptions: readonly string[] = [],
+): Promise<ChildServer> {
   const child = fork(path.join(BENCH_DIR, script), [], {
-    execArgv: script.endsWith('.ts') ? ['--import', 'tsx'] : [],
+    execArgv: [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), ...nodeOptions],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
@@ -107,10 +112,13 @@ export class BridgeInstance {
     });
   }
 
-  /** Starts `bench/lib/bridge-instance.js` (the built service) with the given environment, in production mode. */
-  static async start(env: Record<string, string>): Promise<BridgeInstance> {
+  /**
+   * Starts `bench/lib/bridge-instance.js` (the built service) with the given environment, in production mode;
+   * `nodeOptions` go to its node (e.g. `--cpu-prof`).
+   */
+  static async start(env: Record<string, string>, nodeOptions: readonly string[] = []): Promise<BridgeInstance> {
     if (!existsSync(BUILT_SERVICE)) throw new Error('dist/ is missing: run `npm run build` (`npm run bench` does).');
-    return new BridgeInstance(await forkServer('lib/bridge-instance.js', env));
+    return new BridgeInstance(await forkServer('lib/bridge-instance.js', env, nodeOptions));
   }
 
   get url(): string {
@@ -142,4 +150,31 @@ export class BridgeInstance {
   stop(): Promise<void> {
     return this.server.stop();
   }
+}
+
+/**
+ * The generator's own ceiling: `baselines/responder.c` (a minimal epoll responder), compiled with the system's C
+ * compiler. Undefined when there is none: the bench then reports wrk against the hello-world as the nearest figure.
+ */
+export async function startResponder(): Promise<ChildServer | undefined> {
+  const binary = path.join(mkdtempSync(path.join(os.tmpdir(), 'tokenbridge-responder-')), 'responder');
+  const built = spawnSync('cc', ['-O2', '-o', binary, path.join(BENCH_DIR, 'baselines', 'responder.c')]);
+  if (built.error !== undefined || built.status !== 0) return undefined;
+  const child = spawn(binary, [], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const port = /listening on (\d+)/.exec(out)?.[1];
+      if (port !== undefined) resolve(Number(port));
+    });
+    child.once('exit', (code) => reject(new Error(`responder exited (${code}) before listening`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    child,
+    rss: () => rssOf(child.pid),
+    stop: () => stopChild(child),
+  };
 }

@@ -1,4 +1,5 @@
 /** Prints a scenario's table and writes its JSON, with the machine it ran on, under bench/results/. */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ export function machine() {
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
     date: new Date().toISOString(),
+    commit: commit(),
     /** Other work on the machine skews every figure; this says how busy it was. */
     loadAverage1m: Number(os.loadavg()[0]?.toFixed(2)),
   };
@@ -40,4 +42,19 @@ export function writeResult(scenario: string, result: Record<string, unknown>): 
   const file = path.join(dir, `${scenario}.json`);
   writeFileSync(file, `${JSON.stringify({ scenario, machine: machine(), ...result }, null, 2)}\n`);
   return file;
+}
+
+/**
+ * The commit the bench ran on (`-dirty` when tracked files have changes), so a figure can be traced to its code;
+ * `BENCH_COMMIT` names it for a tree that is not a git checkout (an exported older commit measured for comparison).
+ */
+export function commit(): string {
+  if (process.env.BENCH_COMMIT) return process.env.BENCH_COMMIT;
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: 'pipe' }).trim();
+    const head = git('rev-parse', '--short=12', 'HEAD');
+    return git('status', '--porcelain', '--untracked-files=no') === '' ? head : `${head}-dirty`;
+  } catch {
+    return 'unknown';
+  }
 }

@@ -1,47 +1,67 @@
-/** Alternating measurement rounds over several servers, and how a result is shown. */
-import type { ClusterUser } from '../../test/scale/cluster.js';
-import { type LoadResult, runLoad } from './load.js';
+/** Alternating measurement rounds over several servers with wrk, and how a result is shown. */
+import { cpuMs } from './cpu.js';
+import type { LoadResult } from './load.js';
 import type { Row } from './report.js';
-import { authorization, log } from './seed.js';
+import { log } from './seed.js';
+import { runWrk, WRK_CONNECTIONS, WRK_THREADS, type WrkResult } from './wrk.js';
 
 export const ROUNDS = 3;
-export const REQUESTS = 20_000;
-export const CONCURRENCY = 32;
+/** Seconds of load per server per round; a 1 s warm-up round runs first. */
+export const ROUND_SECONDS = 5;
+export const CONCURRENCY = WRK_CONNECTIONS;
+export const THREADS = WRK_THREADS;
+
+/** A server to measure: where it is, and the Bearer credentials its simulated users send in turn (none: none). */
+export interface Target {
+  url: string;
+  bearers?: readonly string[];
+  /** The server's process, whose CPU time per request is reported (robust to a busy machine, unlike req/s). */
+  pid?: number | undefined;
+}
+
+/** A round's figures, with the CPU time the server spent per request (µs; 0 when its process is unknown). */
+export type RoundResult = WrkResult & { cpuMicrosPerRequest: number };
 
 /**
- * Measures each server in `ROUNDS` rounds, alternating, so a noisy neighbour hurts all alike; a short warm-up round
- * first. Returns the median round (by throughput) of each.
+ * Measures each server for {@link ROUND_SECONDS} in {@link ROUNDS} rounds with wrk ({@link THREADS} thread,
+ * {@link CONCURRENCY} connections), alternating servers within each round, so a noisy neighbour hurts all alike;
+ * one short warm-up round first. Returns every round, and the median round (by throughput) of each server.
  */
 export async function measureRounds(
-  servers: Record<string, { url: string; users: readonly ClusterUser[] }>,
+  servers: Record<string, Target>,
   path: string,
-): Promise<Record<string, LoadResult>> {
-  const rounds: Record<string, LoadResult[]> = {};
-  const load = ({ url, users }: { url: string; users: readonly ClusterUser[] }, requests: number) =>
-    runLoad({
-      url,
-      concurrency: CONCURRENCY,
-      requests,
-      request: (i) => ({ path, headers: authorization(users[i % users.length]!) }),
-    });
-  for (const server of Object.values(servers)) await load(server, 3000);
+): Promise<{ median: Record<string, RoundResult>; rounds: Record<string, RoundResult[]> }> {
+  const rounds: Record<string, RoundResult[]> = {};
+  const load = (target: Target, seconds: number) =>
+    runWrk({ url: target.url, path, seconds, ...(target.bearers ? { bearers: target.bearers } : {}) });
+  for (const target of Object.values(servers)) await load(target, 1);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, server] of Object.entries(servers)) {
-      const result = await load(server, REQUESTS);
+    for (const [name, target] of Object.entries(servers)) {
+      const cpuBefore = cpuMs(target.pid);
+      const measured = await load(target, ROUND_SECONDS);
+      const cpu = cpuMs(target.pid) - cpuBefore;
+      const result = { ...measured, cpuMicrosPerRequest: measured.requests > 0 ? (cpu * 1000) / measured.requests : 0 };
       rounds[name] = [...(rounds[name] ?? []), result];
-      log(`${name} round ${round + 1}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99.toFixed(2)} ms`);
+      log(
+        `${name} round ${round + 1}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99.toFixed(2)} ms, ` +
+          `${result.cpuMicrosPerRequest.toFixed(0)} µs CPU per request`,
+      );
     }
   }
-  return Object.fromEntries(
+  const median = Object.fromEntries(
     Object.entries(rounds).map(([name, results]) => {
       const sorted = [...results].sort((a, b) => a.rps - b.rps);
       return [name, sorted[Math.floor(sorted.length / 2)]!];
     }),
   );
+  return { median, rounds };
 }
 
 /** A table row for one server's result. */
-export function loadRow(name: string, result: LoadResult): Row {
+export function loadRow(
+  name: string,
+  result: Pick<WrkResult, 'rps' | 'p50' | 'p99' | 'max' | 'errors'> & { cpuMicrosPerRequest?: number },
+): Row {
   return {
     server: name,
     'req/s': Math.round(result.rps),
@@ -49,6 +69,7 @@ export function loadRow(name: string, result: LoadResult): Row {
     'p99 ms': result.p99,
     'max ms': result.max,
     errors: result.errors,
+    ...(result.cpuMicrosPerRequest ? { 'CPU µs/req': result.cpuMicrosPerRequest } : {}),
   };
 }
 

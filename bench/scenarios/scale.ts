@@ -16,11 +16,19 @@ import { riscTokenLookupKeys } from '../../src/core/risc.js';
 import { openStore, type StoredConnection } from '../../src/storage/index.js';
 import { dropSchema, PG_URL, uniqueSchema } from '../../test/core/pg.js';
 import { type ClusterUser, type ClusterWorld, inBatches, PUBLIC_URL, startCluster } from '../../test/scale/cluster.js';
-import type { LoadResult } from '../lib/load.js';
 import { BridgeInstance } from '../lib/processes.js';
 import { printTable, writeResult, yes } from '../lib/report.js';
-import { loadRow, measureRounds, summary } from '../lib/rounds.js';
+import {
+  CONCURRENCY,
+  loadRow,
+  measureRounds,
+  ROUND_SECONDS,
+  ROUNDS,
+  type RoundResult,
+  THREADS,
+} from '../lib/rounds.js';
 import { log, seedConnectedUsers, warm } from '../lib/seed.js';
+import { ensureWrk, wrkVersion } from '../lib/wrk.js';
 
 const FLOW_USERS = 1000;
 const STORED = 100_000;
@@ -29,6 +37,7 @@ const WIDE_USERS = 10_000;
 const RSS_LIMIT_MIB = 250;
 
 export async function scale(): Promise<void> {
+  ensureWrk();
   const world = await startCluster({ accounts: FLOW_USERS, schemaPrefix: 'bench_scale' });
   const bigSchema = uniqueSchema('bench_scale_big');
   const bigUrl = `${PG_URL}?schema=${bigSchema}`;
@@ -43,14 +52,20 @@ export async function scale(): Promise<void> {
       [`${STORED} connections`]: { databaseUrl: bigUrl, users },
       [`${STORED} connections, ${WIDE_USERS} users`]: { databaseUrl: bigUrl, users: wideUsers },
     };
-    const servers: Record<string, { url: string; users: readonly ClusterUser[]; bridge: BridgeInstance }> = {};
+    const servers: Record<string, { url: string; bearers: string[]; pid: number | undefined; bridge: BridgeInstance }> =
+      {};
     for (const [label, { databaseUrl, users: caseUsers }] of Object.entries(cases)) {
       const bridge = await BridgeInstance.start({ ...world.env, DATABASE_URL: databaseUrl });
       bridges.push(bridge);
       await warm([bridge.url], caseUsers);
-      servers[label] = { url: bridge.url, users: caseUsers, bridge };
+      servers[label] = {
+        url: bridge.url,
+        bearers: caseUsers.map((user) => user.sessionToken),
+        pid: bridge.server.child.pid,
+        bridge,
+      };
     }
-    const results = await measureRounds(servers, '/api/google-token');
+    const { median: results, rounds } = await measureRounds(servers, '/api/google-token');
     const rss: Record<string, number> = {};
     for (const [label, { bridge }] of Object.entries(servers)) {
       rss[label] = Math.round((await bridge.stats()).maxRssBytes / 2 ** 20);
@@ -63,9 +78,11 @@ export async function scale(): Promise<void> {
 
     const p99Ratio = large.result.p99 / small.result.p99;
     const rssMiB = Math.max(small.rssMiB, large.rssMiB, wide.rssMiB);
-    printTable(`scale: hot path with ${FLOW_USERS} vs ${STORED} stored connections`, [
-      ...[small, large, wide].map((c) => ({ ...loadRow(c.label, c.result), 'peak RSS MiB': c.rssMiB })),
-    ]);
+    printTable(
+      `scale: hot path with ${FLOW_USERS} vs ${STORED} stored connections (wrk ${THREADS} thread, ` +
+        `${CONCURRENCY} connections, median of ${ROUNDS} × ${ROUND_SECONDS} s)`,
+      [...[small, large, wide].map((c) => ({ ...loadRow(c.label, c.result), 'peak RSS MiB': c.rssMiB }))],
+    );
     printTable('scale: targets', [
       {
         measure: `p99 with ${STORED} / with ${FLOW_USERS}`,
@@ -82,8 +99,16 @@ export async function scale(): Promise<void> {
       { measure: 'peak RSS MiB', value: rssMiB, target: `≤ ${RSS_LIMIT_MIB}`, met: yes(rssMiB <= RSS_LIMIT_MIB) },
     ]);
     writeResult('scale', {
+      load: {
+        generator: wrkVersion(),
+        threads: THREADS,
+        connections: CONCURRENCY,
+        secondsPerRound: ROUND_SECONDS,
+        rounds: ROUNDS,
+      },
       storedConnections: STORED,
-      cases: [small, large, wide].map((c) => ({ label: c.label, rssMiB: c.rssMiB, load: summary(c.result) })),
+      cases: [small, large, wide].map((c) => ({ label: c.label, rssMiB: c.rssMiB, load: c.result })),
+      rounds,
       ratios: { p99: p99Ratio, wideP99: wide.result.p99 / small.result.p99 },
       targets: { p99Ratio: 1.2, rssMiB: RSS_LIMIT_MIB, met: p99Ratio <= 1.2 && rssMiB <= RSS_LIMIT_MIB },
     });
@@ -96,7 +121,7 @@ export async function scale(): Promise<void> {
 
 interface Case {
   label: string;
-  result: LoadResult;
+  result: RoundResult;
   rssMiB: number;
 }
 

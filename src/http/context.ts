@@ -2,14 +2,15 @@ import type { Clock } from '../clock.js';
 import type { ServiceConfig } from '../config/env.js';
 import type { TokenBridge } from '../core/types.js';
 import type { Store } from '../storage/store.js';
-import type { SessionVerifier } from './session-verifier.js';
 
-/** What every route plugin is given: the bridge, the store's health and audit, the session verifier, config. */
+/**
+ * What every route plugin is given: the bridge, the store's health, the clock, config. Who is asking is not here:
+ * the caller hook puts it on the request (`request.caller`, see `caller.ts`).
+ */
 export interface RouteContext {
   config: ServiceConfig;
   bridge: TokenBridge;
-  store: Pick<Store, 'health' | 'appendAudit'>;
-  verifier: SessionVerifier;
+  store: Pick<Store, 'health'>;
   clock: Clock;
   /** `$PUBLIC_URL/connect/google?scope=…`: where a user adds the missing scopes. */
   connectUrl(scopes: readonly string[]): string;

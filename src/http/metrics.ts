@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { UnauthenticatedError } from '../core/errors.js';
 import type { BridgeEvent, ConnectionStatus, TokenBridge } from '../core/types.js';
 import type { ConnectionStats } from '../storage/maintenance.js';
-import { matchApiKey } from './api-keys.js';
+import { requireScraper } from './caller.js';
 
 export interface BridgeMetricsOptions {
   bridge: TokenBridge;
@@ -163,23 +162,19 @@ export async function metricsRoutes(
   app: FastifyInstance,
   options: { metrics: BridgeMetrics; token: string | undefined },
 ): Promise<void> {
-  const expected = options.token === undefined ? [] : [{ name: 'metrics', key: options.token }];
   app.get(
     '/metrics',
     {
       logLevel: 'warn',
+      // Open metrics take no credential: nothing to guess, nothing to limit.
+      config: options.token === undefined ? {} : { credential: 'metrics', limitGroup: 'metrics' },
       schema: {
         summary: 'Prometheus metrics (text exposition format)',
         response: { 200: { type: 'string' } },
       },
     },
     async (request, reply) => {
-      if (options.token !== undefined) {
-        const presented = /^Bearer[ ]+(\S{1,512})\s*$/i.exec(request.headers.authorization ?? '')?.[1];
-        if (presented === undefined || matchApiKey(expected, presented) === undefined) {
-          throw new UnauthenticatedError('Metrics require Authorization: Bearer <TOKENBRIDGE_METRICS_TOKEN>.');
-        }
-      }
+      if (options.token !== undefined) requireScraper(request);
       const body = await options.metrics.registry.metrics();
       return reply.header('cache-control', 'no-store').type(options.metrics.registry.contentType).send(body);
     },

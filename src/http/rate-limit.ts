@@ -1,11 +1,11 @@
-import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { normalizeIP } from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { Clock } from '../clock.js';
 import type { RateLimitConfig } from '../config/env.js';
 import { TokenBridgeError } from '../core/errors.js';
-import { MemoryTokenBuckets, type TokenBuckets } from '../token-buckets.js';
-import { matchApiKey } from './api-keys.js';
-import type { RouteContext } from './context.js';
-import { tokenBucketStore } from './rate-limit-store.js';
+import { type BucketRule, MemoryTokenBuckets, type TokenBuckets } from '../token-buckets.js';
+import { BucketLeases } from './bucket-leases.js';
+import type { Caller } from './caller.js';
 
 /** Too many requests from one user or one address: 429 with `Retry-After`. */
 export class RateLimitedError extends TokenBridgeError {
@@ -23,93 +23,67 @@ export class RateLimitedError extends TokenBridgeError {
 /** The defaults: generous enough for a busy page and the benchmarks, tight enough to stop a runaway client. */
 export const DEFAULT_RATE_LIMIT: RateLimitConfig = { perUser: 1200, perIp: 300, windowSeconds: 60 };
 
-/** Every route that takes a Clerk session or an API key, and the bucket group each spends from. */
-const LIMITED_ROUTES: Record<string, string> = {
-  '/api/google-token': 'token',
-  '/api/users/:userId/google-token': 'token',
-  '/connect/google': 'connect',
-  '/oauth/google/callback': 'connect',
-  '/api/google/code': 'connect',
-  '/api/google/proxy/:service/*': 'proxy',
-  '/api/google/connection': 'connection',
-  '/api/audit': 'audit',
-  '/api/users/:userId/audit': 'audit',
-  '/metrics': 'metrics',
-};
-
-/** Routes whose credential is an API key (the user they read is in the path), not a Clerk session. */
-const API_KEY_ROUTES = new Set(['/api/users/:userId/google-token', '/api/users/:userId/audit']);
-
 /**
- * Rate limits, through `@fastify/rate-limit`, on every route that takes a credential: a request with a verified
- * identity (a Clerk session, an API key and the user it reads, the metrics token) spends from that user's bucket,
- * one per route group, so many users behind one address never starve each other and proxy traffic cannot starve
- * token reads. A request without one (no credential, a bad token, a wrong key) spends from its address's bucket,
- * whatever the route: that is where token and key guessing come from. `buckets` are the instance's memory by
- * default; instances sharing PostgreSQL pass the database's, so the limits hold across them. A limit of 0 is off.
+ * Rate limits on every route that takes a credential (its config names a `limitGroup`), read from the caller the
+ * caller hook found (`caller.ts`, registered before this): an identified caller (a Clerk session, an API key and the
+ * user it reads, the metrics scraper) spends from its own bucket, one per route group, so many users behind one
+ * address never starve each other and proxy traffic cannot starve token reads. A caller without a credential that
+ * holds spends from its address's bucket, whatever the route: that is where token and key guessing come from.
+ * Buckets refill evenly (`token-buckets.ts`): a client that waits `Retry-After` gets one more request, not a fresh
+ * burst at a window's edge. `buckets` are the instance's memory by default; instances sharing PostgreSQL pass the
+ * database's, so the limits hold across them, spent in leases (`bucket-leases.ts`) so that a busy user costs the
+ * database a round trip per lease, not per request. A limit of 0 is off.
+ *
+ * @example
+ * registerCallers(app, { verifier, apiKeys });
+ * registerRateLimits(app, { perUser: 1200, perIp: 300, windowSeconds: 60 }, { clock });
  */
-export async function registerRateLimits(
+export function registerRateLimits(
   app: FastifyInstance,
-  context: RouteContext,
   config: RateLimitConfig,
-  buckets: TokenBuckets = new MemoryTokenBuckets({ clock: context.clock }),
-): Promise<void> {
+  options: { clock: Clock; buckets?: TokenBuckets | undefined },
+): void {
   if (config.perUser <= 0 && config.perIp <= 0) return;
-  const scopes = new WeakMap<FastifyRequest, 'user' | 'ip'>();
-  const limitOf = (key: string) => (key.startsWith('ip:') ? config.perIp : config.perUser);
-  await app.register(fastifyRateLimit, {
-    store: tokenBucketStore(buckets),
-    hook: 'onRequest',
-    timeWindow: config.windowSeconds * 1000,
-    max: (_request, key) => limitOf(key),
-    // Unlisted routes (health, the console, webhooks with their own signatures) and switched-off limits pass.
-    allowList: (_request, key) => key === '' || limitOf(key) <= 0,
-    keyGenerator: async (request) => {
-      const route = request.routeOptions.url ?? '';
-      // Open metrics take no credential: nothing to guess, nothing to limit.
-      const group =
-        route === '/metrics' && context.config.metricsToken === undefined ? undefined : LIMITED_ROUTES[route];
-      if (group === undefined) return '';
-      const user = await identify(request, context);
-      scopes.set(request, user === undefined ? 'ip' : 'user');
-      // Addresses are normalised as the plugin does: an IPv6 client owns its whole /64, not one address of it.
-      return user === undefined ? `ip:${normalizeIP(request.ip)}` : `${group}:${user}`;
-    },
-    errorResponseBuilder: (request, { ttl }) =>
-      new RateLimitedError(scopes.get(request) ?? 'ip', Math.ceil(ttl / 1000)),
-    // The 429's Retry-After comes with the error's JSON; no quota headers on other answers.
-    addHeaders: {
-      'x-ratelimit-limit': false,
-      'x-ratelimit-remaining': false,
-      'x-ratelimit-reset': false,
-      'retry-after': false,
-    },
-    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
+  const buckets = options.buckets ?? new MemoryTokenBuckets({ clock: options.clock });
+  const windowMs = config.windowSeconds * 1000;
+  const userRule: BucketRule = { limit: config.perUser, windowMs };
+  const ipRule: BucketRule = { limit: config.perIp, windowMs };
+  // Memory buckets answer at once, and so does a shared key's lease while it has credit: no promise on the hot path.
+  const local = buckets instanceof MemoryTokenBuckets ? buckets : undefined;
+  const shared = local === undefined ? new BucketLeases(buckets, options.clock) : undefined;
+
+  app.addHook('onRoute', (route) => {
+    const group = route.config?.limitGroup;
+    if (group === undefined) return;
+    const limit = (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      const owner = bucketOwner(request.caller, request);
+      const scope = owner === undefined ? 'ip' : 'user';
+      const rule = owner === undefined ? ipRule : userRule;
+      if (rule.limit <= 0) return done();
+      // Addresses are normalised as @fastify/rate-limit does: an IPv6 client owns its whole /64, not one address of it.
+      const key = owner === undefined ? `ip:${normalizeIP(request.ip)}` : `${group}:${owner}`;
+      const answer = (wait: number) => done(wait > 0 ? new RateLimitedError(scope, Math.ceil(wait / 1000)) : undefined);
+      if (local !== undefined) return answer(local.takeNow(key, rule));
+      if (shared!.takeNow(key, rule) === 0) return done();
+      shared!.take(key, rule).then(answer, (error: unknown) => done(error as Error));
+    };
+    route.onRequest = [...(route.onRequest === undefined ? [] : [route.onRequest].flat()), limit];
   });
 }
 
-/** Who is asking, if they prove it; the verifier caches verified tokens, so the handler's own check costs nothing. */
-async function identify(request: FastifyRequest, context: RouteContext): Promise<string | undefined> {
-  const authorization = request.headers.authorization;
-  const bearer =
-    typeof authorization === 'string' ? /^Bearer[ ]+(\S{1,8192})\s*$/i.exec(authorization)?.[1] : undefined;
-  const route = request.routeOptions.url ?? '';
-  if (API_KEY_ROUTES.has(route)) {
-    const presented = bearer ?? request.headers['x-api-key'];
-    if (typeof presented !== 'string' || presented.length > 512) return undefined;
-    const key = matchApiKey(context.config.apiKeys, presented);
-    const target = (request.params as { userId?: unknown }).userId;
-    return key && typeof target === 'string' ? `api_key:${key.name}:${target}` : undefined;
-  }
-  if (route === '/metrics') {
-    const token = context.config.metricsToken ?? '';
-    return bearer !== undefined && matchApiKey([{ name: 'metrics', key: token }], bearer) ? 'scraper' : undefined;
-  }
-  const token = bearer ?? request.cookies?.['__session'];
-  if (typeof token !== 'string' || token === '') return undefined;
-  try {
-    return `user:${(await context.verifier.verify(token)).userId}`;
-  } catch {
-    return undefined;
+/** Whose bucket an identified caller spends from; undefined for a caller without a credential that holds. */
+function bucketOwner(caller: Caller | null, request: FastifyRequest): string | undefined {
+  switch (caller?.kind) {
+    case 'user':
+      return `user:${caller.userId}`;
+    case 'api_key': {
+      // The app's backend reads many users: one bucket per user it reads, as each user's own page has.
+      const target = (request.params as { userId?: unknown } | undefined)?.userId;
+      return typeof target === 'string' ? `api_key:${caller.name}:${target}` : undefined;
+    }
+    case 'scraper':
+      return 'scraper';
+    default:
+      return undefined;
   }
 }

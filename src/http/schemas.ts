@@ -1,4 +1,5 @@
 /** JSON schemas shared by the routes (Fastify validates input and serialises output from them). */
+import { MAX_MIN_VALIDITY_SECONDS } from '../core/token-request.js';
 
 export const errorSchema = {
   type: 'object',
@@ -17,6 +18,16 @@ export const scopeListSchema = {
   type: 'array',
   maxItems: 50,
   items: { type: 'string', minLength: 1, maxLength: 2048 },
+} as const;
+
+/** `minValiditySeconds`, bounded by the core's own limit, so the schema and the core never disagree. */
+export const minValiditySchema = { type: 'integer', minimum: 0, maximum: MAX_MIN_VALIDITY_SECONDS } as const;
+
+/** A Clerk user id in a path (`/api/users/{userId}/…`). */
+export const userIdParamsSchema = {
+  type: 'object',
+  required: ['userId'],
+  properties: { userId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,128}$' } },
 } as const;
 
 export const googleIdentitySchema = {

@@ -10,6 +10,7 @@ import type { ServiceConfig, TrustProxy } from '../config/env.js';
 import type { TokenBridge } from '../core/types.js';
 import type { StoreMaintenance } from '../storage/maintenance.js';
 import type { TokenBuckets } from '../token-buckets.js';
+import { registerCallers } from './caller.js';
 import { connectUrlBuilder } from './connect-url.js';
 import { consoleContentSecurityPolicy } from './console-csp.js';
 import type { RouteContext } from './context.js';
@@ -18,6 +19,7 @@ import { answerClientError, notFoundReply, toErrorReply } from './error-reply.js
 import { loggingOptions } from './logger.js';
 import { BridgeMetrics, type BridgeMetricsOptions, metricsRoutes } from './metrics.js';
 import { DEFAULT_RATE_LIMIT, registerRateLimits } from './rate-limit.js';
+import { deferredChildLogger, RequestLog } from './request-log.js';
 import { apiDocsRoutes } from './routes/api-docs.js';
 import { auditRoutes } from './routes/audit.js';
 import { clerkWebhookRoutes } from './routes/clerk-webhook.js';
@@ -84,6 +86,9 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   let takeOver: ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    // One line per answered request, naming the caller; a request's child logger is made only if it logs.
+    logController: new RequestLog(),
+    childLoggerFactory: deferredChildLogger,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 64 * 1024,
@@ -130,19 +135,17 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     config,
     bridge: options.bridge,
     store: options.store,
-    verifier,
     clock,
     connectUrl: connectUrlBuilder(config.publicUrl),
   };
 
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
   registerSecurityHeaders(app, { https: config.publicUrl.startsWith('https:') });
   registerCors(app, config.corsOrigins);
   await app.register(fastifyCookie);
-  // After the cookie parser: a `__session` cookie identifies the user whose bucket a request spends from.
-  await registerRateLimits(app, context, config.rateLimit ?? DEFAULT_RATE_LIMIT, options.rateLimitBuckets);
+  // After the cookie parser (a `__session` cookie identifies a user), and before every route: each route that takes a
+  // credential gets the caller hook, then the rate limiter, which spends from the caller's bucket.
+  registerCallers(app, { verifier, apiKeys: config.apiKeys, metricsToken: config.metricsToken });
+  registerRateLimits(app, config.rateLimit ?? DEFAULT_RATE_LIMIT, { clock, buckets: options.rateLimitBuckets });
   // JSON only: a text/plain body is refused with 415 instead of reaching schemas as a string.
   app.removeContentTypeParser('text/plain');
   await app.register(fastifySwagger, {
@@ -183,7 +186,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       }),
     });
   }
-  await app.register(auditRoutes, { context, audit: options.maintenance });
+  await app.register(auditRoutes, { audit: options.maintenance });
   const maintenance = options.maintenance;
   const metrics = new BridgeMetrics({
     bridge: options.bridge,

@@ -2,6 +2,7 @@ import { verifyToken } from '@clerk/backend';
 import type { Clock } from '../clock.js';
 import { UnauthenticatedError } from '../core/errors.js';
 import { ClerkKeySet } from './clerk-key-set.js';
+import { MAX_CREDENTIAL_LENGTH } from './credentials.js';
 
 /** Who a verified Clerk session token belongs to. */
 export interface SessionIdentity {
@@ -30,7 +31,6 @@ export interface SessionVerifierOptions {
 }
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-const MAX_TOKEN_LENGTH = 8192;
 
 /**
  * Verifies Clerk session tokens with `@clerk/backend`, remembering each verified token until its `exp`, keyed by
@@ -62,11 +62,20 @@ export class SessionVerifier {
   }
 
   /**
+   * The identity behind a token this verifier has already verified and that has not expired, without a promise (the
+   * hot path: a page polling with the same token); undefined when `verify` has to decide.
+   */
+  recall(token: string): SessionIdentity | undefined {
+    const cached = this.#cache.get(token);
+    return cached !== undefined && cached.expiresAt > this.#options.clock.now() / 1000 ? cached : undefined;
+  }
+
+  /**
    * Resolves the identity behind `token`, or throws UnauthenticatedError. `graceSeconds` accepts a token that
    * expired that long ago: the OAuth callback uses it because the short-lived cookie can lapse during consent.
    */
   async verify(token: string, options: { graceSeconds?: number } = {}): Promise<SessionIdentity> {
-    if (token.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) {
+    if (token.length > MAX_CREDENTIAL_LENGTH || !TOKEN_SHAPE.test(token)) {
       throw new UnauthenticatedError('The session token is malformed.');
     }
     const grace = options.graceSeconds ?? 0;

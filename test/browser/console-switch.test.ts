@@ -39,7 +39,6 @@ async function serve(console: boolean | undefined): Promise<string> {
     bridge: fakeBridge(),
     store: {
       health: async () => ({ database: 'ok', locks: 'ok', changeFeed: 'ok' }),
-      appendAudit: async () => {},
     },
     logger: pino({ level: 'silent' }),
     clientRoot: await builtClient(),

@@ -80,6 +80,38 @@ describe('GET and POST /api/google-token', () => {
     expect((await json(response)).error.code).toBe('invalid_scope');
   });
 
+  it('minValiditySeconds is bounded by the core’s own limit (an hour), on the session and the API-key routes', async () => {
+    const seen: Array<number | undefined> = [];
+    const bridge = fakeBridge({
+      getAccessToken: async (_user, options) => {
+        seen.push(options?.minValiditySeconds);
+        return sampleToken();
+      },
+    });
+    server = await startTestServer({ bridge });
+    const session = { authorization: `Bearer ${await server.sign()}` };
+    const key = { authorization: `Bearer ${API_KEY}` };
+    const asked = [
+      await fetch(`${server.url}/api/google-token?minValiditySeconds=3600`, { headers: session }),
+      await fetch(`${server.url}/api/google-token`, {
+        method: 'POST',
+        headers: { ...session, 'content-type': 'application/json' },
+        body: JSON.stringify({ minValiditySeconds: 3600 }),
+      }),
+      await fetch(`${server.url}/api/users/user_42/google-token?minValiditySeconds=3600`, { headers: key }),
+    ];
+    expect(asked.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    expect(seen).toEqual([3600, 3600, 3600]);
+    for (const answer of [
+      await fetch(`${server.url}/api/google-token?minValiditySeconds=3601`, { headers: session }),
+      await fetch(`${server.url}/api/users/user_42/google-token?minValiditySeconds=3601`, { headers: key }),
+    ]) {
+      expect(answer.status).toBe(400);
+      expect((await json(answer)).error.code).toBe('invalid_request');
+    }
+    expect(seen).toHaveLength(3);
+  });
+
   it.each([
     ['no token', undefined],
     ['a malformed header', 'Basic abc'],
@@ -470,6 +502,25 @@ describe('logs', () => {
     expect(all).not.toContain(token);
     expect(all).not.toContain('SECRETCODE');
     expect(all).not.toContain('STATEVALUE');
+  });
+
+  it('each answered request is one log line naming its caller, with the status, the time and the URL masked', async () => {
+    server = await startTestServer({ bridge: fakeBridge({ getAccessToken: async () => sampleToken() }) });
+    const token = await server.sign();
+    await fetch(`${server.url}/api/google-token?scope=drive.readonly&__clerk_db_jwt=dvb_secret`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const lines = server.logs.map((line) => JSON.parse(line)).filter((entry) => entry.req?.url?.startsWith('/api/'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      msg: 'request completed',
+      caller: 'user_1',
+      req: { method: 'GET', url: '/api/google-token?scope=drive.readonly&__clerk_db_jwt=[redacted]' },
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+      reqId: expect.any(String),
+    });
+    expect(server.logs.join('\n')).not.toContain(token);
   });
 
   it('a refused request is logged with its error code and status, so an operator can tell why', async () => {

@@ -2,6 +2,7 @@ import { exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import pino from 'pino';
 import type { ServiceConfig } from '../../src/config/env.js';
 import { NotConnectedError } from '../../src/core/errors.js';
+import { normaliseScopes } from '../../src/core/scopes.js';
 import type { AccessToken, Connection, TokenBridge } from '../../src/core/types.js';
 import { buildServer } from '../../src/http/server.js';
 import type { Store } from '../../src/storage/index.js';
@@ -11,7 +12,10 @@ export const ORIGIN = 'http://localhost:4000';
 export const WEBHOOK_SECRET = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
 export const API_KEY = 'backend-key-0123456789abcdef0123';
 
-/** A bridge double: each method can be replaced per test; calls are recorded. */
+/**
+ * A bridge double: each method can be replaced per test; calls are recorded. Scopes reach the replacements
+ * normalised, as the core's interface promises (the HTTP layer passes them on as sent).
+ */
 export function fakeBridge(overrides: Partial<TokenBridge> = {}): TokenBridge & { calls: Array<[string, unknown]> } {
   const calls: Array<[string, unknown]> = [];
   const record =
@@ -42,8 +46,12 @@ export function fakeBridge(overrides: Partial<TokenBridge> = {}): TokenBridge & 
   const merged = { ...base, ...overrides };
   return {
     calls,
-    getAccessToken: record('getAccessToken', merged.getAccessToken),
-    createAuthorizationUrl: record('createAuthorizationUrl', merged.createAuthorizationUrl),
+    getAccessToken: record('getAccessToken', async (userId, options) =>
+      merged.getAccessToken(userId, options && { ...options, scopes: normaliseScopes(options.scopes ?? []) }),
+    ),
+    createAuthorizationUrl: record('createAuthorizationUrl', async (request) =>
+      merged.createAuthorizationUrl({ ...request, scopes: normaliseScopes(request.scopes ?? []) }),
+    ),
     completeAuthorization: record('completeAuthorization', merged.completeAuthorization),
     exchangeCode: record('exchangeCode', merged.exchangeCode),
     connection: record('connection', merged.connection),
@@ -142,11 +150,8 @@ export async function startTestServer(
   const config = testConfig(await exportSPKI(publicKey), options.config);
   const app = await buildServer({
     config,
-    bridge,
-    store: {
-      health: options.health ?? (async () => ({ database: 'ok', locks: 'ok', changeFeed: 'ok' })),
-      appendAudit: async (entry) => void audit.push(entry),
-    },
+    bridge: auditingReads(bridge, audit),
+    store: { health: options.health ?? (async () => ({ database: 'ok', locks: 'ok', changeFeed: 'ok' })) },
     logger,
     clock,
   });
@@ -164,4 +169,18 @@ export async function startTestServer(
       .sign(key);
   };
   return { app, url, bridge, sign, otherKey: otherKeys.privateKey, clock, logs, audit, close: () => app.close() };
+}
+
+/** The bridge with the core's audit of reads made for someone else (`actor`), kept in `audit` as the store would. */
+function auditingReads(bridge: TokenBridge, audit: unknown[]): TokenBridge {
+  return {
+    ...bridge,
+    getAccessToken: async (userId, options) => {
+      const token = await bridge.getAccessToken(userId, options);
+      if (options?.actor !== undefined) {
+        audit.push({ userId, action: 'token_read', actor: options.actor, detail: { source: token.source } });
+      }
+      return token;
+    },
+  };
 }

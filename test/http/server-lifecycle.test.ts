@@ -34,7 +34,6 @@ describe('a port reserved before the bridge is built', () => {
       bridge: fakeBridge(),
       store: {
         health: async () => ({ database: 'ok', locks: 'ok', changeFeed: 'ok' }),
-        appendAudit: async () => {},
       },
       logger: pino({ level: 'silent' }),
       server,

@@ -1,11 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { StorageUnavailableError, UnauthenticatedError } from '../../core/errors.js';
+import { StorageUnavailableError } from '../../core/errors.js';
 import type { StoreMaintenance } from '../../storage/maintenance.js';
 import type { AuditEntry } from '../../storage/store.js';
-import { matchApiKey } from '../api-keys.js';
-import { authenticate } from '../authenticate.js';
-import type { RouteContext } from '../context.js';
-import { errorResponses } from '../schemas.js';
+import { apiKeyName, signedInUser } from '../caller.js';
+import { errorResponses, userIdParamsSchema } from '../schemas.js';
 
 const auditEntrySchema = {
   type: 'object',
@@ -58,9 +56,8 @@ interface PageQuery {
  */
 export async function auditRoutes(
   app: FastifyInstance,
-  options: { context: RouteContext; audit: Pick<StoreMaintenance, 'auditPage'> | undefined },
+  options: { audit: Pick<StoreMaintenance, 'auditPage'> | undefined },
 ): Promise<void> {
-  const { context } = options;
   const page = async (userId: string, query: PageQuery) => {
     if (!options.audit) throw new StorageUnavailableError(new Error('audit trail not available'));
     const limit = query.limit ?? 50;
@@ -77,6 +74,7 @@ export async function auditRoutes(
   app.get<{ Querystring: PageQuery }>(
     '/api/audit',
     {
+      config: { credential: 'session', limitGroup: 'audit' },
       schema: {
         summary: "The signed-in user's audit trail (connect, refresh, disconnect, revoke, token reads), newest first",
         querystring: pageQuerySchema,
@@ -84,7 +82,7 @@ export async function auditRoutes(
       },
     },
     async (request, reply) => {
-      const { userId } = await authenticate(request, context.verifier);
+      const userId = signedInUser(request);
       reply.header('cache-control', 'no-store');
       return page(userId, request.query);
     },
@@ -93,24 +91,16 @@ export async function auditRoutes(
   app.get<{ Params: { userId: string }; Querystring: PageQuery }>(
     '/api/users/:userId/audit',
     {
+      config: { credential: 'api_key', limitGroup: 'audit' },
       schema: {
         summary: "A user's audit trail, for the app's own backend (API key), newest first",
-        params: {
-          type: 'object',
-          required: ['userId'],
-          properties: { userId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,128}$' } },
-        },
+        params: userIdParamsSchema,
         querystring: pageQuerySchema,
         response: { 200: auditPageSchema, ...errorResponses },
       },
     },
     async (request, reply) => {
-      const match = /^Bearer[ ]+(\S{1,512})\s*$/i.exec(request.headers.authorization ?? '');
-      const header = request.headers['x-api-key'];
-      const presented = match?.[1] ?? (typeof header === 'string' && header.length <= 512 ? header : undefined);
-      if (presented === undefined || matchApiKey(context.config.apiKeys, presented) === undefined) {
-        throw new UnauthenticatedError('A valid API key is required (Authorization: Bearer <key>).');
-      }
+      apiKeyName(request);
       reply.header('cache-control', 'no-store');
       return page(request.params.userId, request.query);
     },

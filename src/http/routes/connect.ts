@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { InvalidRequestError } from '../../core/errors.js';
 import { returnLocation, safeReturnTo } from '../../core/return-to.js';
-import { normaliseScopes } from '../../core/scopes.js';
-import { authenticate } from '../authenticate.js';
+import { signedInUser } from '../caller.js';
 import type { RouteContext } from '../context.js';
 import { connectionSchema, errorResponses, scopeListSchema } from '../schemas.js';
 
@@ -19,6 +18,7 @@ export async function connectRoutes(app: FastifyInstance, context: RouteContext)
   app.get<{ Querystring: { scope?: string[]; return_to?: string } }>(
     '/connect/google',
     {
+      config: { credential: 'session', limitGroup: 'connect' },
       schema: {
         summary: 'Start connecting Google (redirects to Google consent)',
         querystring: {
@@ -29,10 +29,13 @@ export async function connectRoutes(app: FastifyInstance, context: RouteContext)
       },
     },
     async (request, reply) => {
-      const { userId } = await authenticate(request, context.verifier);
+      const userId = signedInUser(request);
       const returnTo = safeReturnTo(request.query.return_to);
-      const scopes = normaliseScopes(request.query.scope ?? []);
-      const start = await context.bridge.createAuthorizationUrl({ userId, scopes, returnTo });
+      const start = await context.bridge.createAuthorizationUrl({
+        userId,
+        scopes: request.query.scope ?? [],
+        returnTo,
+      });
       reply.setCookie(RETURN_COOKIE, returnTo, {
         path: CALLBACK_PATH,
         httpOnly: true,
@@ -48,6 +51,7 @@ export async function connectRoutes(app: FastifyInstance, context: RouteContext)
   app.get<{ Querystring: { code?: string; state?: string; error?: string } }>(
     CALLBACK_PATH,
     {
+      config: { credential: 'session', sessionGraceSeconds: CALLBACK_SESSION_GRACE_SECONDS, limitGroup: 'connect' },
       schema: {
         summary: "Google's redirect back after consent",
         querystring: {
@@ -72,10 +76,7 @@ export async function connectRoutes(app: FastifyInstance, context: RouteContext)
       if (state === undefined || code === undefined) {
         throw new InvalidRequestError('The callback needs both "code" and "state" from Google.');
       }
-      const { userId } = await authenticate(request, context.verifier, {
-        graceSeconds: CALLBACK_SESSION_GRACE_SECONDS,
-      });
-      const result = await context.bridge.completeAuthorization({ userId, state, code });
+      const result = await context.bridge.completeAuthorization({ userId: signedInUser(request), state, code });
       clearReturnCookie(reply, secure);
       return reply.redirect(returnLocation(result.returnTo, 'connected'), 302);
     },
@@ -84,6 +85,7 @@ export async function connectRoutes(app: FastifyInstance, context: RouteContext)
   app.post<{ Body: { code: string } }>(
     '/api/google/code',
     {
+      config: { credential: 'session', limitGroup: 'connect' },
       schema: {
         summary: 'Complete the popup flow with a code from Google Identity Services',
         headers: {
@@ -105,8 +107,7 @@ export async function connectRoutes(app: FastifyInstance, context: RouteContext)
       if (typeof requestedWith !== 'string' || requestedWith.toLowerCase() !== 'xmlhttprequest') {
         throw new InvalidRequestError('The X-Requested-With: XmlHttpRequest header is required.');
       }
-      const { userId } = await authenticate(request, context.verifier);
-      const connection = await context.bridge.exchangeCode({ userId, code: request.body.code });
+      const connection = await context.bridge.exchangeCode({ userId: signedInUser(request), code: request.body.code });
       reply.header('cache-control', 'no-store');
       return { connection };
     },

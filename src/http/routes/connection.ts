@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { authenticate } from '../authenticate.js';
+import { signedInUser } from '../caller.js';
 import type { RouteContext } from '../context.js';
 import { connectionSchema, errorResponses } from '../schemas.js';
 
@@ -8,6 +8,7 @@ export async function connectionRoutes(app: FastifyInstance, context: RouteConte
   app.get(
     '/api/google/connection',
     {
+      config: { credential: 'session', limitGroup: 'connection' },
       schema: {
         summary: "The signed-in user's Google connection (null when there is none)",
         response: {
@@ -24,8 +25,7 @@ export async function connectionRoutes(app: FastifyInstance, context: RouteConte
       },
     },
     async (request, reply) => {
-      const { userId } = await authenticate(request, context.verifier);
-      const connection = await context.bridge.connection(userId);
+      const connection = await context.bridge.connection(signedInUser(request));
       reply.header('cache-control', 'no-store');
       return { connection, connectUrl: context.connectUrl(connection?.scopes ?? []) };
     },
@@ -33,10 +33,12 @@ export async function connectionRoutes(app: FastifyInstance, context: RouteConte
 
   app.delete(
     '/api/google/connection',
-    { schema: { summary: 'Revoke at Google and forget the connection (idempotent)', response: errorResponses } },
+    {
+      config: { credential: 'session', limitGroup: 'connection' },
+      schema: { summary: 'Revoke at Google and forget the connection (idempotent)', response: errorResponses },
+    },
     async (request, reply) => {
-      const { userId } = await authenticate(request, context.verifier);
-      await context.bridge.disconnect(userId);
+      await context.bridge.disconnect(signedInUser(request));
       return reply.code(204).send();
     },
   );

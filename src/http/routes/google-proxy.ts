@@ -4,8 +4,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DEFAULT_PROXY_MAX_BYTES } from '../../config/env.js';
 import { ScopesMissingError, UpstreamTooLargeError, UpstreamUnavailableError } from '../../core/errors.js';
 import { missingScopes } from '../../core/scopes.js';
-import { authenticate } from '../authenticate.js';
 import { byteCap } from '../byte-cap.js';
+import { signedInUser } from '../caller.js';
 import type { RouteContext } from '../context.js';
 import { type ProxyService, proxyTarget } from '../proxy-target.js';
 
@@ -50,6 +50,7 @@ export async function googleProxyRoutes(app: FastifyInstance, context: RouteCont
   app.route<{ Params: { service: string; '*': string } }>({
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: '/api/google/proxy/:service/*',
+    config: { credential: 'session', limitGroup: 'proxy' },
     schema: {
       summary: 'Call a Google API (drive, people, gmail, calendar) with the signed-in user’s token',
       params: {
@@ -67,7 +68,7 @@ export async function googleProxyRoutes(app: FastifyInstance, context: RouteCont
         raw.startsWith(PREFIX) ? raw.slice(PREFIX.length) : '',
         context.config.google.baseUrl,
       );
-      const { userId } = await authenticate(request, context.verifier);
+      const userId = signedInUser(request);
       const body = Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined;
       const headers: Record<string, string> = {};
       for (const name of FORWARDED_REQUEST_HEADERS) {

@@ -1,11 +1,7 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { normaliseScopes } from '../../core/scopes.js';
-import type { AccessToken } from '../../core/types.js';
-import { authenticate } from '../authenticate.js';
+import type { FastifyInstance } from 'fastify';
+import { signedInUser } from '../caller.js';
 import type { RouteContext } from '../context.js';
-import { accessTokenSchema, errorResponses, scopeListSchema } from '../schemas.js';
-
-const minValiditySchema = { type: 'integer', minimum: 0, maximum: 3000 } as const;
+import { accessTokenSchema, errorResponses, minValiditySchema, scopeListSchema } from '../schemas.js';
 
 interface TokenQuery {
   scope?: string[];
@@ -17,21 +13,19 @@ interface TokenBody {
   minValiditySeconds?: number;
 }
 
-/** `GET` and `POST /api/google-token`: a fresh Google access token for the signed-in user, covering the scopes. */
-export async function googleTokenRoutes(app: FastifyInstance, context: RouteContext): Promise<void> {
-  const respond = async (reply: FastifyReply, userId: string, scopes: string[], minValiditySeconds?: number) => {
-    const token = await context.bridge.getAccessToken(userId, {
-      scopes: normaliseScopes(scopes),
-      ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }),
-    });
-    reply.header('cache-control', 'no-store');
-    reply.header('pragma', 'no-cache');
-    return token satisfies AccessToken;
-  };
+/** Set once: the headers every token answer carries. */
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
+const config = { credential: 'session', limitGroup: 'token' } as const;
 
+/**
+ * `GET` and `POST /api/google-token`: a fresh Google access token for the signed-in user, covering the scopes. The
+ * scopes and `minValiditySeconds` go to the core as sent; it normalises and checks them.
+ */
+export async function googleTokenRoutes(app: FastifyInstance, context: RouteContext): Promise<void> {
   app.get<{ Querystring: TokenQuery }>(
     '/api/google-token',
     {
+      config,
       schema: {
         summary: 'A fresh Google access token for the signed-in user',
         querystring: {
@@ -42,14 +36,20 @@ export async function googleTokenRoutes(app: FastifyInstance, context: RouteCont
       },
     },
     async (request, reply) => {
-      const { userId } = await authenticate(request, context.verifier);
-      return respond(reply, userId, request.query.scope ?? [], request.query.minValiditySeconds);
+      const { scope = [], minValiditySeconds } = request.query;
+      const token = await context.bridge.getAccessToken(signedInUser(request), {
+        scopes: scope,
+        ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }),
+      });
+      reply.headers(NO_STORE);
+      return token;
     },
   );
 
   app.post<{ Body: TokenBody | undefined }>(
     '/api/google-token',
     {
+      config,
       schema: {
         summary: 'A fresh Google access token for the signed-in user (scopes in the body)',
         body: {
@@ -64,9 +64,13 @@ export async function googleTokenRoutes(app: FastifyInstance, context: RouteCont
       },
     },
     async (request, reply) => {
-      const { userId } = await authenticate(request, context.verifier);
-      const scopes = request.body?.scopes ?? [];
-      return respond(reply, userId, typeof scopes === 'string' ? [scopes] : scopes, request.body?.minValiditySeconds);
+      const { scopes = [], minValiditySeconds } = request.body ?? {};
+      const token = await context.bridge.getAccessToken(signedInUser(request), {
+        scopes: typeof scopes === 'string' ? [scopes] : scopes,
+        ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }),
+      });
+      reply.headers(NO_STORE);
+      return token;
     },
   );
 }
