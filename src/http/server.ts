@@ -41,7 +41,7 @@ export interface BuildServerOptions {
   /** pino logger; the service logs JSON lines through it. */
   logger: Logger;
   clock?: Clock;
-  /** Folder of the web console. Default `src/web` of this package. */
+  /** Folder of the web console. Default `web/` beside this module's folder: `src/web`, or `dist/web` once built. */
   webRoot?: string;
   /**
    * An already-listening http server to attach to (the launcher reserves the port before building). Its request
@@ -60,7 +60,7 @@ export interface BuildServerOptions {
   webhookDeliveries?: BridgeMetricsOptions['webhookDeliveries'];
 }
 
-const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../src/web/', import.meta.url));
+const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
 
 /**
  * Builds the bridge's HTTP server (Fastify): every route with a JSON schema, errors in `{error:{code,message}}`,
