@@ -62,6 +62,15 @@ async function userId(request) {
   return claims.sub;
 }
 
+/** The app's own answer for each of the bridge's error codes it can meet here; anything else is a 500. */
+const STATUS = {
+  unauthenticated: 401,
+  invalid_scope: 400,
+  scopes_missing: 403,
+  not_connected: 409,
+  reconnect_required: 409,
+};
+
 function json(response, status, body) {
   response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   response.end(JSON.stringify(body));
@@ -88,7 +97,9 @@ server.on('request', async (request, response) => {
     }
   } catch (error) {
     if (error instanceof TokenBridgeError) {
-      json(response, error.status, { error: { code: error.code, message: error.message, ...error.details } });
+      json(response, STATUS[error.code] ?? 500, {
+        error: { code: error.code, message: error.message, ...error.details },
+      });
     } else {
       json(response, 500, { error: { code: 'internal_error', message: 'Something went wrong.' } });
     }
