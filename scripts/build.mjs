@@ -75,15 +75,35 @@ function build(dir) {
     cpSync(join(ROOT, 'src'), partial, { recursive: true, filter: (path) => !path.endsWith('.ts') });
     writeFileSync(join(partial, STAMP), `${began.toISOString()}\n`);
     utimesSync(join(partial, STAMP), began, began);
-    // Swap the finished build in: the old one is moved aside first, then removed.
-    mkdirSync(dirname(dir), { recursive: true });
-    const previous = `${dir}.previous-${process.pid}`;
-    if (existsSync(dir)) renameSync(dir, previous);
-    renameSync(partial, dir);
-    rmSync(previous, { recursive: true, force: true });
+    swapIn(partial, dir);
   } catch (error) {
     rmSync(partial, { recursive: true, force: true });
     process.stderr.write(`build failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
+  }
+}
+
+/**
+ * Moves the finished build to `dir`: the old build is moved aside, the new one renamed in, the old one removed. A
+ * build finishing at the same moment elsewhere (two suites side by side) may win the rename; then this one tries
+ * again, and the last to finish stays (both built the same sources).
+ */
+function swapIn(partial, dir) {
+  mkdirSync(dirname(dir), { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    const previous = `${dir}.previous-${process.pid}-${attempt}`;
+    try {
+      renameSync(dir, previous);
+    } catch (error) {
+      if (error.code !== 'ENOENT') throw error;
+    }
+    try {
+      renameSync(partial, dir);
+      return;
+    } catch (error) {
+      if ((error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') || attempt >= 10) throw error;
+    } finally {
+      rmSync(previous, { recursive: true, force: true });
+    }
   }
 }
