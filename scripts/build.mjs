@@ -7,6 +7,7 @@
  *   node scripts/build.mjs               build now (prepack, npm run build)
  *   node scripts/build.mjs --if-stale    build only when a source changed since the last build (npm start)
  *   node scripts/build.mjs --out-dir D   build into D instead of dist/ (tests that must not race ./dist)
+ *   --if-typescript                      do nothing when TypeScript is not installed (prepare, under npm ci --omit=dev)
  *
  * The build is written to a folder of its own and moved into place when complete, so a process starting from dist/
  * meanwhile never sees it half-written. The stamp (dist/.build-stamp) carries the time the build began: a source
@@ -36,7 +37,13 @@ const args = process.argv.slice(2);
 const outIndex = args.indexOf('--out-dir');
 const outDir = resolve(ROOT, outIndex >= 0 ? (args[outIndex + 1] ?? 'dist') : 'dist');
 
+const TSC = join(ROOT, 'node_modules', '.bin', 'tsc');
+
 if (args.includes('--if-stale') && !isStale(outDir)) process.exit(0);
+if (args.includes('--if-typescript') && !existsSync(TSC)) {
+  process.stderr.write('TypeScript is not installed (a development dependency): not building.\n');
+  process.exit(0);
+}
 build(outDir);
 
 /** True when dist/ has no stamp, or when any input (or a folder holding one, which a deletion touches) is newer. */
@@ -67,11 +74,10 @@ function build(dir) {
   const partial = `${dir}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   try {
-    const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
-    if (!existsSync(tsc)) {
+    if (!existsSync(TSC)) {
       throw new Error('TypeScript is not installed: run `npm install` (a development dependency) to build.');
     }
-    execFileSync(tsc, ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', partial], { cwd: ROOT, stdio: 'inherit' });
+    execFileSync(TSC, ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', partial], { cwd: ROOT, stdio: 'inherit' });
     cpSync(join(ROOT, 'src'), partial, { recursive: true, filter: (path) => !path.endsWith('.ts') });
     writeFileSync(join(partial, STAMP), `${began.toISOString()}\n`);
     utimesSync(join(partial, STAMP), began, began);
