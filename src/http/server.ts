@@ -43,7 +43,7 @@ export interface BuildServerOptions {
   /** pino logger; the service logs JSON lines through it. */
   logger: Logger;
   clock?: Clock;
-  /** Folder of the web console. Default `src/web` of this package. */
+  /** Folder of the web console. Default `web/` beside this module's folder: `src/web`, or `dist/web` once built. */
   webRoot?: string;
   /** The built code the console's browser client is served from (`client/index.js` inside). Default this build. */
   clientRoot?: string;
@@ -64,7 +64,7 @@ export interface BuildServerOptions {
   webhookDeliveries?: BridgeMetricsOptions['webhookDeliveries'];
 }
 
-const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../src/web/', import.meta.url));
+const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
 const DEFAULT_CLIENT_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /**

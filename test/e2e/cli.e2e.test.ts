@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { type GoogleEmulator, startGoogleEmulator } from '../../src/sandbox/goog
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /**
- * A build of this test's own (dist/, bin/, and src/ for the web assets), inside node_modules so the packages resolve:
+ * A build of this test's own (dist/ and bin/), inside node_modules so the packages resolve:
  * a suite running beside this one, or `npm start` in this checkout, rebuilds ./dist and must never be caught
  * half-written.
  */
@@ -64,15 +64,10 @@ function waitForOutput(run: Run, pattern: RegExp): Promise<RegExpMatchArray> {
 let dir: string;
 const running: Run[] = [];
 beforeAll(() => {
-  // `npm start` builds with tsc first; the test runs the same build, then the bin.
-  execFileSync(
-    join(ROOT, 'node_modules', '.bin', 'tsc'),
-    ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(BUILD, 'dist')],
-    { cwd: ROOT },
-  );
+  // `npm start` builds first (when the sources changed); the test runs the same build, then the bin.
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--out-dir', join(BUILD, 'dist')], { cwd: ROOT });
   mkdirSync(join(BUILD, 'bin'));
   copyFileSync(join(ROOT, 'bin', 'tokenbridge.js'), BIN);
-  symlinkSync(join(ROOT, 'src'), join(BUILD, 'src'));
 });
 afterAll(() => rmSync(BUILD, { recursive: true, force: true }));
 afterEach(async () => {

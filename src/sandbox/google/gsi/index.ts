@@ -13,8 +13,8 @@ export {
 /** What the GIS script route needs; nothing yet, kept so the assembly's call does not change when it grows. */
 export type GsiDeps = Record<string, never>;
 
-/** The browser script lives beside this module in `src/`; `dist/` has the same depth below the package root. */
-const SCRIPT_PATH = fileURLToPath(new URL('../../../../src/sandbox/google/gsi/client.js', import.meta.url));
+/** The browser script beside this module (the build copies it into `dist/` too). */
+const SCRIPT_PATH = fileURLToPath(new URL('./client.js', import.meta.url));
 
 let cachedScript: string | undefined;
 
