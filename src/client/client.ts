@@ -40,7 +40,7 @@ export interface TokenbridgeClientOptions {
   /** The time source for cache expiry. Defaults to the system clock. */
   clock?: Clock;
   /** The fetch credentials mode. Defaults to `include`, so the session cookie also reaches a bridge on another origin. */
-  credentials?: RequestCredentials;
+  credentials?: 'omit' | 'same-origin' | 'include';
   /** A cached token is served only while at least this many seconds are left. Default 60. */
   minValiditySeconds?: number;
   /**
