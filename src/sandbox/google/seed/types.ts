@@ -1,5 +1,7 @@
 // The shapes of the seeded world, as the emulator's APIs read them.
 
+import type { GoogleAccount } from '../accounts.js';
+
 export interface SeedDriveFile {
   id: string;
   name: string;
@@ -88,17 +90,8 @@ export interface SeedCalendarEvent {
   attendees?: { email: string; displayName?: string; responseStatus: string; organizer?: boolean; self?: boolean }[];
 }
 
-export interface SeedAccount {
-  /** Stable 21-digit numeric subject, as Google issues. */
-  sub: string;
-  email: string;
-  name: string;
-  givenName: string;
-  familyName: string;
-  /** A `data:` URL, so nothing reaches outside the sandbox. */
-  picture: string;
-  /** The Workspace domain, only for Workspace accounts. */
-  hd?: string;
+/** A seeded account: its identity (`picture` a `data:` URL, so nothing reaches outside the sandbox) and its APIs' data. */
+export interface SeedAccount extends GoogleAccount {
   locale: string;
   timeZone: string;
   drive: { files: SeedDriveFile[] };
