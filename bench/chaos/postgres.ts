@@ -2,10 +2,11 @@
  * The shared PostgreSQL cluster, restarted on purpose (`pg_ctlcluster`, as root), and watched: is it up (a fresh
  * connection answers `select 1`), and what does each instance's `/readyz` say meanwhile.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import pg from 'pg';
 import { PG_URL } from '../../test/core/pg.js';
+import { run } from '../lib/wrk.js';
 
 function pgctlArgs(action: 'restart' | 'start' | 'status'): string[] {
   const version = readdirSync('/etc/postgresql')[0];
@@ -22,21 +23,8 @@ function pgctl(action: 'start' | 'status'): { status: number | null; output: str
  * Restarts the cluster (fast shutdown: every connection is cut). Asynchronous, so the traffic, the emulators and the
  * readiness probes in this process keep running through the outage.
  */
-export function restartPostgres(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('pg_ctlcluster', pgctlArgs('restart'), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('exit', (status) =>
-      status === 0 ? resolve() : reject(new Error(`pg_ctlcluster restart failed (${status}): ${output.trim()}`)),
-    );
-  });
+export async function restartPostgres(): Promise<void> {
+  await run('pg_ctlcluster', pgctlArgs('restart'));
 }
 
 /** Starts the cluster if it is down; safe to call from an exit handler (synchronous). */

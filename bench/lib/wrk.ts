@@ -146,7 +146,8 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
   }
 }
 
-function run(command: string, args: string[]): Promise<string> {
+/** Runs a command to its end; resolves with its output (stdout and stderr), rejects naming the exit code. */
+export function run(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
