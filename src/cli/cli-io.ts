@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { pino } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import { type EnvConfig, resolveServiceConfig, type ServiceConfig } from '../config/env.js';
+import { defaultRedirectUri, resolvePublicUrl } from '../config/public-url.js';
 import { Keyring } from '../core/keyring.js';
 import type { TokenBridge } from '../core/types.js';
 import { openStore } from '../storage/index.js';
@@ -39,7 +40,6 @@ export function commandConfig(io: CliIo): ServiceConfig {
   const { env } = io;
   if (env.mode === 'production') return resolveServiceConfig(env, { port: env.port });
   const host = env.host === '0.0.0.0' ? '127.0.0.1' : env.host;
-  const publicUrl = (env.publicUrl ?? `http://localhost:${env.port}`).replace(/\/+$/, '');
   return resolveServiceConfig(env, {
     port: env.port,
     credentials: {
@@ -47,7 +47,7 @@ export function commandConfig(io: CliIo): ServiceConfig {
       clerk: { ...env.clerk, secretKey: env.clerk.secretKey ?? 'sk_test_sandbox_unused' },
       google: {
         ...SANDBOX_BRIDGE_CLIENT,
-        redirectUri: env.google.redirectUri ?? `${publicUrl}/oauth/google/callback`,
+        redirectUri: env.google.redirectUri ?? defaultRedirectUri(resolvePublicUrl(env.publicUrl, env.port)),
         baseUrl: env.google.baseUrl ?? `http://${host}:${env.sandbox.googlePort}`,
       },
       encryptionKeys: env.encryptionKeys ?? sandboxKeyring(io.dataDir ?? './data').spec,

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import { type EnvConfig, resolveServiceConfig, type ServiceConfig } from '../config/env.js';
+import { defaultRedirectUri, resolvePublicUrl } from '../config/public-url.js';
 import { Keyring } from '../core/keyring.js';
 import { GOOGLE_RISC_PATH } from '../http/routes/google-risc.js';
 import { serverOptions } from '../http/server-limits.js';
@@ -68,8 +69,8 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
           }),
       );
     }
-    const publicUrl = (env.publicUrl ?? `http://localhost:${bridgePort}`).replace(/\/+$/, '');
-    const redirectUri = env.google.redirectUri ?? `${publicUrl}/oauth/google/callback`;
+    const publicUrl = resolvePublicUrl(env.publicUrl, bridgePort);
+    const redirectUri = env.google.redirectUri ?? defaultRedirectUri(publicUrl);
 
     const google = await startGoogleEmulator({
       host: env.host,

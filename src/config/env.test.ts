@@ -61,6 +61,26 @@ describe('configuration from the environment', () => {
     expect(config.tokenSource).toBe('oauth');
   });
 
+  it('PUBLIC_URL may carry the path a site mounts the bridge under: the redirect URI and azp follow it', () => {
+    const env = parseEnv({ ...production, PUBLIC_URL: 'https://app.example.com/tools/tokenbridge/' });
+    expect(env.publicUrl).toBe('https://app.example.com/tools/tokenbridge');
+    const service = resolveServiceConfig(env, { port: 3000 });
+    expect(service.google.redirectUri).toBe('https://app.example.com/tools/tokenbridge/oauth/google/callback');
+    // A session token's azp is the page's origin, which has no path.
+    expect(service.clerk.authorizedParties).toEqual(['https://app.example.com']);
+  });
+
+  it.each([
+    'https://app.example.com/token bridge',
+    'https://app.example.com/a%2Fb',
+    'https://app.example.com/tokenbridge?x=1',
+    'https://app.example.com/tokenbridge#top',
+    'https://app.example.com/a;b',
+  ])('PUBLIC_URL %s is refused: its path must be plain segments', (raw) => {
+    const error = failure({ PUBLIC_URL: raw });
+    expect(error.variable).toBe('PUBLIC_URL');
+  });
+
   it.each([
     ['PORT', { PORT: 'eighty' }],
     ['PORT', { PORT: '70000' }],

@@ -1,5 +1,6 @@
 import type { ClerkConfig, EnvConfig, GoogleConfig, ServiceConfig } from './config.js';
 import { EnvError } from './env-error.js';
+import { defaultRedirectUri, resolvePublicUrl } from './public-url.js';
 import { readVariables, type VariableValues } from './variables.js';
 
 export type {
@@ -108,7 +109,7 @@ export function resolveServiceConfig(
     credentials?: { clerk?: Partial<ClerkConfig>; google?: Partial<GoogleConfig>; encryptionKeys?: string };
   },
 ): ServiceConfig {
-  const publicUrl = (config.publicUrl ?? `http://localhost:${options.port}`).replace(/\/+$/, '');
+  const publicUrl = resolvePublicUrl(config.publicUrl, options.port);
   const filled = {
     clerk: { ...config.clerk, ...stripUndefined(options.credentials?.clerk ?? {}) },
     google: { ...config.google, ...stripUndefined(options.credentials?.google ?? {}) },
@@ -131,7 +132,7 @@ export function resolveServiceConfig(
       ...filled.google,
       clientId: filled.google.clientId!,
       clientSecret: filled.google.clientSecret!,
-      redirectUri: filled.google.redirectUri ?? `${publicUrl}/oauth/google/callback`,
+      redirectUri: filled.google.redirectUri ?? defaultRedirectUri(publicUrl),
     },
     encryptionKeys: filled.encryptionKeys!,
     console: config.console ?? false,

@@ -1,4 +1,5 @@
 import { EnvError, shown } from './env-error.js';
+import { publicUrl } from './public-url.js';
 import { httpUrl, originList } from './url.js';
 
 /**
@@ -123,6 +124,11 @@ export function onOff(options: Described & { shownDefault: string }): Variable<b
 /** An http(s) origin (`https://app.example.com`), normalised without a trailing slash. */
 export function origin(options: Described): Variable<string | undefined> {
   return optional('origin', options, (raw, name) => httpUrl(name, raw, { path: false, query: false }));
+}
+
+/** An http(s) origin, or an origin and the path a site mounts the bridge under (`https://app.example.com/tokenbridge`). */
+export function mountUrl(options: Described): Variable<string | undefined> {
+  return optional('origin, or origin and path', options, (raw, name) => publicUrl(name, raw));
 }
 
 /** An absolute http(s) URL; `query` allows a query string. */

@@ -8,7 +8,20 @@ import {
   pemPublicKey,
   standardWebhooksSecret,
 } from './secrets.js';
-import { checked, oneOf, onOff, optional, origin, origins, port, text, url, type Variable, whole } from './variable.js';
+import {
+  checked,
+  mountUrl,
+  oneOf,
+  onOff,
+  optional,
+  origin,
+  origins,
+  port,
+  text,
+  url,
+  type Variable,
+  whole,
+} from './variable.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -24,8 +37,9 @@ export const DEFAULT_PROXY_MAX_BYTES = 512 * 1024 * 1024;
 export const VARIABLES = {
   PORT: port(3000, { description: 'where the bridge listens' }),
   HOST: checked('host', '127.0.0.1', { description: 'the address the bridge listens on' }, listenHost),
-  PUBLIC_URL: origin({
-    description: "the bridge's public origin (redirect URI, connect URLs, `Secure` cookies when https)",
+  PUBLIC_URL: mountUrl({
+    description:
+      "the bridge's public URL: an origin, or an origin and the path a site mounts it under (`https://app.example.com/tokenbridge`: routes, console and cookies follow it); gives the redirect URI, connect URLs, `Secure` cookies when https",
     shownDefault: '`http://localhost:$PORT`',
   }),
   DATABASE_URL: checked(
@@ -173,7 +187,7 @@ export const VARIABLES = {
     bearerToken,
   ),
   TOKENBRIDGE_CONSOLE: onOff({
-    description: 'serve the web console at `/` ([console](docs/console.md))',
+    description: 'serve the web console at `$PUBLIC_URL/` ([console](docs/console.md))',
     shownDefault: '`off` (`on` in the sandbox)',
   }),
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info', { description: 'pino JSON logs; secrets are redacted', caseless: true }),

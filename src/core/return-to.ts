@@ -11,14 +11,15 @@ const DECODE_DEPTH = 3;
  * only its normalised `pathname + search + hash` is returned, so what is stored is what the browser will follow.
  * Refused: another origin, a path that starts with `//` or holds a backslash, dot segments raw or percent-encoded
  * (`/.//evil.test` normalises to `//evil.test`), control characters and tabs, and the same tricks behind encoding.
+ * No value is `home` (default `/`; a bridge mounted under a path passes its own, `/tokenbridge/`).
  *
  * @example
  * safeReturnTo('/settings') // '/settings'
  * safeReturnTo('//evil.test') // throws InvalidRequestError
  * safeReturnTo('/a/..//evil.test') // throws InvalidRequestError
  */
-export function safeReturnTo(value: string | undefined | null): string {
-  if (value === undefined || value === null || value === '') return '/';
+export function safeReturnTo(value: string | undefined | null, home = '/'): string {
+  if (value === undefined || value === null || value === '') return home;
   const refuse = () => new InvalidRequestError('return_to must be a relative path on this site, such as /settings.');
   if (typeof value !== 'string' || value.length > 2048) throw refuse();
   for (const layer of decodings(value)) {
@@ -40,22 +41,24 @@ export function safeReturnTo(value: string | undefined | null): string {
 
 /**
  * The `Location` for sending the browser back to `path` with `google_connect=<outcome>`, checked once more as the
- * browser will read it; anything that would leave the origin becomes `/`.
+ * browser will read it; anything that would leave the origin becomes `home` (default `/`).
  *
  * @example
  * returnLocation('/settings?tab=google', 'connected') // '/settings?tab=google&google_connect=connected'
+ * returnLocation('//evil.test', 'connected', '/tokenbridge/') // '/tokenbridge/?google_connect=connected'
  */
-export function returnLocation(path: string, outcome: string): string {
+export function returnLocation(path: string, outcome: string, home = '/'): string {
+  const fallback = `${home}?google_connect=${encodeURIComponent(outcome)}`;
   let url: URL;
   try {
-    url = new URL(safeReturnTo(path), BASE);
+    url = new URL(safeReturnTo(path, home), BASE);
   } catch {
-    url = new URL('/', BASE);
+    return fallback;
   }
   url.searchParams.set('google_connect', outcome);
   const location = url.pathname + url.search + url.hash;
   if (url.origin !== BASE || !isPlainPath(url.pathname) || new URL(location, BASE).origin !== BASE) {
-    return `/?google_connect=${encodeURIComponent(outcome)}`;
+    return fallback;
   }
   return location;
 }

@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import type { ServiceConfig, TrustProxy } from '../config/env.js';
+import { basePath } from '../config/public-url.js';
 import type { TokenBridge } from '../core/types.js';
 import type { StoreMaintenance } from '../storage/maintenance.js';
 import type { TokenBuckets } from '../token-buckets.js';
@@ -77,6 +78,7 @@ const DEFAULT_CLIENT_ROOT = fileURLToPath(new URL('../', import.meta.url));
  */
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const { config } = options;
+  const base = basePath(config.publicUrl);
   const clock = options.clock ?? systemClock;
   const attached = options.server;
   // Deadlines and a connection cap set on purpose: Node's defaults let slow-header clients hold sockets for minutes.
@@ -139,7 +141,16 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     connectUrl: connectUrlBuilder(config.publicUrl),
   };
 
-  registerSecurityHeaders(app, { https: config.publicUrl.startsWith('https:') });
+  const maintenance = options.maintenance;
+  const metrics = new BridgeMetrics({
+    bridge: options.bridge,
+    ...(maintenance ? { connectionStats: () => maintenance.connectionStats() } : {}),
+    ...(options.webhookDeliveries ? { webhookDeliveries: options.webhookDeliveries } : {}),
+  });
+  app.addHook('onClose', async () => metrics.close());
+
+  // Under a path the bridge is a guest on someone's site: HSTS for the host, not for its sub-domains too.
+  registerSecurityHeaders(app, { https: config.publicUrl.startsWith('https:'), includeSubDomains: base === '' });
   registerCors(app, config.corsOrigins);
   await app.register(fastifyCookie);
   // After the cookie parser (a `__session` cookie identifies a user), and before every route: each route that takes a
@@ -152,9 +163,10 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Tokenbridge', version: '0.1.0', description: 'Fresh, scope-checked Google access tokens.' },
+      // The paths below are relative to it: @fastify/swagger strips the base path from each route.
+      servers: [{ url: config.publicUrl }],
     },
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.setErrorHandler((error, request, reply) => {
     const answer = toErrorReply(error);
@@ -167,35 +179,38 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     return reply.code(answer.status).type('application/json').send(answer.body);
   });
 
-  await app.register(healthRoutes, context);
-  await app.register(googleTokenRoutes, context);
-  await app.register(connectRoutes, context);
-  await app.register(connectionRoutes, context);
-  await app.register(serverTokenRoutes, context);
-  await app.register(googleProxyRoutes, context);
-  await app.register(clerkWebhookRoutes, context);
-  await app.register(googleRiscRoutes, context);
-  await app.register(consoleConfigRoutes, context);
-  if (config.console) {
-    await app.register(webRoutes, {
-      webRoot: options.webRoot ?? DEFAULT_WEB_ROOT,
-      clientRoot: options.clientRoot ?? DEFAULT_CLIENT_ROOT,
-      contentSecurityPolicy: consoleContentSecurityPolicy({
-        clerkPublishableKey: config.clerk.publishableKey,
-        googleBaseUrl: config.google.baseUrl,
-      }),
-    });
-  }
-  await app.register(auditRoutes, { audit: options.maintenance });
-  const maintenance = options.maintenance;
-  const metrics = new BridgeMetrics({
-    bridge: options.bridge,
-    ...(maintenance ? { connectionStats: () => maintenance.connectionStats() } : {}),
-    ...(options.webhookDeliveries ? { webhookDeliveries: options.webhookDeliveries } : {}),
-  });
-  app.addHook('onClose', async () => metrics.close());
-  await app.register(metricsRoutes, { metrics, token: config.metricsToken });
-  await app.register(apiDocsRoutes);
+  // Every route sits under PUBLIC_URL's path, so a proxy forwards `/tokenbridge/…` as it is, and the bridge's own
+  // links, redirects and cookie paths mean the same on both sides of it.
+  await app.register(
+    async (bridge) => {
+      bridge.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      await bridge.register(healthRoutes, { store: context.store });
+      await bridge.register(googleTokenRoutes, context);
+      await bridge.register(connectRoutes, context);
+      await bridge.register(connectionRoutes, context);
+      await bridge.register(serverTokenRoutes, context);
+      await bridge.register(googleProxyRoutes, context);
+      await bridge.register(clerkWebhookRoutes, context);
+      await bridge.register(googleRiscRoutes, context);
+      await bridge.register(consoleConfigRoutes, context);
+      if (config.console) {
+        await bridge.register(webRoutes, {
+          webRoot: options.webRoot ?? DEFAULT_WEB_ROOT,
+          clientRoot: options.clientRoot ?? DEFAULT_CLIENT_ROOT,
+          contentSecurityPolicy: consoleContentSecurityPolicy({
+            clerkPublishableKey: config.clerk.publishableKey,
+            googleBaseUrl: config.google.baseUrl,
+          }),
+        });
+      }
+      await bridge.register(auditRoutes, { audit: options.maintenance });
+      await bridge.register(metricsRoutes, { metrics, token: config.metricsToken });
+      await bridge.register(apiDocsRoutes);
+    },
+    { prefix: base },
+  );
+  // Probes that reach the port directly (a process manager, a container health check) need not know the path.
+  if (base !== '') await app.register(healthRoutes, { store: context.store, hide: true });
   return app;
 }
 

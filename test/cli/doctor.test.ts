@@ -171,6 +171,16 @@ describe('tokenbridge doctor against the sandbox', () => {
     expect(check('Redirect URI')?.fix).toContain('http://localhost:4000/oauth/google/callback');
   });
 
+  it('under a path, the redirect URI to register is the callback under that path', async () => {
+    const mounted = { ...healthyEnv(), PUBLIC_URL: 'http://localhost:4000/tokenbridge' };
+    const { check } = await doctorJson(mounted);
+    expect(check('Redirect URI')).toMatchObject({ status: 'pass' });
+    expect(check('Redirect URI')?.detail).toContain('http://localhost:4000/tokenbridge/oauth/google/callback');
+    const atRoot = await doctorJson({ ...mounted, GOOGLE_REDIRECT_URI: 'http://localhost:4000/oauth/google/callback' });
+    expect(atRoot.code).toBe(1);
+    expect(atRoot.check('Redirect URI')?.fix).toContain('http://localhost:4000/tokenbridge/oauth/google/callback');
+  });
+
   it('an http PUBLIC_URL outside localhost fails in production', async () => {
     const { code, check } = await doctorJson({ ...healthyEnv(), PUBLIC_URL: 'http://tokens.example.com' });
     expect(code).toBe(1);

@@ -1,7 +1,7 @@
 import type { ServiceConfig } from '../../config/env.js';
+import { defaultRedirectUri } from '../../config/public-url.js';
 import { type CheckResult, fail, pass, warn } from './check.js';
 
-const CALLBACK_PATH = '/oauth/google/callback';
 const LOOPBACK = /^(localhost|127\.0\.0\.1|\[::1\])$/;
 
 /**
@@ -14,25 +14,25 @@ export function checkPublicUrl(
 ): CheckResult[] {
   const results: CheckResult[] = [];
   const publicUrl = new URL(config.publicUrl);
-  const expected = `${publicUrl.origin}${CALLBACK_PATH}`;
+  const expected = defaultRedirectUri(config.publicUrl);
   if (options.production && !options.publicUrlSet) {
     results.push(
       warn(
         'Public URL',
-        `PUBLIC_URL is not set, so the bridge believes it is ${publicUrl.origin}.`,
-        'Set PUBLIC_URL to the https origin users reach the bridge at (e.g. https://tokens.example.com).',
+        `PUBLIC_URL is not set, so the bridge believes it is ${config.publicUrl}.`,
+        'Set PUBLIC_URL to the https URL users reach the bridge at (e.g. https://tokens.example.com, or https://app.example.com/tokenbridge under a path).',
       ),
     );
   } else if (options.production && publicUrl.protocol !== 'https:' && !LOOPBACK.test(publicUrl.hostname)) {
     results.push(
       fail(
         'Public URL',
-        `PUBLIC_URL ${publicUrl.origin} is http: session cookies and OAuth codes would cross the network in clear.`,
+        `PUBLIC_URL ${config.publicUrl} is http: session cookies and OAuth codes would cross the network in clear.`,
         'Serve the bridge over https (a TLS-terminating proxy is fine) and set PUBLIC_URL=https://….',
       ),
     );
   } else {
-    results.push(pass('Public URL', `${publicUrl.origin}`));
+    results.push(pass('Public URL', config.publicUrl));
   }
 
   let redirect: URL;
@@ -45,7 +45,7 @@ export function checkPublicUrl(
     ];
   }
   const registerHint = `and register exactly ${expected} under "Authorized redirect URIs" of the Google OAuth client`;
-  if (redirect.origin !== publicUrl.origin || redirect.pathname !== CALLBACK_PATH) {
+  if (redirect.href !== new URL(expected).href) {
     results.push(
       fail(
         'Redirect URI',

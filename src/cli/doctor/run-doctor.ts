@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EnvConfig, EnvError, resolveServiceConfig } from '../../config/env.js';
+import { defaultRedirectUri, resolvePublicUrl } from '../../config/public-url.js';
 import { Keyring } from '../../core/keyring.js';
 import { SANDBOX_BRIDGE_CLIENT } from '../sandbox.js';
 import { sandboxKeyring } from '../sandbox-key.js';
@@ -71,9 +72,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
         clerk: { ...env.clerk, secretKey: 'sk_test_sandbox' },
         google: {
           ...SANDBOX_BRIDGE_CLIENT,
-          redirectUri:
-            env.google.redirectUri ??
-            `${(env.publicUrl ?? `http://localhost:${env.port}`).replace(/\/+$/, '')}/oauth/google/callback`,
+          redirectUri: env.google.redirectUri ?? defaultRedirectUri(resolvePublicUrl(env.publicUrl, env.port)),
           baseUrl: undefined,
         },
         encryptionKeys: keySpec ?? Keyring.generate('doctor'),

@@ -65,7 +65,7 @@ details summary{cursor:pointer}
 </style></head><body>
 <header><h1>${esc(title)} <small>${esc(doc.info?.version ?? '')}</small></h1>
 <p>${esc(doc.info?.description ?? '')}</p>
-<p>OpenAPI ${esc(doc.openapi ?? '')} document: <a href="/openapi.json">/openapi.json</a>. Errors are
+<p>OpenAPI ${esc(doc.openapi ?? '')} document: <a href="openapi.json">openapi.json</a>. Errors are
 <code>{"error":{"code","message",…}}</code>.</p></header>
 <main><nav><ul>${toc.join('')}</ul></nav><div>${sections.join('\n')}</div></main>
 </body></html>`;

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { basePath, GOOGLE_CALLBACK_PATH } from '../../config/public-url.js';
 import { InvalidRequestError } from '../../core/errors.js';
 import { returnLocation, safeReturnTo } from '../../core/return-to.js';
 import { signedInUser } from '../caller.js';
@@ -7,13 +8,16 @@ import { connectionSchema, errorResponses, scopeListSchema } from '../schemas.js
 
 /** Holds `return_to` across the trip to Google, so a denied consent can still send the user back. */
 const RETURN_COOKIE = 'tb_return_to';
-const CALLBACK_PATH = '/oauth/google/callback';
 /** The `__session` cookie lives ~60 s; consent can take longer, and the state itself is bound to the user. */
 const CALLBACK_SESSION_GRACE_SECONDS = 600;
 
 /** The redirect flow (`/connect/google` → Google → `/oauth/google/callback`) and the popup code flow. */
 export async function connectRoutes(app: FastifyInstance, context: RouteContext): Promise<void> {
   const secure = new URL(context.config.publicUrl).protocol === 'https:';
+  // The callback's path as the browser sees it (under PUBLIC_URL's path), and the page to return to by default.
+  const base = basePath(context.config.publicUrl);
+  const returnCookie = { path: `${base}${GOOGLE_CALLBACK_PATH}`, httpOnly: true, sameSite: 'lax', secure } as const;
+  const home = `${base}/`;
 
   app.get<{ Querystring: { scope?: string[]; return_to?: string } }>(
     '/connect/google',
@@ -30,26 +34,20 @@ export async function connectRoutes(app: FastifyInstance, context: RouteContext)
     },
     async (request, reply) => {
       const userId = signedInUser(request);
-      const returnTo = safeReturnTo(request.query.return_to);
+      const returnTo = safeReturnTo(request.query.return_to, home);
       const start = await context.bridge.createAuthorizationUrl({
         userId,
         scopes: request.query.scope ?? [],
         returnTo,
       });
-      reply.setCookie(RETURN_COOKIE, returnTo, {
-        path: CALLBACK_PATH,
-        httpOnly: true,
-        sameSite: 'lax',
-        secure,
-        maxAge: 600,
-      });
+      reply.setCookie(RETURN_COOKIE, returnTo, { ...returnCookie, maxAge: 600 });
       reply.header('cache-control', 'no-store');
       return reply.redirect(start.url, 302);
     },
   );
 
   app.get<{ Querystring: { code?: string; state?: string; error?: string } }>(
-    CALLBACK_PATH,
+    GOOGLE_CALLBACK_PATH,
     {
       config: { credential: 'session', sessionGraceSeconds: CALLBACK_SESSION_GRACE_SECONDS, limitGroup: 'connect' },
       schema: {
@@ -70,15 +68,15 @@ export async function connectRoutes(app: FastifyInstance, context: RouteContext)
       const { code, state, error } = request.query;
       if (error !== undefined) {
         const marker = /^[a-z_]{1,64}$/.test(error) ? error : 'authorization_failed';
-        clearReturnCookie(reply, secure);
-        return reply.redirect(returnLocation(request.cookies[RETURN_COOKIE] ?? '/', marker), 302);
+        reply.clearCookie(RETURN_COOKIE, returnCookie);
+        return reply.redirect(returnLocation(request.cookies[RETURN_COOKIE] ?? home, marker, home), 302);
       }
       if (state === undefined || code === undefined) {
         throw new InvalidRequestError('The callback needs both "code" and "state" from Google.');
       }
       const result = await context.bridge.completeAuthorization({ userId: signedInUser(request), state, code });
-      clearReturnCookie(reply, secure);
-      return reply.redirect(returnLocation(result.returnTo, 'connected'), 302);
+      reply.clearCookie(RETURN_COOKIE, returnCookie);
+      return reply.redirect(returnLocation(result.returnTo, 'connected', home), 302);
     },
   );
 
@@ -112,8 +110,4 @@ export async function connectRoutes(app: FastifyInstance, context: RouteContext)
       return { connection };
     },
   );
-}
-
-function clearReturnCookie(reply: FastifyReply, secure: boolean): void {
-  reply.clearCookie(RETURN_COOKIE, { path: CALLBACK_PATH, httpOnly: true, sameSite: 'lax', secure });
 }

@@ -9,7 +9,6 @@ import { signedInUser } from '../caller.js';
 import type { RouteContext } from '../context.js';
 import { type ProxyService, proxyTarget } from '../proxy-target.js';
 
-const PREFIX = '/api/google/proxy/';
 const AUTH = 'https://www.googleapis.com/auth/';
 const UPSTREAM_TIMEOUT_MS = 30_000;
 
@@ -41,6 +40,8 @@ const DOWNLOAD_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'; base-
  */
 export async function googleProxyRoutes(app: FastifyInstance, context: RouteContext): Promise<void> {
   const maxBytes = context.config.proxyMaxBytes ?? DEFAULT_PROXY_MAX_BYTES;
+  // Under PUBLIC_URL's path when the bridge is mounted under one.
+  const prefix = `${app.prefix}/api/google/proxy/`;
   // Bodies go to Google as sent, whatever their type.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (_request, body, done) => {
@@ -65,7 +66,7 @@ export async function googleProxyRoutes(app: FastifyInstance, context: RouteCont
       // The raw URL, not Fastify's decoded params: decoding first is how `..%2f` tricks get through.
       const raw = request.raw.url ?? '';
       const { service, url } = proxyTarget(
-        raw.startsWith(PREFIX) ? raw.slice(PREFIX.length) : '',
+        raw.startsWith(prefix) ? raw.slice(prefix.length) : '',
         context.config.google.baseUrl,
       );
       const userId = signedInUser(request);

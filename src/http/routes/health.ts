@@ -6,14 +6,20 @@ const READY_TIMEOUT_MS = 2000;
 
 /**
  * `/healthz` (the process answers) and `/readyz` (it can serve: the database answers, and on PostgreSQL the refresh
- * lock's and the change feed's own sessions are up, re-opened by the probe itself when they had dropped).
+ * lock's and the change feed's own sessions are up, re-opened by the probe itself when they had dropped). `hide`
+ * leaves them out of the OpenAPI document (the copies at the root when the bridge is mounted under a path).
  */
-export async function healthRoutes(app: FastifyInstance, context: RouteContext): Promise<void> {
+export async function healthRoutes(
+  app: FastifyInstance,
+  context: Pick<RouteContext, 'store'> & { hide?: boolean },
+): Promise<void> {
+  const hide = context.hide ?? false;
   app.get(
     '/healthz',
     {
       logLevel: 'warn',
       schema: {
+        hide,
         summary: 'Liveness',
         response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
       },
@@ -26,6 +32,7 @@ export async function healthRoutes(app: FastifyInstance, context: RouteContext):
     {
       logLevel: 'warn',
       schema: {
+        hide,
         summary: 'Readiness: the database, the refresh lock and the change feed',
         response: {
           '2xx': readySchema,

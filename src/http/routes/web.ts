@@ -18,7 +18,8 @@ const TYPES: Record<string, string> = {
 const CLIENT_ENTRY = 'client/index.js';
 
 /**
- * Serves the web console from `webRoot` (`src/web`): `/` is `index.html`, every other file is under `/web/…`. The
+ * Serves the web console from `webRoot` (`src/web`): `/` is `index.html`, every other file is under `/web/…`; under a
+ * prefix (PUBLIC_URL's path) the page is at `/tokenbridge/`, and `/tokenbridge` redirects there. The
  * console runs the shipped browser client (`tokenbridge/client`), served as built under `/modules/…`: exactly the
  * modules `client/index.js` imports, from `clientRoot` (the built `dist/`), and nothing else of it.
  * Missing files fall through to the JSON 404. HTML gets `contentSecurityPolicy` (see `console-csp.ts`): clerk-js and
@@ -46,11 +47,19 @@ export async function webRoutes(
     }
   };
 
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/', { schema: { hide: true }, prefixTrailingSlash: 'slash' }, async (_request, reply) => {
     const file = await serve(root, 'index.html');
     if (!file) return reply.callNotFound();
     return send(reply, file, options.contentSecurityPolicy);
   });
+  if (app.prefix !== '') {
+    // Under a path, the page's relative links (`web/console.js`, `api/config`) need the slash: `/tokenbridge` would
+    // resolve them against the site's root.
+    app.get('/', { schema: { hide: true }, prefixTrailingSlash: 'no-slash' }, async (request, reply) => {
+      const query = request.url.indexOf('?');
+      return reply.redirect(`${app.prefix}/${query === -1 ? '' : request.url.slice(query)}`, 308);
+    });
+  }
 
   app.get<{ Params: { '*': string } }>('/web/*', { schema: { hide: true } }, async (request, reply) => {
     const file = await serve(root, request.params['*']);
