@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -140,6 +141,41 @@ describe('the tokenbridge command', () => {
     expect(await run.exited).toBe(78);
     for (const name of ['CLERK_SECRET_KEY', 'GOOGLE_CLIENT_SECRET', 'TOKENBRIDGE_ENCRYPTION_KEYS']) {
       expect(run.stderr()).toContain(name);
+    }
+  });
+
+  it('SIGTERM while it is still starting (here, waiting on its database) ends it at once with 0', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tb-cli-'));
+    // A "database" that accepts the connection and never answers: start-up stays at its first query for as long as
+    // the test likes, so the signal surely lands mid-start.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((done) => silent.listen(0, '127.0.0.1', done));
+    const connected = new Promise<void>((done) => silent.once('connection', () => done()));
+    const run = tokenbridge(
+      ['start'],
+      {
+        PORT: '0',
+        CLERK_SECRET_KEY: 'sk_test_unused',
+        GOOGLE_CLIENT_ID: 'bridge-client',
+        GOOGLE_CLIENT_SECRET: 'bridge-secret',
+        TOKENBRIDGE_ENCRYPTION_KEYS: Keyring.generate('prod'),
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${(silent.address() as AddressInfo).port}/tokenbridge`,
+      },
+      dir,
+    );
+    running.push(run);
+    try {
+      await connected;
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+      expect(run.stdout()).not.toContain('Press Ctrl+C to stop.');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((done) => silent.close(() => done()));
     }
   });
 

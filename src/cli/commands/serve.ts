@@ -9,8 +9,11 @@ type Logger = ReturnType<typeof createLogger>;
 
 /** `tokenbridge start` and `tokenbridge sandbox`: runs until SIGINT/SIGTERM, then shuts down; resolves with the exit code. */
 export async function serveCommand(command: 'start' | 'sandbox', env: EnvConfig, logger: Logger): Promise<number> {
-  const stop = await run(command, env, logger);
-  return untilSignal(stop, logger);
+  // Listening for signals from the first moment, not once the service is up: as a container's process 1, Node would
+  // ignore a SIGTERM that came earlier, and the container would wait for its SIGKILL.
+  const signals = untilSignal(logger);
+  signals.ready(await run(command, env, logger));
+  return signals.exitCode;
 }
 
 async function run(
@@ -67,25 +70,40 @@ async function run(
   return () => service.close();
 }
 
-/** Waits for SIGINT or SIGTERM, then shuts down gracefully; a second signal exits at once. */
-function untilSignal(stop: () => Promise<void>, logger: Logger): Promise<number> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        process.exit(130);
-      }
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      stop().then(
-        () => resolve(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+/**
+ * Waits for SIGINT or SIGTERM. Once the service is `ready`, a signal shuts it down gracefully (a second one exits at
+ * once). Before that, while it starts, a signal ends the process at once with 0: nothing is served yet, and a migration
+ * in flight is a transaction, rolled back by the database.
+ */
+function untilSignal(logger: Logger): { ready(stop: () => Promise<void>): void; exitCode: Promise<number> } {
+  let stop: (() => Promise<void>) | undefined;
+  let stopping = false;
+  let resolveExit: (code: number) => void = () => {};
+  const exitCode = new Promise<number>((resolve) => {
+    resolveExit = resolve;
   });
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    if (stop === undefined) {
+      logger.info({ signal }, 'stopped while starting');
+      process.exit(0);
+    }
+    logger.info({ signal }, 'shutting down');
+    stop().then(
+      () => resolveExit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        resolveExit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    ready: (stopService) => {
+      stop = stopService;
+    },
+    exitCode,
+  };
 }
