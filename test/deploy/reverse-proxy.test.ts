@@ -127,6 +127,10 @@ describe.each(proxies)('behind %s, under /tokenbridge, with TLS', (name, startPr
       expect(page.url()).toBe(`${publicUrl}/`);
       await page.getByRole('button', { name: 'Get a token' }).click();
       await expect.poll(() => page.locator('#token-value').textContent()).toMatch(/^ya29\.a0/);
+      // What the console tells an app developer names the path too.
+      const use = (await page.getByRole('region', { name: 'Use it from your app' }).textContent()) ?? '';
+      expect(use).toContain("createTokenbridgeClient({ baseUrl: '/tokenbridge', getSessionToken");
+      expect(use).toContain(`"${publicUrl}/api/users/`);
 
       // Google sent the browser back to the callback under the path, through the proxy.
       expect(requests.some((url) => url.startsWith(`${publicUrl}/oauth/google/callback?`))).toBe(true);

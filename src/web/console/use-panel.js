@@ -6,9 +6,12 @@ import { state } from './state.js';
 export function renderUsePanel() {
   const userId = state.clerk.user?.id ?? 'user_123';
   const scopes = state.lastScopes.map((s) => `'${s}'`).join(', ');
+  // Mounted under a path (PUBLIC_URL=https://app.example.com/tokenbridge), an app's pages name it as the client's base.
+  const mount = new URL('.', location.href).pathname.replace(/\/+$/, '');
+  const baseUrl = mount === '' ? '' : `baseUrl: '${mount}', `;
   $('use-browser').textContent = [
     "import { createTokenbridgeClient } from 'tokenbridge/client';",
-    'const bridge = createTokenbridgeClient({ getSessionToken: () => Clerk.session.getToken() });',
+    `const bridge = createTokenbridgeClient({ ${baseUrl}getSessionToken: () => Clerk.session.getToken() });`,
     `const result = await bridge.getGoogleToken([${scopes}]);`,
     '// result.ok ? result.token.accessToken : result.connect() (asks the user for what is missing)',
   ].join('\n');
