@@ -98,6 +98,8 @@ describe('the packed package', () => {
         'docs/production.md',
         'docs/quickstart.md',
         'deploy/tokenbridge.service',
+        'deploy/nginx.conf',
+        'deploy/Caddyfile',
       ]),
     );
     const outside = files.filter(
