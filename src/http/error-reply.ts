@@ -93,13 +93,18 @@ export function toErrorReply(error: unknown): ErrorReply {
 }
 
 /** The answer for an unknown route or method. */
-export function notFoundReply(method: string, url: string): ErrorReply {
+export function notFoundReply(method: string, url: string, basePath = ''): ErrorReply {
   const path = url.split('?')[0] ?? '';
   const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
+  // The likely cause outside the mount point: a proxy that strips the prefix instead of forwarding the path as it is.
+  const outside =
+    basePath !== '' && path !== basePath && !path.startsWith(`${basePath}/`)
+      ? ` The bridge serves under ${basePath} (PUBLIC_URL's path); a proxy in front must forward that path unchanged.`
+      : '';
   return {
     status: 404,
     headers: {},
-    body: { error: { code: 'not_found', message: `No route for ${method} ${shown}.` } },
+    body: { error: { code: 'not_found', message: `No route for ${method} ${shown}.${outside}` } },
   };
 }
 

@@ -175,7 +175,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     return reply.code(answer.status).headers(answer.headers).type('application/json').send(answer.body);
   });
   app.setNotFoundHandler((request, reply) => {
-    const answer = notFoundReply(request.method, request.url);
+    const answer = notFoundReply(request.method, request.url, base);
     return reply.code(answer.status).type('application/json').send(answer.body);
   });
 

@@ -45,7 +45,14 @@ describe('a bridge mounted under PUBLIC_URL’s path', () => {
     expect(await token.json()).toMatchObject({ accessToken: 'ya29.sample-access-token' });
     const atRoot = await fetch(`${server.url}/api/google-token?scope=drive.readonly`, { headers: bearer });
     expect(atRoot.status).toBe(404);
-    expect(await atRoot.json()).toMatchObject({ error: { code: 'not_found' } });
+    // What a proxy that strips the prefix would meet, with the fix in the message.
+    expect(await atRoot.json()).toMatchObject({
+      error: { code: 'not_found', message: expect.stringContaining('must forward that path unchanged') },
+    });
+    const inside = await fetch(`${server.url}/tokenbridge/api/nothing-here`);
+    expect(((await inside.json()) as { error: { message: string } }).error.message).toBe(
+      'No route for GET /tokenbridge/api/nothing-here.',
+    );
   });
 
   it('the connect redirect sets its return cookie on the prefixed callback path, Secure, and returns home by default', async () => {
