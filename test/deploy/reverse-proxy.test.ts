@@ -11,11 +11,11 @@ import { PATIENCE_MS, until } from '../support/patience.js';
 import { type LocalCertificate, makeLocalCertificate } from './local-ca.js';
 import {
   CADDY_TEMPLATE,
-  freePort,
   handToProxyUser,
   NGINX_TEMPLATE,
   type ProxyOptions,
   type RunningProxy,
+  reservePort,
   startCaddy,
   startNginx,
 } from './reverse-proxy.js';
@@ -82,13 +82,16 @@ const proxies: Array<[string, (options: ProxyOptions) => RunningProxy | Promise<
 
 describe.each(proxies)('behind %s, under /tokenbridge, with TLS', (name, startProxy) => {
   it('serves the console, the API and the whole connect flow under the path, with Secure cookies on the prefixed path', async () => {
-    const port = await freePort();
+    // The proxy's port is held while the bridge starts (its redirect URI and origin name it), released as the proxy starts.
+    const reserved = await reservePort();
+    const port = reserved.port;
     const publicUrl = `https://localhost:${port}${PATH}`;
     const stack = await startStack({ PUBLIC_URL: publicUrl, TOKENBRIDGE_TRUST_PROXY: 'loopback' });
     let proxy: RunningProxy | undefined;
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(PATIENCE_MS);
     try {
+      await reserved.release();
       proxy = await startProxy({ dir: join(root, name), port, upstreamPort: stack.sandbox.service!.port, tls });
       const running = proxy;
       const health = await until(
@@ -150,6 +153,7 @@ describe.each(proxies)('behind %s, under /tokenbridge, with TLS', (name, startPr
         expect(value).toMatch(/;\s*HttpOnly/i);
       }
     } finally {
+      await reserved.release();
       await context.close();
       await proxy?.close();
       await stack.close();

@@ -101,14 +101,22 @@ export async function startCaddy(options: ProxyOptions): Promise<RunningProxy> {
   return run(caddy, args, dir, env, `https://localhost:${port}`);
 }
 
-/** A free TCP port on 127.0.0.1, for a process that must be told its port before it starts. */
-export async function freePort(): Promise<number> {
+/**
+ * A TCP port on 127.0.0.1 held until `release()`, for a process that must be told its port before it starts: the
+ * caller releases it just before starting that process, so nothing else is handed the port meanwhile.
+ */
+export async function reservePort(): Promise<{ port: number; release(): Promise<void> }> {
   const server = createServer();
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
   if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
+  return { port: address.port, release: () => new Promise<void>((done) => server.close(() => done())) };
+}
+
+async function freePort(): Promise<number> {
+  const reserved = await reservePort();
+  await reserved.release();
+  return reserved.port;
 }
 
 /**
