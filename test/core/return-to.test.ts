@@ -70,4 +70,13 @@ describe('returnLocation', () => {
       expect(location).toBe('/?google_connect=access_denied');
     },
   );
+
+  it('a bridge mounted under a path sends nothing and anything unsafe to its own home there', () => {
+    expect(safeReturnTo(undefined, '/tokenbridge/')).toBe('/tokenbridge/');
+    expect(safeReturnTo('/settings', '/tokenbridge/')).toBe('/settings');
+    expect(returnLocation('//evil.test', 'access_denied', '/tokenbridge/')).toBe(
+      '/tokenbridge/?google_connect=access_denied',
+    );
+    expect(returnLocation('/settings', 'connected', '/tokenbridge/')).toBe('/settings?google_connect=connected');
+  });
 });
