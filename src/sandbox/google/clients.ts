@@ -73,6 +73,12 @@ export class ClientRegistry {
     return [...this.clients.values()];
   }
 
+  /** Replaces the registered clients with saved ones (each checked as `register` checks it). */
+  restore(saved: OAuthClient[]): void {
+    this.clients.clear();
+    for (const config of saved) this.register(config);
+  }
+
   /** Back to the clients the emulator started with. */
   reset(): void {
     this.clients.clear();
