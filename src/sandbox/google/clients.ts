@@ -31,9 +31,10 @@ export const DEFAULT_CLIENT: OAuthClientConfig = {
   redirectUris: [
     'http://127.0.0.1:3000/oauth/google/callback',
     'http://localhost:3000/oauth/google/callback',
+    'http://[::1]:3000/oauth/google/callback',
     'http://127.0.0.1:3002/v1/oauth_callback',
   ],
-  javascriptOrigins: ['http://127.0.0.1:3000', 'http://localhost:3000'],
+  javascriptOrigins: ['http://127.0.0.1:3000', 'http://localhost:3000', 'http://[::1]:3000'],
   publishingStatus: 'production',
   name: 'Tokenbridge Sandbox',
 };
