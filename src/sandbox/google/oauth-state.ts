@@ -231,13 +231,17 @@ export class OAuthState {
     ).length;
   }
 
-  /** The grants, codes and tokens as plain JSON values. */
+  /**
+   * The grants, codes and tokens as plain JSON values. Expired access tokens are left out: nothing tells them from
+   * unknown ones, and one is issued per refresh, so keeping them would only grow the file.
+   */
   toJSON(): OAuthStateContents {
+    const now = this.clock.now();
     return {
       grants: [...this.grants.values()].map((g) => ({ ...g, scopes: [...g.scopes] })),
       codes: [...this.codes.values()],
       refreshTokens: [...this.refreshTokens.values()],
-      accessTokens: [...this.accessTokens.values()],
+      accessTokens: [...this.accessTokens.values()].filter((t) => t.expiresAt > now),
     };
   }
 
