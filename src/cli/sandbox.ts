@@ -77,7 +77,7 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
           }),
       );
       // On the default loopback address, `http://[::1]:<port>` must reach the bridge as well as 127.0.0.1 does.
-      if (env.host === '127.0.0.1' || env.host === 'localhost') {
+      if (env.host === '127.0.0.1') {
         const closeV6 = await alsoListenOnIpv6Loopback(server, bridgePort);
         if (closeV6) cleanups.push(closeV6);
       }
