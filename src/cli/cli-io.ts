@@ -26,7 +26,7 @@ export interface CliIo {
   clock?: Clock;
   /** PostgreSQL schema (tests share one database). */
   schema?: string;
-  /** Where the sandbox keeps its generated key. Default `./data`. */
+  /** Where the sandbox keeps its generated key. Default `SANDBOX_DATA_DIR` (`./data`). */
   dataDir?: string;
   /** Aborted on Ctrl+C: long commands stop cleanly after the item in hand. */
   signal?: AbortSignal;
@@ -43,14 +43,14 @@ export function commandConfig(io: CliIo): ServiceConfig {
   return resolveServiceConfig(env, {
     port: env.port,
     credentials: {
-      // The emulator's secret is new on every run; the CLI never needs it (it reads the store, not Clerk).
+      // The CLI never needs the emulator's secret (it reads the store, not Clerk).
       clerk: { ...env.clerk, secretKey: env.clerk.secretKey ?? 'sk_test_sandbox_unused' },
       google: {
         ...SANDBOX_BRIDGE_CLIENT,
         redirectUri: env.google.redirectUri ?? defaultRedirectUri(resolvePublicUrl(env.publicUrl, env.port)),
         baseUrl: env.google.baseUrl ?? `http://${host}:${env.sandbox.googlePort}`,
       },
-      encryptionKeys: env.encryptionKeys ?? sandboxKeyring(io.dataDir ?? './data').spec,
+      encryptionKeys: env.encryptionKeys ?? sandboxKeyring(io.dataDir ?? env.sandbox.dataDir).spec,
     },
   });
 }

@@ -14,8 +14,10 @@ const USAGE = `Usage: tokenbridge <command>
 
 Commands:
   start     Run the bridge. With no CLERK_SECRET_KEY / GOOGLE_CLIENT_ID it starts the local sandbox too:
-            the Google and Clerk emulators, wired to the bridge.
-  sandbox   Run only the Google and Clerk emulators (for other apps' tests).
+            the Google and Clerk emulators, wired to the bridge. The sandbox keeps its users, sessions, keys
+            and Google grants in SANDBOX_DATA_DIR (./data) across restarts.
+            start --fresh: forget all of it (and the SQLite database) and start clean.
+  sandbox   Run only the Google and Clerk emulators (for other apps' tests). sandbox --fresh: start clean.
   migrate   Apply database migrations to DATABASE_URL and exit.
   doctor    Check the whole setup (keys, database, Clerk, Google, URLs) and say how to fix what is wrong.
   keys      keys generate | keys rotate: make a new encryption key; re-encrypt every stored secret under it.
@@ -85,7 +87,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const logger = createLogger(env.logLevel);
   try {
     if (command === 'migrate') return await migrateCommand(env, process.stdout);
-    return await serveCommand(command as 'start' | 'sandbox', env, logger);
+    return await serveCommand(command as 'start' | 'sandbox', env, logger, argv.slice(1));
   } catch (error) {
     if (error instanceof ConfigurationError) return configurationFailure(error);
     logger.fatal({ err: error }, 'tokenbridge failed to start');

@@ -8,7 +8,10 @@ import { GOOGLE_RISC_PATH } from '../http/routes/google-risc.js';
 import { serverOptions } from '../http/server-limits.js';
 import { type ClerkEmulator, startClerkEmulator } from '../sandbox/clerk/index.js';
 import { type GoogleEmulator, SELF_ISSUER, startGoogleEmulator } from '../sandbox/google/index.js';
+import { alsoListenOnIpv6Loopback } from './ipv6-loopback.js';
+import { loopbackAliases } from './loopback-origins.js';
 import { sandboxKeyring } from './sandbox-key.js';
+import { sandboxStateFiles } from './sandbox-state.js';
 import { type RunningService, reservePort, type StartServiceOptions, startService } from './service.js';
 
 /** The bridge's own OAuth client at the Google emulator. */
@@ -36,8 +39,14 @@ export interface Sandbox {
 export interface StartSandboxOptions extends Omit<StartServiceOptions, 'server'> {
   /** Start the bridge too (`tokenbridge start`), or only the emulators (`tokenbridge sandbox`). */
   withBridge: boolean;
-  /** Where the generated encryption key is kept. Default `./data`. */
+  /** Where the generated encryption key (and, with `keepState`, the emulators' state) is kept. Default `SANDBOX_DATA_DIR`. */
   dataDir?: string;
+  /**
+   * Keep the emulators' state in `dataDir` and pick it up on the next start (`tokenbridge start` does): users keep
+   * their ids, sessions stay signed in, the Clerk keys stay the same, Google grants and refresh tokens stay valid.
+   * Default false: in memory, as tests want it.
+   */
+  keepState?: boolean;
   /** Both emulators' clock (tests pass the bridge's clock, so the three move as one). */
   emulatorClock?: Clock;
   /** Log the emulators' requests (paths only) through `logger` too. Default false. */
@@ -68,9 +77,19 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
             server.close(() => resolve());
           }),
       );
+      // On the default loopback address, `http://[::1]:<port>` must reach the bridge as well as 127.0.0.1 does.
+      if (env.host === '127.0.0.1') {
+        const closeV6 = await alsoListenOnIpv6Loopback(server, bridgePort);
+        if (closeV6) cleanups.push(closeV6);
+      }
     }
     const publicUrl = resolvePublicUrl(env.publicUrl, bridgePort);
     const redirectUri = env.google.redirectUri ?? defaultRedirectUri(publicUrl);
+    // The console may be opened under any loopback name (localhost, 127.0.0.1, [::1]): each is its own origin to the
+    // browser, so each is allowed at Clerk, registered at Google and accepted as a session token's `azp`.
+    const appOrigins = loopbackAliases(new URL(publicUrl).origin);
+    const dataDir = options.dataDir ?? env.sandbox.dataDir;
+    const stateFiles = options.keepState ? sandboxStateFiles(dataDir) : undefined;
 
     const google = await startGoogleEmulator({
       host: env.host,
@@ -78,16 +97,19 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
       ...(env.sandbox.googleIssuer === 'self' ? { issuer: SELF_ISSUER } : {}),
       clock: options.emulatorClock ?? systemClock,
       ...(options.emulatorLogs ? { logger } : {}),
+      ...(stateFiles ? { stateFile: stateFiles.google } : {}),
     });
     cleanups.push(() => google.close());
     google.control.registerClient({
       ...SANDBOX_BRIDGE_CLIENT,
       name: 'Tokenbridge (sandbox)',
-      redirectUris: [redirectUri],
-      javascriptOrigins: [new URL(publicUrl).origin],
+      // Registered under every loopback name, as a developer registers them in Google's console: Google matches
+      // redirect URIs exactly, and so does the emulator.
+      redirectUris: loopbackAliases(redirectUri),
+      javascriptOrigins: appOrigins,
     });
 
-    const keyring = env.encryptionKeys || !options.withBridge ? undefined : sandboxKeyring(options.dataDir ?? './data');
+    const keyring = env.encryptionKeys || !options.withBridge ? undefined : sandboxKeyring(dataDir);
     if (keyring) {
       logger.warn(
         { path: keyring.path, created: keyring.created },
@@ -101,8 +123,9 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
       google: { url: google.url, ...SANDBOX_CLERK_CLIENT },
       clock: options.emulatorClock ?? systemClock,
       ...(options.withBridge ? { webhook: { url: `${publicUrl}/webhooks/clerk` } } : {}),
-      allowedOrigins: [new URL(publicUrl).origin],
+      allowedOrigins: appOrigins,
       ...(options.emulatorLogs ? { logger } : {}),
+      ...(stateFiles ? { stateFile: stateFiles.clerk } : {}),
     });
     cleanups.push(() => clerk.close());
     google.control.registerClient({
@@ -122,7 +145,8 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
           publishableKey: clerk.publishableKey,
           apiUrl: clerk.url,
           jwtKey: clerk.jwtKey,
-          authorizedParties: env.clerk.authorizedParties,
+          // Unset, CLERK_AUTHORIZED_PARTIES means the public origin: in the sandbox, under each of its loopback names.
+          authorizedParties: env.clerk.authorizedParties.length > 0 ? env.clerk.authorizedParties : appOrigins,
           webhookSigningSecret: clerk.webhookSecret,
         },
         google: {
@@ -139,7 +163,14 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
             : { encryptionKeys: Keyring.generate() }),
       },
     });
-    const { withBridge: _, dataDir: __, emulatorClock: ___, emulatorLogs: ____, ...serviceOptions } = options;
+    const {
+      withBridge: _,
+      dataDir: __,
+      emulatorClock: ___,
+      emulatorLogs: ____,
+      keepState: _____,
+      ...serviceOptions
+    } = options;
     const service = server ? await startService(config, { ...serviceOptions, server }) : undefined;
     if (service) {
       cleanups.push(() => service.close());

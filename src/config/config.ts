@@ -122,5 +122,6 @@ export interface EnvConfig extends CommonConfig {
   /** `TOKENBRIDGE_CONSOLE`; undefined when unset, which the service reads as off and the sandbox launcher as on. */
   console: boolean | undefined;
   /** `SANDBOX_GOOGLE_ISSUER`: `google` (default, `https://accounts.google.com`) or `self` (the emulator's own URL). */
-  sandbox: { googlePort: number; clerkPort: number; googleIssuer: 'google' | 'self' };
+  /** `dataDir`: where the sandbox keeps its emulators' state and its generated key (`SANDBOX_DATA_DIR`). */
+  sandbox: { googlePort: number; clerkPort: number; googleIssuer: 'google' | 'self'; dataDir: string };
 }

@@ -27,7 +27,7 @@ describe('configuration from the environment', () => {
     expect(config.host).toBe('127.0.0.1');
     expect(config.databaseUrl).toBe('./data/tokenbridge.db');
     expect(config.tokenSource).toBe('auto');
-    expect(config.sandbox).toEqual({ googlePort: 3001, clerkPort: 3002, googleIssuer: 'google' });
+    expect(config.sandbox).toEqual({ googlePort: 3001, clerkPort: 3002, googleIssuer: 'google', dataDir: './data' });
     expect(config.logLevel).toBe('info');
   });
 

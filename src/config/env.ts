@@ -74,6 +74,7 @@ export function parseEnv(env: Env): EnvConfig {
       googlePort: v.SANDBOX_GOOGLE_PORT,
       clerkPort: v.SANDBOX_CLERK_PORT,
       googleIssuer: v.SANDBOX_GOOGLE_ISSUER,
+      dataDir: v.SANDBOX_DATA_DIR,
     },
   };
   // Node refuses a header deadline past the whole request's.

@@ -193,6 +193,15 @@ export const VARIABLES = {
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info', { description: 'pino JSON logs; secrets are redacted', caseless: true }),
   SANDBOX_GOOGLE_PORT: port(3001, { description: "the Google emulator's port in the sandbox" }),
   SANDBOX_CLERK_PORT: port(3002, { description: "the Clerk emulator's port in the sandbox" }),
+  SANDBOX_DATA_DIR: checked(
+    'folder',
+    './data',
+    {
+      description:
+        "where the sandbox keeps what survives a restart: the emulators' state (users, sessions, keys, grants) and its generated encryption key; `tokenbridge start --fresh` wipes it",
+    },
+    (raw) => raw,
+  ),
   SANDBOX_GOOGLE_ISSUER: oneOf(['google', 'self'], 'google', {
     description:
       "the Google emulator's id_token issuer: `google` (`https://accounts.google.com`, as `verifyIdToken` expects) or `self` (the emulator's own URL, for strict OIDC clients)",

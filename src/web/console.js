@@ -30,8 +30,9 @@ async function boot() {
     state.clerk = await loadClerk(state.config);
   } catch (error) {
     show('loading', false);
+    // Each loader words its own failure with its cause (the bridge down, Clerk down, an origin Clerk refuses).
     $('load-failed-text').textContent =
-      `Sign-in could not be loaded (${error instanceof Error ? error.message : 'unknown error'}). Check that the bridge is running, then try again.`;
+      error instanceof Error ? error.message : 'Something unexpected stopped the console. Try again.';
     show('load-failed', true);
     return;
   }

@@ -121,6 +121,71 @@ describe('the tokenbridge command', () => {
     expect(await run.exited).toBe(0);
   });
 
+  it('the sandbox keeps its Clerk instance across a restart of the process, and `--fresh` starts clean', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tb-cli-'));
+    const env = { SANDBOX_GOOGLE_PORT: '0', SANDBOX_CLERK_PORT: '0' };
+    /** Runs `sandbox` until it is up; returns its secret key, its Clerk URL and the process. */
+    const up = async (args: string[]) => {
+      const run = tokenbridge(['sandbox', ...args], env, dir);
+      running.push(run);
+      await waitForOutput(run, /Press Ctrl\+C to stop\./);
+      const secretKey = /CLERK_SECRET_KEY=(sk_test_\w+)/.exec(run.stdout())![1]!;
+      const clerk = /CLERK_API_URL=(http:\/\/127\.0\.0\.1:\d+)/.exec(run.stdout())![1]!;
+      return { run, secretKey, clerk };
+    };
+    const usersNamed = async (clerk: string, secretKey: string, email: string) => {
+      const response = await fetch(`${clerk}/v1/users?email_address=${encodeURIComponent(email)}`, {
+        headers: { authorization: `Bearer ${secretKey}` },
+      });
+      return ((await response.json()) as Array<{ id: string }>).map((u) => u.id);
+    };
+    const stop = async ({ run }: { run: Run }) => {
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    };
+
+    const first = await up([]);
+    expect(first.run.stdout()).toContain('Sandbox state     ./data (kept across restarts; --fresh starts clean)');
+    const created = await fetch(`${first.clerk}/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${first.secretKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email_address: ['kept@example.com'] }),
+    });
+    const { id } = (await created.json()) as { id: string };
+    await stop(first);
+
+    const second = await up([]);
+    expect(second.secretKey).toBe(first.secretKey);
+    expect(await usersNamed(second.clerk, second.secretKey, 'kept@example.com')).toEqual([id]);
+    await stop(second);
+
+    const fresh = await up(['--fresh']);
+    expect(fresh.secretKey).not.toBe(first.secretKey);
+    expect(await usersNamed(fresh.clerk, fresh.secretKey, 'kept@example.com')).toEqual([]);
+    await stop(fresh);
+  });
+
+  it('refuses an unknown option, and --fresh outside the sandbox', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tb-cli-'));
+    const unknown = tokenbridge(['start', '--frsh'], {}, dir);
+    running.push(unknown);
+    expect(await unknown.exited).toBe(2);
+    expect(unknown.stderr()).toContain('unknown option "--frsh" (accepted: [--fresh])');
+    const production = tokenbridge(
+      ['start', '--fresh'],
+      {
+        CLERK_SECRET_KEY: 'sk_test_x',
+        GOOGLE_CLIENT_ID: 'x.apps.googleusercontent.com',
+        GOOGLE_CLIENT_SECRET: 'GOCSPX-x',
+        TOKENBRIDGE_ENCRYPTION_KEYS: Keyring.generate('k1'),
+      },
+      dir,
+    );
+    running.push(production);
+    expect(await production.exited).toBe(2);
+    expect(production.stderr()).toContain('--fresh');
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ DATABASE_URL: 'mysql://localhost/db' }, 'DATABASE_URL'],

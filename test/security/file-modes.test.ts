@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxKeyring } from '../../src/cli/sandbox-key.js';
+import { StateFile } from '../../src/sandbox/kit/state-file.js';
 import { openStore } from '../../src/storage/index.js';
 
 const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
@@ -61,6 +62,21 @@ describe('files that hold secrets are readable by their owner only', () => {
     expect(created).toBe(true);
     expect(mode(path)).toBe('600');
     expect(mode(join(dir, 'sandbox-data'))).toBe('700');
+  });
+
+  it("an emulator's state file (it holds signing keys and secrets) is written 0600, in a folder of the owner's only", () => {
+    const path = join(dir, 'emulator-state', 'sandbox-clerk.json');
+    new StateFile({ path, snapshot: () => ({ secretKey: 'sk_test_x' }) }).flush();
+    expect(mode(path)).toBe('600');
+    expect(mode(join(dir, 'emulator-state'))).toBe('700');
+  });
+
+  it('an existing state file left readable by others is tightened to 0600 when read', () => {
+    const path = join(dir, 'restored-state.json');
+    writeFileSync(path, '{"version":1}', { mode: 0o644 });
+    chmodSync(path, 0o644);
+    expect(new StateFile({ path, snapshot: () => ({}) }).read()).toEqual({ version: 1 });
+    expect(mode(path)).toBe('600');
   });
 
   it('an existing sandbox key file left readable by others is tightened to 0600 before use', () => {

@@ -2,13 +2,44 @@ import type { EnvConfig } from '../../config/env.js';
 import { resolveServiceConfig } from '../../config/env.js';
 import type { createLogger } from '../../http/logger.js';
 import { describeDatabase } from '../doctor/database-check.js';
+import { loopbackAliases } from '../loopback-origins.js';
 import { startSandbox } from '../sandbox.js';
+import { wipeSandboxState } from '../sandbox-state.js';
 import { startService } from '../service.js';
 
 type Logger = ReturnType<typeof createLogger>;
 
-/** `tokenbridge start` and `tokenbridge sandbox`: runs until SIGINT/SIGTERM, then shuts down; resolves with the exit code. */
-export async function serveCommand(command: 'start' | 'sandbox', env: EnvConfig, logger: Logger): Promise<number> {
+/** What `start` and `sandbox` accept after the command. */
+export const SERVE_OPTIONS = '[--fresh]';
+
+/**
+ * `tokenbridge start` and `tokenbridge sandbox`: runs until SIGINT/SIGTERM, then shuts down; resolves with the exit
+ * code. `--fresh` first forgets what the sandbox kept (the emulators' state and the SQLite database).
+ */
+export async function serveCommand(
+  command: 'start' | 'sandbox',
+  env: EnvConfig,
+  logger: Logger,
+  args: readonly string[] = [],
+): Promise<number> {
+  const unknown = args.find((arg) => arg !== '--fresh');
+  if (unknown !== undefined) {
+    process.stderr.write(
+      `tokenbridge ${command}: unknown option "${unknown.slice(0, 40)}" (accepted: ${SERVE_OPTIONS})\n`,
+    );
+    return 2;
+  }
+  const sandboxed = command === 'sandbox' || env.mode === 'sandbox';
+  if (args.includes('--fresh')) {
+    if (!sandboxed) {
+      process.stderr.write(
+        `tokenbridge ${command}: --fresh wipes the sandbox's state and applies only to the sandbox (CLERK_SECRET_KEY or GOOGLE_CLIENT_ID is set)\n`,
+      );
+      return 2;
+    }
+    const removed = wipeSandboxState(env.sandbox.dataDir, command === 'start' ? env.databaseUrl : '');
+    logger.info({ removed }, 'sandbox: --fresh, starting clean');
+  }
   // Listening for signals from the first moment, not once the service is up: as a container's process 1, Node would
   // ignore a SIGTERM that came earlier, and the container would wait for its SIGKILL.
   const signals = untilSignal(logger);
@@ -23,7 +54,8 @@ async function run(
 ): Promise<() => Promise<void>> {
   if (command === 'sandbox' || env.mode === 'sandbox') {
     const withBridge = command === 'start';
-    const sandbox = await startSandbox(env, { withBridge, logger });
+    const sandbox = await startSandbox(env, { withBridge, logger, keepState: true });
+    const consoleAliases = loopbackAliases(`${sandbox.config.publicUrl}/`).slice(1);
     const lines = [
       withBridge
         ? 'Tokenbridge is running (sandbox: local Google and Clerk emulators, no real accounts).'
@@ -32,7 +64,7 @@ async function run(
       ...(sandbox.service
         ? [
             `  Bridge            ${sandbox.config.publicUrl}`,
-            `  Console           ${sandbox.config.publicUrl}/`,
+            `  Console           ${sandbox.config.publicUrl}/${consoleAliases.length > 0 ? `  (or ${consoleAliases.join(', ')})` : ''}`,
             `  Sign in           ${sandbox.clerk.url}/sign-in?redirect_url=${encodeURIComponent(`${sandbox.config.publicUrl}/`)}`,
             `  Token API         ${sandbox.config.publicUrl}/api/google-token`,
           ]
@@ -40,6 +72,7 @@ async function run(
       `  Google emulator   ${sandbox.google.url}`,
       `  Clerk emulator    ${sandbox.clerk.url}`,
       ...(sandbox.service ? [`  Database          ${describeDatabase(env.databaseUrl)}`] : []),
+      `  Sandbox state     ${env.sandbox.dataDir} (kept across restarts; --fresh starts clean)`,
       '',
       `  CLERK_PUBLISHABLE_KEY=${sandbox.clerk.publishableKey}`,
       `  GOOGLE_BASE_URL=${sandbox.google.url}`,

@@ -40,7 +40,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     ];
   }
   const production = env.mode === 'production';
-  const dataDir = options.dataDir ?? './data';
+  const dataDir = options.dataDir ?? env.sandbox.dataDir;
   const results: CheckResult[] = [];
 
   let keySpec = env.encryptionKeys;

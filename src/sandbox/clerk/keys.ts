@@ -1,4 +1,4 @@
-import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK } from 'jose';
+import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, importJWK, type JWK } from 'jose';
 
 /** The instance's session-token signing key, its JWKS entry and its PEM (what `CLERK_JWT_KEY` holds). */
 export interface SigningKey {
@@ -19,6 +19,32 @@ export async function generateSigningKey(kid: string): Promise<SigningKey> {
     kid,
     privateKey,
     jwk: { use: 'sig', kty: 'RSA', kid, alg: 'RS256', n: jwk.n, e: jwk.e },
+    pem: await exportSPKI(publicKey),
+  };
+}
+
+/** A signing key as a saved state holds it: its kid and private JWK (the public half is derived from it). */
+export interface SavedSigningKey {
+  kid: string;
+  privateJwk: JWK;
+}
+
+/** The key's private JWK, for an emulator that keeps its state across restarts. */
+export async function exportSigningKey(key: SigningKey): Promise<SavedSigningKey> {
+  return { kid: key.kid, privateJwk: await exportJWK(key.privateKey) };
+}
+
+/** A key saved by {@link exportSigningKey}, so session tokens signed before a restart still verify after it. */
+export async function importSigningKey(saved: SavedSigningKey): Promise<SigningKey> {
+  const { kid, privateJwk } = saved;
+  const privateKey = (await importJWK({ ...privateJwk, alg: 'RS256' }, 'RS256', { extractable: true })) as CryptoKey;
+  const publicKey = (await importJWK({ kty: 'RSA', n: privateJwk.n, e: privateJwk.e, alg: 'RS256' }, 'RS256', {
+    extractable: true,
+  })) as CryptoKey;
+  return {
+    kid,
+    privateKey,
+    jwk: { use: 'sig', kty: 'RSA', kid, alg: 'RS256', n: privateJwk.n, e: privateJwk.e },
     pem: await exportSPKI(publicKey),
   };
 }

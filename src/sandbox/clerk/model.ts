@@ -82,6 +82,13 @@ export interface ClientRecord {
   updatedAt: number;
 }
 
+/** The store's contents as saved. */
+export interface StoreContents {
+  users: UserRecord[];
+  sessions: SessionRecord[];
+  clients: ClientRecord[];
+}
+
 const SESSION_LIFETIME_MS = 7 * 24 * 3600_000;
 const SESSION_ABANDON_MS = 10 * 24 * 3600_000;
 
@@ -93,6 +100,26 @@ export class ClerkStore {
   private readonly clientsByToken = new Map<string, ClientRecord>();
 
   constructor(private readonly clock: Clock) {}
+
+  /** Everything the store holds, as plain JSON values (what a state file keeps). */
+  toJSON(): StoreContents {
+    return {
+      users: [...this.users.values()],
+      sessions: [...this.sessions.values()],
+      clients: [...this.clients.values()],
+    };
+  }
+
+  /** Replaces the store's contents with saved ones. */
+  restore(contents: StoreContents): void {
+    this.reset();
+    for (const user of contents.users) this.users.set(user.id, user);
+    for (const session of contents.sessions) this.sessions.set(session.id, session);
+    for (const client of contents.clients) {
+      this.clients.set(client.id, client);
+      this.clientsByToken.set(client.token, client);
+    }
+  }
 
   reset(): void {
     this.users.clear();

@@ -8,6 +8,8 @@ import { CallCounters, countCalls } from '../kit/counters.js';
 import { FaultInjector, installFaults } from '../kit/faults.js';
 import { listen } from '../kit/listen.js';
 import { emulatorLogging } from '../kit/logging.js';
+import { persistingControl } from '../kit/persisting-control.js';
+import { StateFile } from '../kit/state-file.js';
 import { registerBackendApi } from './backend-api.js';
 import { clerkBrowserScript } from './clerk-browser-script.js';
 import { ClerkApiError, clerkErrors, errorBody } from './clerk-errors.js';
@@ -19,10 +21,11 @@ import { GoogleClient, type GoogleClientConfig } from './google-client.js';
 import { Handshakes, registerHandshake } from './handshake.js';
 import { newId, newSecret } from './ids.js';
 import type { ClerkInstance } from './instance.js';
-import { generateSigningKey, publishableKeyFor } from './keys.js';
+import { exportSigningKey, generateSigningKey, importSigningKey, publishableKeyFor } from './keys.js';
 import { ClerkStore } from './model.js';
 import { OAUTH_CALLBACK_PATH, OAuthTransactions, registerOAuthCallback } from './oauth-flow.js';
 import { DEVELOPMENT_RATE_LIMIT, InstanceRateLimit, type RateLimitSettings } from './rate-limit.js';
+import { parseSavedClerkState, type SavedClerkState } from './saved-state.js';
 import { registerSignInPages } from './sign-in.js';
 import { newWebhookSecret, WebhookDispatcher } from './webhooks.js';
 
@@ -47,6 +50,11 @@ export interface ClerkEmulatorOptions {
   logger?: boolean | Logger;
   /** Randomness for probabilistic faults. */
   random?: () => number;
+  /**
+   * Keep the instance in this JSON file (written 0600) and pick it up on the next start: the secret key, webhook
+   * secret and session-token key, users, sessions and clients. Default: in memory only, gone with the process.
+   */
+  stateFile?: string;
 }
 
 export interface ClerkEmulator {
@@ -79,16 +87,26 @@ const CLERK_JS_PATH = /^\/npm\/@clerk\/clerk-js(@[^/]+)?\/dist\/clerk(\.browser|
  */
 export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise<ClerkEmulator> {
   const clock = new AdjustableClock(options.clock ?? systemClock);
-  const instanceId = newId('ins');
+  let stateFile: StateFile<SavedClerkState> | undefined;
+  let saved: SavedClerkState | undefined;
+  if (options.stateFile !== undefined) {
+    const path = options.stateFile;
+    stateFile = new StateFile({ path, snapshot: () => snapshot() });
+    const raw = stateFile.read();
+    saved = raw === undefined ? undefined : parseSavedClerkState(raw, path);
+  }
+  const instanceId = saved?.instanceId ?? newId('ins');
   const google = new GoogleClient(options.google);
-  const webhookSecret = options.webhook?.secret ?? newWebhookSecret();
+  const webhookSecret = options.webhook?.secret ?? saved?.webhookSecret ?? newWebhookSecret();
   const initialRateLimit = options.rateLimit ?? DEVELOPMENT_RATE_LIMIT;
+  const store = new ClerkStore(clock);
+  if (saved !== undefined) store.restore(saved.store);
   const instance: ClerkInstance = {
     instanceId,
     clock,
-    store: new ClerkStore(clock),
-    key: await generateSigningKey(instanceId),
-    secretKey: options.secretKey ?? `sk_test_${newSecret(40)}`,
+    store,
+    key: saved === undefined ? await generateSigningKey(instanceId) : await importSigningKey(saved.signingKey),
+    secretKey: options.secretKey ?? saved?.secretKey ?? `sk_test_${newSecret(40)}`,
     url: '',
     google,
     googleTokens: new GoogleTokenKeeper(clock, google),
@@ -100,6 +118,16 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
     rateLimit: new InstanceRateLimit(clock, initialRateLimit),
     allowedOrigins: options.allowedOrigins?.map((o) => new URL(o).origin),
   };
+  const savedKey = stateFile === undefined ? undefined : await exportSigningKey(instance.key);
+  const snapshot = (): SavedClerkState => ({
+    version: 1,
+    instanceId,
+    secretKey: instance.secretKey,
+    webhookSecret,
+    // Only read once a state file is set, and then savedKey is too.
+    signingKey: savedKey!,
+    store: store.toJSON(),
+  });
   let publishableKey = '';
   const calls = new CallCounters();
   const faults = new FaultInjector({
@@ -119,6 +147,11 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
   installJsonParser(app);
   installErrorHandlers(app);
   guardControlApi(app, { prefix: CONTROL_PREFIX, listenHost: options.host });
+  if (stateFile !== undefined) {
+    const file = stateFile;
+    // Any request may change the instance (a sign-in, a token refresh at Google): the file is compared, then written.
+    app.addHook('onResponse', async () => file.changed());
+  }
   countCalls(app, calls, [CONTROL_PREFIX, '/healthz']);
   installFaults(app, faults, [CONTROL_PREFIX, '/healthz']);
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -147,7 +180,10 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
     webhookSecret,
     onReset: [() => flows.reset(), () => handshakes.reset()],
   };
-  const control = createControl(controlDeps);
+  const control =
+    stateFile === undefined
+      ? createControl(controlDeps)
+      : persistingControl(createControl(controlDeps), () => stateFile.changed());
   registerControlApi(app, control, controlDeps);
 
   const listening = await listen(app, {
@@ -167,6 +203,7 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
     close: async () => {
       instance.webhooks.close();
       await listening.close();
+      stateFile?.flush();
     },
   };
 }

@@ -31,9 +31,10 @@ export const DEFAULT_CLIENT: OAuthClientConfig = {
   redirectUris: [
     'http://127.0.0.1:3000/oauth/google/callback',
     'http://localhost:3000/oauth/google/callback',
+    'http://[::1]:3000/oauth/google/callback',
     'http://127.0.0.1:3002/v1/oauth_callback',
   ],
-  javascriptOrigins: ['http://127.0.0.1:3000', 'http://localhost:3000'],
+  javascriptOrigins: ['http://127.0.0.1:3000', 'http://localhost:3000', 'http://[::1]:3000'],
   publishingStatus: 'production',
   name: 'Tokenbridge Sandbox',
 };
@@ -71,6 +72,12 @@ export class ClientRegistry {
 
   list(): OAuthClient[] {
     return [...this.clients.values()];
+  }
+
+  /** Replaces the registered clients with saved ones (each checked as `register` checks it). */
+  restore(saved: OAuthClient[]): void {
+    this.clients.clear();
+    for (const config of saved) this.register(config);
   }
 
   /** Back to the clients the emulator started with. */

@@ -1,5 +1,5 @@
 import { createHash, KeyObject, randomBytes } from 'node:crypto';
-import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { selfSignedCertificate } from './x509.js';
 
 /** One RS256 signing key with the id Google-style JWKS publish it under. */
@@ -7,6 +7,13 @@ interface SigningKey {
   kid: string;
   privateKey: CryptoKey;
   jwk: JWK;
+  pem: string;
+}
+
+/** A signing key as a saved state holds it: the private JWK and its certificate. */
+export interface SavedKey {
+  kid: string;
+  privateJwk: JWK;
   pem: string;
 }
 
@@ -36,6 +43,27 @@ export class SigningKeys {
       });
       keys.push({ kid, privateKey, jwk, pem });
     }
+    return new SigningKeys(keys);
+  }
+
+  /** The keys as a state file keeps them, so id_tokens signed before a restart verify after it. */
+  async export(): Promise<SavedKey[]> {
+    return Promise.all(
+      this.keys.map(async (k) => ({ kid: k.kid, privateJwk: await exportJWK(k.privateKey), pem: k.pem })),
+    );
+  }
+
+  /** Keys saved by {@link SigningKeys.export}. */
+  static async restore(saved: SavedKey[]): Promise<SigningKeys> {
+    const keys = await Promise.all(
+      saved.map(async ({ kid, privateJwk, pem }) => {
+        const privateKey = (await importJWK({ ...privateJwk, alg: 'RS256' }, 'RS256', {
+          extractable: true,
+        })) as CryptoKey;
+        const jwk: JWK = { kty: 'RSA', n: privateJwk.n, e: privateJwk.e, alg: 'RS256', use: 'sig', kid };
+        return { kid, privateKey, jwk, pem };
+      }),
+    );
     return new SigningKeys(keys);
   }
 

@@ -62,6 +62,14 @@ export interface AccessTokenInfo {
 export const CODE_LIFETIME_MS = 10 * 60 * 1000;
 export const REFRESH_TOKENS_PER_GRANT = 100;
 
+/** Everything the OAuth state holds, as plain JSON values (what a state file keeps). */
+export interface OAuthStateContents {
+  grants: Array<Omit<Grant, 'scopes'> & { scopes: string[] }>;
+  codes: AuthCode[];
+  refreshTokens: RefreshToken[];
+  accessTokens: AccessToken[];
+}
+
 const grantKey = (sub: string, clientId: string) => `${sub}\u0000${clientId}`;
 const random = (bytes: number) => randomBytes(bytes).toString('base64url');
 
@@ -221,6 +229,29 @@ export class OAuthState {
     return [...this.refreshTokens.values()].filter(
       (t) => t.sub === sub && t.clientId === clientId && this.liveRefreshToken(t.token) !== undefined,
     ).length;
+  }
+
+  /**
+   * The grants, codes and tokens as plain JSON values. Expired access tokens are left out: nothing tells them from
+   * unknown ones, and one is issued per refresh, so keeping them would only grow the file.
+   */
+  toJSON(): OAuthStateContents {
+    const now = this.clock.now();
+    return {
+      grants: [...this.grants.values()].map((g) => ({ ...g, scopes: [...g.scopes] })),
+      codes: [...this.codes.values()],
+      refreshTokens: [...this.refreshTokens.values()],
+      accessTokens: [...this.accessTokens.values()].filter((t) => t.expiresAt > now),
+    };
+  }
+
+  /** Replaces everything with saved contents. */
+  restore(contents: OAuthStateContents): void {
+    this.reset();
+    for (const g of contents.grants) this.grants.set(grantKey(g.sub, g.clientId), { ...g, scopes: new Set(g.scopes) });
+    for (const c of contents.codes) this.codes.set(c.code, c);
+    for (const t of contents.refreshTokens) this.refreshTokens.set(t.token, t);
+    for (const t of contents.accessTokens) this.accessTokens.set(t.token, t);
   }
 
   /** Drops everything, as on a fresh start. */

@@ -7,6 +7,8 @@ import { CallCounters, countCalls } from '../kit/counters.js';
 import { FaultInjector, installFaults } from '../kit/faults.js';
 import { listen } from '../kit/listen.js';
 import { emulatorLogging } from '../kit/logging.js';
+import { persistingControl } from '../kit/persisting-control.js';
+import { StateFile } from '../kit/state-file.js';
 import { registerGoogleApis } from './apis/index.js';
 import { AuthorizationEndpoint } from './authorize.js';
 import { ClientRegistry, DEFAULT_CLIENT, type OAuthClientConfig } from './clients.js';
@@ -18,6 +20,7 @@ import { SigningKeys } from './keys.js';
 import { OAuthState } from './oauth-state.js';
 import { registerRevoke } from './revoke.js';
 import { createRiscControl, RiscSigningKey, registerRisc } from './risc/index.js';
+import { parseSavedGoogleState, type SavedGoogleState } from './saved-state.js';
 import { defaultAccounts, type SeedAccount } from './seed.js';
 import { SessionStore } from './sessions.js';
 import { registerTokenEndpoint } from './token-endpoint.js';
@@ -47,6 +50,11 @@ export interface GoogleEmulatorOptions {
   random?: () => number;
   /** The `iss` of Security Event Tokens and of their `iss-sub` subjects. Default `https://accounts.google.com/`, as Google's. */
   riscIssuer?: string;
+  /**
+   * Keep the emulator's OAuth state in this JSON file (written 0600) and pick it up on the next start: registered
+   * clients, grants, codes and tokens, browser sign-ins and the id_token keys. Default: in memory only.
+   */
+  stateFile?: string;
 }
 
 export interface GoogleEmulator {
@@ -80,7 +88,29 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   const clients = new ClientRegistry(options.clients ?? [DEFAULT_CLIENT]);
   const state = new OAuthState(clock);
   const sessions = new SessionStore();
-  const keys = await SigningKeys.generate(new Date(clock.now()));
+  let stateFile: StateFile<SavedGoogleState> | undefined;
+  let saved: SavedGoogleState | undefined;
+  if (options.stateFile !== undefined) {
+    const path = options.stateFile;
+    stateFile = new StateFile({ path, snapshot: () => snapshot() });
+    const raw = stateFile.read();
+    saved = raw === undefined ? undefined : parseSavedGoogleState(raw, path);
+  }
+  if (saved !== undefined) {
+    clients.restore(saved.clients);
+    state.restore(saved.oauth);
+    sessions.restore(saved.sessions);
+  }
+  const keys =
+    saved === undefined ? await SigningKeys.generate(new Date(clock.now())) : await SigningKeys.restore(saved.keys);
+  const savedKeys = stateFile === undefined ? [] : await keys.export();
+  const snapshot = (): SavedGoogleState => ({
+    version: 1,
+    clients: clients.list(),
+    oauth: state.toJSON(),
+    sessions: sessions.toJSON(),
+    keys: savedKeys,
+  });
   const calls = new CallCounters();
   const grants: GrantCounters = { authorization_code: 0, refresh_token: 0 };
   const faults = new FaultInjector({
@@ -95,6 +125,11 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   await app.register(formbody);
   installErrorHandlers(app);
   guardControlApi(app, { prefix: CONTROL_PREFIX, listenHost: options.host });
+  if (stateFile !== undefined) {
+    const file = stateFile;
+    // Any request may change the state (a consent, a token, a revoke): the file is compared, then written.
+    app.addHook('onResponse', async () => file.changed());
+  }
   countCalls(app, calls, [CONTROL_PREFIX, '/healthz']);
   installFaults(app, faults, [CONTROL_PREFIX, '/healthz']);
 
@@ -171,7 +206,10 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     setRateLimit: apis.setRateLimit.bind(apis),
     risc,
   };
-  const control = createControl(controlDeps);
+  const control =
+    stateFile === undefined
+      ? createControl(controlDeps)
+      : persistingControl(createControl(controlDeps), () => stateFile.changed());
   registerControlApi(app, control, controlDeps);
 
   const listening = await listen(app, {
@@ -179,7 +217,14 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     ...(options.port === undefined ? {} : { port: options.port }),
   });
   selfUrl = listening.url;
-  return { url: listening.url, control, close: listening.close };
+  return {
+    url: listening.url,
+    control,
+    close: async () => {
+      await listening.close();
+      stateFile?.flush();
+    },
+  };
 }
 
 /** Maps every failure to Google's shape: bad input is a 4xx, never a stack trace. */

@@ -42,6 +42,17 @@ export class SessionStore {
     return left;
   }
 
+  /** The browser sessions as plain JSON values. */
+  toJSON(): BrowserSession[] {
+    return [...this.sessions.values()];
+  }
+
+  /** Replaces the sessions with saved ones, so a browser's Google sign-in outlives a restart. */
+  restore(saved: BrowserSession[]): void {
+    this.sessions.clear();
+    for (const session of saved) this.sessions.set(session.id, { id: session.id, accounts: [...session.accounts] });
+  }
+
   reset(): void {
     this.sessions.clear();
   }

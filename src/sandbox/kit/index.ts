@@ -4,3 +4,5 @@ export { ControlRequestRefused, guardControlApi, isLoopbackName } from './contro
 export { CallCounters, countCalls } from './counters.js';
 export { FaultInjector, type FaultInjectorOptions, type FaultSpec, faultSpecSchema, installFaults } from './faults.js';
 export { type Listening, listen } from './listen.js';
+export { persistingControl } from './persisting-control.js';
+export { StateFile, StateFileError, type StateFileOptions } from './state-file.js';
