@@ -119,7 +119,7 @@ describe('shared rate-limit buckets spent in leases', () => {
       const requests = perSecond * 120;
       for (let i = 0; i < requests; i++) {
         clock.advance(1000 / perSecond);
-        let wait = leases.takeNow('token:user:ada', rule);
+        let wait: number | undefined = leases.takeNow('token:user:ada', rule);
         if (wait === undefined) {
           waited++;
           wait = await leases.take('token:user:ada', rule);
