@@ -169,7 +169,8 @@ class Bridge implements TokenBridge {
       });
     let token: AccessToken;
     try {
-      token = await this.#tokens.resolve(request, trace);
+      // A warm token is answered without an await; anything else goes the whole way.
+      token = this.#tokens.warm(request) ?? (await this.#tokens.resolve(request, trace));
     } catch (error) {
       finished(error instanceof TokenBridgeError ? error.code : 'internal_error', null);
       throw error;
