@@ -75,7 +75,8 @@ async function render() {
   $('who-email').textContent = `Signed in as ${user.primaryEmailAddress?.emailAddress ?? user.id}`;
   renderUsePanel();
   void loadGsi();
-  await loadConnection();
+  // Once per load the bridge asks Google whether the grant still works, so a revocation shows at once.
+  await loadConnection({ checkWithGoogle: true });
 }
 
 /** Drops everything of the signed-out user, so the next person on this browser sees nothing of theirs. */
