@@ -6,6 +6,8 @@ import { createTokenbridgeClient } from '../modules/client/index.js';
 import {
   addScopes,
   addThroughClerk,
+  cancelDisconnect,
+  confirmDisconnect,
   connectPopup,
   connectRedirect,
   disconnect,
@@ -110,7 +112,9 @@ function wire() {
   $('connect-redirect').addEventListener('click', () => connectRedirect([]));
   $('connect-popup').addEventListener('click', () => connectPopup([]));
   $('reconnect').addEventListener('click', reconnect);
-  $('disconnect').addEventListener('click', disconnect);
+  $('disconnect').addEventListener('click', confirmDisconnect);
+  $('disconnect-yes').addEventListener('click', disconnect);
+  $('disconnect-cancel').addEventListener('click', cancelDisconnect);
   for (const button of document.querySelectorAll('[data-add-scope]')) {
     button.addEventListener('click', () => addScopes([button.getAttribute('data-add-scope')]));
   }

@@ -165,6 +165,7 @@ describe('the console: connecting Google', () => {
     const { page } = session;
     await signInAndConnect(session, 'linus.leaves@example.com', 'linus@acme.test');
     await page.getByRole('button', { name: 'Disconnect' }).click();
+    await page.getByRole('button', { name: 'Revoke access and disconnect' }).click();
     await expectNotice(page, /^Google disconnected/);
     await expectStatus(page, 'Not connected');
     expect(await fact(page, 'Google account')).toBe('—');

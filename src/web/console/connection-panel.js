@@ -60,7 +60,9 @@ export function renderConnection() {
 
   show('connect-redirect', !connected);
   show('connect-popup', !connected);
-  show('disconnect', connected && c.source !== 'clerk');
+  // Both kinds of connection can end here: the bridge's own (revoked at Google) and Clerk's (removed from Clerk).
+  show('disconnect', connected);
+  if (!connected) show('disconnect-confirm', false);
 
   // Access is added to a working grant: after a revocation, reconnecting comes first.
   show('add-blocked', broken);
