@@ -47,6 +47,11 @@ export interface ClerkEmulatorOptions {
   logger?: boolean | Logger;
   /** Randomness for probabilistic faults. */
   random?: () => number;
+  /**
+   * Waits out a latency fault; default real timers. Inject one in a test to hold a delayed call until the test lets
+   * that time pass.
+   */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface ClerkEmulator {
@@ -104,6 +109,7 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
   const calls = new CallCounters();
   const faults = new FaultInjector({
     ...(options.random === undefined ? {} : { random: options.random }),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     defaultBody: (status) => errorBody([injectedError(status).item()]),
   });
   const flows = new OAuthTransactions(instance);
