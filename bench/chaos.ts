@@ -27,6 +27,22 @@ import { log, seedClerkHeldUsers, seedConnectedUsers } from './lib/seed.js';
 const OAUTH_USERS = 40;
 const CLERK_USERS = 20;
 
+const SCENARIOS: Record<string, (context: ChaosContext) => Promise<ScenarioResult>> = {
+  'google-faults': googleFaults,
+  'clerk-faults': clerkFaults,
+  'postgres-restart': postgresRestart,
+  'kill-holder': killHolder,
+};
+
+// `npm run chaos -- kill-holder postgres-restart` runs only those (in the order above), then the audit.
+const asked = process.argv.slice(2).filter((arg) => arg !== '--');
+const unknown = asked.filter((name) => !(name in SCENARIOS));
+if (unknown.length > 0) {
+  process.stderr.write(`chaos: unknown scenario ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}\n`);
+  process.exit(2);
+}
+const chosen = Object.keys(SCENARIOS).filter((name) => asked.length === 0 || asked.includes(name));
+
 process.on('exit', ensurePostgresRunning);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
@@ -71,20 +87,20 @@ try {
   };
 
   const results: ScenarioResult[] = [];
-  for (const scenario of [googleFaults, clerkFaults, postgresRestart, killHolder]) {
+  for (const name of chosen) {
     const started = performance.now();
-    process.stderr.write(`\n▶ ${scenario.name}\n`);
+    process.stderr.write(`\n▶ ${name}\n`);
     try {
-      results.push(await scenario(context));
+      results.push(await SCENARIOS[name]!(context));
     } catch (error) {
       failed = true;
-      process.stderr.write(`chaos: ${scenario.name} failed: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.stderr.write(`chaos: ${name} failed: ${(error as Error)?.stack ?? String(error)}\n`);
     } finally {
       world.google.control.clearFaults();
       world.clerk.control.clearFaults();
       ensurePostgresRunning();
     }
-    log(`${scenario.name} took ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    log(`${name} took ${((performance.now() - started) / 1000).toFixed(0)} s`);
   }
 
   const audit = await auditConnections(world, context.oauthUsers);

@@ -23,6 +23,7 @@ export async function clerkFaults(context: ChaosContext): Promise<ScenarioResult
       arm: () => clerk.control.injectFault({ endpoint: '/v1/users/*', ...fault }),
     })),
     disarm: () => clerk.control.clearFaults(),
+    fired: (id) => clerk.control.faultFired(id),
     users: context.clerkUsers,
     counter: {
       label: 'Clerk calls',

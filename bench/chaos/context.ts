@@ -95,25 +95,39 @@ export interface FaultPhases {
   /** The scenario's name, and how its gate names the faults. */
   name: string;
   faults: string;
-  phases: ReadonlyArray<{ name: string; arm(): void }>;
+  /** `arm` returns the emulator's id of the fault it armed. */
+  phases: ReadonlyArray<{ name: string; arm(): number }>;
   disarm(): void;
+  /** How many calls the fault `id` was applied to (the emulator's count). */
+  fired(id: number): number;
   users: readonly ClusterUser[];
   /** A counter at the upstream (grants, calls), shown per phase as the difference. */
   counter: { label: string; read(): number };
   phaseMs: number;
 }
 
-/** Runs each phase in turn: arm its fault, run the users' traffic for `phaseMs`, disarm. */
+/**
+ * Runs each phase in turn: arm its fault, run the users' traffic for `phaseMs`, disarm. A phase whose fault never
+ * fired (a `probability` fault that won no roll, or traffic that never reached the endpoint) tested nothing, so it
+ * fails the scenario's gate rather than pass as "survived the fault".
+ */
 export async function runFaultPhases(context: ChaosContext, spec: FaultPhases): Promise<ScenarioResult> {
   const tally = emptyTally();
   const rows: Row[] = [];
+  const fired: Record<string, number> = {};
   for (const phase of spec.phases) {
     const before = spec.counter.read();
-    phase.arm();
+    const id = phase.arm();
     try {
       const seen = await trafficFor(context, spec.users, spec.phaseMs);
       addTally(tally, seen);
-      rows.push(phaseRow(phase.name, seen, { [spec.counter.label]: spec.counter.read() - before }));
+      fired[phase.name] = spec.fired(id);
+      rows.push(
+        phaseRow(phase.name, seen, {
+          'fault fired': fired[phase.name]!,
+          [spec.counter.label]: spec.counter.read() - before,
+        }),
+      );
     } finally {
       spec.disarm();
     }
@@ -122,7 +136,21 @@ export async function runFaultPhases(context: ChaosContext, spec: FaultPhases): 
     name: spec.name,
     rows,
     tally,
-    checks: [noReconnectGate(spec.faults, tally)],
-    detail: { phaseSeconds: spec.phaseMs / 1000 },
+    checks: [noReconnectGate(spec.faults, tally), faultsFiredGate(spec.faults, fired)],
+    detail: { phaseSeconds: spec.phaseMs / 1000, faultFired: fired },
+  };
+}
+
+/** The gate that keeps a fault phase from passing empty: every phase's fault fired at least once. */
+export function faultsFiredGate(what: string, fired: Record<string, number>): Check {
+  const never = Object.entries(fired)
+    .filter(([, n]) => n === 0)
+    .map(([phase]) => phase);
+  return {
+    measure: `${what}: phases whose fault never fired`,
+    value: never.length === 0 ? 0 : never.join('; '),
+    target: '0',
+    met: never.length === 0,
+    gate: true,
   };
 }

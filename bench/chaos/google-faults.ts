@@ -30,6 +30,7 @@ export async function googleFaults(context: ChaosContext): Promise<ScenarioResul
       arm: () => google.control.injectFault({ endpoint: '/token', method: 'POST', ...fault }),
     })),
     disarm: () => google.control.clearFaults(),
+    fired: (id) => google.control.faultFired(id),
     users: context.oauthUsers,
     counter: { label: 'refresh grants', read: () => google.control.counters().grants.refresh_token },
     phaseMs: PHASE_MS,

@@ -51,6 +51,14 @@ export async function postgresRestart(context: ChaosContext): Promise<ScenarioRe
     tally,
     checks: [
       {
+        // The next gate holds vacuously unless some answer was taken while PostgreSQL was down.
+        measure: '/readyz answers taken while PostgreSQL was down',
+        value: readiness.answersWhileDown,
+        target: '≥ 1',
+        met: readiness.answersWhileDown >= 1,
+        gate: true,
+      },
+      {
         measure: '/readyz answered 200 while PostgreSQL was down',
         value: readiness.liedReady,
         target: '0',

@@ -121,6 +121,11 @@ export interface ReadinessFigures {
   readyAgainSeconds: number | null;
   /** `200` answers while PostgreSQL was down: `/readyz` claiming readiness it did not have. */
   liedReady: number;
+  /**
+   * `/readyz` answers judged "while down" at all. Zero means the outage fell between samples: `liedReady` is then 0
+   * because nothing was asked, not because `/readyz` told the truth.
+   */
+  answersWhileDown: number;
 }
 
 export function readinessFigures(samples: readonly Sample[]): ReadinessFigures {
@@ -145,5 +150,6 @@ export function readinessFigures(samples: readonly Sample[]): ReadinessFigures {
     outageSeconds: firstDown !== undefined && backAt !== undefined ? (backAt - firstDown) / 1000 : 0,
     readyAgainSeconds: backAt !== undefined && readyAt !== undefined ? (readyAt - backAt) / 1000 : null,
     liedReady: whileDown['200'] ?? 0,
+    answersWhileDown: Object.values(whileDown).reduce((sum, n) => sum + n, 0),
   };
 }

@@ -4,6 +4,7 @@ import { DEFAULT_WEBHOOK_RETRY_DELAYS_MS, WebhookDispatcher } from '../../src/co
 import { completeConsent } from '../../src/sandbox/google/index.js';
 import { openStore } from '../../src/storage/index.js';
 import { type Harness, startHarness } from '../core/harness.js';
+import { refusedUrl, startSilentEndpoint } from './dead-endpoints.js';
 import { newWebhookSecret, type Receiver, startReceiver } from './receiver.js';
 
 const DRIVE = 'https://www.googleapis.com/auth/drive.readonly';
@@ -17,11 +18,12 @@ describe('outbound connection events, signed per Standard Webhooks', () => {
   let logs: string[];
   let webhooks: WebhookDispatcher;
 
-  const dispatcher = (store = h.store) =>
+  const dispatcher = (store = h.store, url = receiver.url, timeoutMs?: number) =>
     new WebhookDispatcher({
       store,
-      url: receiver.url,
+      url,
       secret,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
       clock: h.clock,
       random: () => 0.5,
       logger: pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) }),
@@ -145,19 +147,40 @@ describe('outbound connection events, signed per Standard Webhooks', () => {
     expect(JSON.stringify(failure)).not.toContain(receiver.url);
   });
 
-  it('a timeout or refused connection counts as a failed attempt, to be retried', async () => {
-    const timingOut = new WebhookDispatcher({
-      store: h.store,
-      url: receiver.url,
-      secret,
-      clock: h.clock,
-      fetch: async () => {
-        throw new DOMException('The operation was aborted due to timeout', 'TimeoutError');
-      },
-    });
+  /** The log line of each attempt that will be retried, with the short error it records. */
+  const retried = () =>
+    logs
+      .map((line) => JSON.parse(line) as { msg?: string; error?: string; status?: number | null })
+      .filter((line) => line.msg === 'webhook delivery failed; it will be retried');
+
+  it('a refused connection (nothing listens at the URL) counts as a failed attempt, to be retried', async () => {
+    const refusing = dispatcher(h.store, await refusedUrl());
     await h.connect('user_ada', 'ada@example.com', ['drive.readonly']);
-    await expect(timingOut.deliverDue()).resolves.toMatchObject([{ outcome: 'retrying', status: null }]);
-    await timingOut.close();
+    await expect(refusing.deliverDue()).resolves.toMatchObject([{ outcome: 'retrying', status: null, attempt: 1 }]);
+    await refusing.close();
+    expect(retried()).toMatchObject([{ error: 'ECONNREFUSED', status: null }]);
+
+    h.clock.advance(10_000);
+    await expect(webhooks.deliverDue()).resolves.toMatchObject([{ outcome: 'delivered', attempt: 2 }]);
+    expect(receiver.accepted()).toMatchObject([{ type: 'connection.created' }]);
+  });
+
+  it('an endpoint that takes the request and never answers times out, and the attempt is retried', async () => {
+    const silent = await startSilentEndpoint();
+    try {
+      // A short timeout, so the real one (10 s) need not pass: the wait ends when the dispatcher gives up.
+      const waiting = dispatcher(h.store, silent.url, 200);
+      await h.connect('user_ada', 'ada@example.com', ['drive.readonly']);
+      await expect(waiting.deliverDue()).resolves.toMatchObject([{ outcome: 'retrying', status: null, attempt: 1 }]);
+      await waiting.close();
+      // The request reached the endpoint, and the dispatcher hung up on it rather than leave it open.
+      expect(silent.received()).toMatch(/^POST \/hooks\/tokenbridge HTTP\/1\.1\r\n/);
+      expect(silent.received()).toContain('"type":"connection.created"');
+      await silent.hungUp();
+      expect(retried()).toMatchObject([{ error: 'timeout', status: null }]);
+    } finally {
+      await silent.close();
+    }
 
     h.clock.advance(10_000);
     await expect(webhooks.deliverDue()).resolves.toMatchObject([{ outcome: 'delivered', attempt: 2 }]);

@@ -63,6 +63,11 @@ export interface ClerkEmulatorControl {
   setRateLimit(settings: false | RateLimitSettings): void;
   injectFault(spec: FaultSpec): number;
   clearFaults(): void;
+  /**
+   * How many calls the fault `id` (from {@link injectFault}) has been applied to; still answers once it is cleared
+   * or used up. A `probability` fault that says 0 never fired: nothing met it.
+   */
+  faultFired(id: number): number;
   /** Resolves once `count` calls (default 1) are parked by a `hold` fault. */
   whenHeld(count?: number): Promise<void>;
   /** Lets every call parked by a `hold` fault go on; returns how many. */
@@ -180,6 +185,7 @@ export function createControl(deps: ControlDeps): ClerkEmulatorControl {
       return deps.faults.inject(parsed.data);
     },
     clearFaults: () => deps.faults.clear(),
+    faultFired: (id) => deps.faults.fired(id),
     whenHeld: (count) => deps.faults.whenHeld(count),
     releaseHeld: () => deps.faults.releaseHeld(),
     setWebhookEndpoint: (endpoint) => {
@@ -208,7 +214,7 @@ export function createControl(deps: ControlDeps): ClerkEmulatorControl {
     },
     reset: () => {
       store.reset();
-      deps.faults.clear();
+      deps.faults.reset();
       deps.calls.reset();
       instance.googleTokens.refreshes = 0;
       instance.webhooks.reset();

@@ -55,6 +55,11 @@ export interface ClerkEmulatorOptions {
    * secret and session-token key, users, sessions and clients. Default: in memory only, gone with the process.
    */
   stateFile?: string;
+  /**
+   * Waits out a latency fault; default real timers. Inject one in a test to hold a delayed call until the test lets
+   * that time pass.
+   */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface ClerkEmulator {
@@ -132,6 +137,7 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
   const calls = new CallCounters();
   const faults = new FaultInjector({
     ...(options.random === undefined ? {} : { random: options.random }),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     defaultBody: (status) => errorBody([injectedError(status).item()]),
   });
   const flows = new OAuthTransactions(instance);

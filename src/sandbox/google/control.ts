@@ -49,6 +49,11 @@ export interface GoogleEmulatorControl {
   injectFault(spec: FaultSpec): number;
   /** Disarms every fault and lets held calls go on. */
   clearFaults(): void;
+  /**
+   * How many calls the fault `id` (from {@link injectFault}) has been applied to; still answers once it is cleared
+   * or used up. A `probability` fault that says 0 never fired: nothing met it.
+   */
+  faultFired(id: number): number;
   /** Resolves once `count` calls (default 1) are parked by a `hold` fault. */
   whenHeld(count?: number): Promise<void>;
   /** Lets every call parked by a `hold` fault go on; returns how many. */
@@ -127,6 +132,7 @@ export function createControl(deps: ControlDeps): GoogleEmulatorControl {
       return deps.faults.inject(parsed.data);
     },
     clearFaults: () => deps.faults.clear(),
+    faultFired: (id) => deps.faults.fired(id),
     whenHeld: (count) => deps.faults.whenHeld(count),
     releaseHeld: () => deps.faults.releaseHeld(),
     setRateLimit: (limit, account) =>
@@ -136,7 +142,7 @@ export function createControl(deps: ControlDeps): GoogleEmulatorControl {
     reset: () => {
       deps.clients.reset();
       deps.state.reset();
-      deps.faults.clear();
+      deps.faults.reset();
       deps.calls.reset();
       deps.grants.authorization_code = 0;
       deps.grants.refresh_token = 0;

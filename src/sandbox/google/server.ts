@@ -48,6 +48,11 @@ export interface GoogleEmulatorOptions {
   accounts?: SeedAccount[];
   /** Source of randomness for probabilistic faults. */
   random?: () => number;
+  /**
+   * Waits out a latency fault; default real timers. Inject one in a test to hold a delayed call until the test lets
+   * that time pass.
+   */
+  sleep?: (ms: number) => Promise<void>;
   /** The `iss` of Security Event Tokens and of their `iss-sub` subjects. Default `https://accounts.google.com/`, as Google's. */
   riscIssuer?: string;
   /**
@@ -115,6 +120,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   const grants: GrantCounters = { authorization_code: 0, refresh_token: 0 };
   const faults = new FaultInjector({
     ...(options.random === undefined ? {} : { random: options.random }),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     defaultBody: (status, request) =>
       isOAuthPath(request.url.split('?', 1)[0] ?? '/') ? oauthErrorBody(status) : apiErrorBody(status),
   });

@@ -31,6 +31,8 @@ interface ActiveFault {
   id: number;
   spec: FaultSpec;
   remaining: number;
+  /** Calls it has been applied to so far (for a `probability` fault, the rolls it won). */
+  fired: number;
 }
 
 /** Options of a {@link FaultInjector}. */
@@ -39,6 +41,11 @@ export interface FaultInjectorOptions {
   random?: () => number;
   /** The body sent when a fault has a status but no body, in the emulated service's error shape. */
   defaultBody?: (status: number, request: FastifyRequest) => unknown;
+  /**
+   * Waits out a fault's `latencyMs`; default real timers. Inject one to hold a delayed call until the test lets that
+   * time pass, so "the call was delayed" is observed rather than timed.
+   */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -51,14 +58,19 @@ export interface FaultInjectorOptions {
  */
 export class FaultInjector {
   private faults: ActiveFault[] = [];
+  /** Every fault armed since the last reset, cleared or used up ones included, for {@link fired}. */
+  private armed = new Map<number, ActiveFault>();
   private nextId = 1;
   private held: Array<() => void> = [];
   private holdWaiters: Array<{ count: number; resolve: () => void }> = [];
   private readonly random: () => number;
   private readonly defaultBody: (status: number, request: FastifyRequest) => unknown;
+  /** @internal waits out a fault's `latencyMs`. */
+  readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: FaultInjectorOptions = {}) {
     this.random = options.random ?? Math.random;
+    this.sleep = options.sleep ?? ((ms) => delay(ms));
     this.defaultBody =
       options.defaultBody ?? ((status) => ({ error: { code: status, message: 'Injected fault', status: 'UNKNOWN' } }));
   }
@@ -68,14 +80,30 @@ export class FaultInjector {
     const parsed = faultSpecSchema.parse(spec);
     const id = this.nextId++;
     const remaining = parsed.times ?? (parsed.probability === undefined ? 1 : Number.POSITIVE_INFINITY);
-    this.faults.push({ id, spec: parsed, remaining });
+    const fault = { id, spec: parsed, remaining, fired: 0 };
+    this.faults.push(fault);
+    this.armed.set(id, fault);
     return id;
   }
 
-  /** Removes every fault, and lets every held call go on. */
+  /** Removes every fault, and lets every held call go on. What each fault did stays readable with {@link fired}. */
   clear(): void {
     this.faults = [];
     this.releaseHeld();
+  }
+
+  /** {@link clear}, and forgets the faults' history too. */
+  reset(): void {
+    this.clear();
+    this.armed.clear();
+  }
+
+  /**
+   * How many calls the fault `id` has been applied to, while armed; still answers after it was cleared or used up
+   * (until {@link reset}). A `probability` fault that never won a roll says 0: whatever ran meanwhile met no fault.
+   */
+  fired(id: number): number {
+    return this.armed.get(id)?.fired ?? 0;
   }
 
   /** How many calls a `hold` fault is holding now. */
@@ -123,11 +151,12 @@ export class FaultInjector {
   }
 
   /** The faults still armed, for inspection. */
-  list(): Array<FaultSpec & { id: number; remaining: number | null }> {
+  list(): Array<FaultSpec & { id: number; remaining: number | null; fired: number }> {
     return this.faults.map((f) => ({
       ...f.spec,
       id: f.id,
       remaining: Number.isFinite(f.remaining) ? f.remaining : null,
+      fired: f.fired,
     }));
   }
 
@@ -137,6 +166,7 @@ export class FaultInjector {
       if (!matches(fault.spec, method, path)) continue;
       if (fault.spec.probability !== undefined && this.random() >= fault.spec.probability) continue;
       fault.remaining -= 1;
+      fault.fired += 1;
       if (fault.remaining <= 0) this.faults = this.faults.filter((f) => f !== fault);
       return fault.spec;
     }
@@ -166,7 +196,7 @@ export function installFaults(app: FastifyInstance, faults: FaultInjector, exemp
     if (exemptPrefixes.some((prefix) => path.startsWith(prefix))) return;
     const spec = faults.take(request.method, path);
     if (spec === undefined) return;
-    if (spec.latencyMs !== undefined && spec.latencyMs > 0) await delay(spec.latencyMs);
+    if (spec.latencyMs !== undefined && spec.latencyMs > 0) await faults.sleep(spec.latencyMs);
     // A caller that gave up (timed out, or was killed) while held gets nothing done on its behalf.
     if (spec.hold === true && !(await faults.hold(request.raw.socket))) {
       reply.hijack();

@@ -52,16 +52,21 @@ describe('the sandbox kit', () => {
     }
   });
 
-  it('applies a probability fault whenever the random roll is below it, until cleared', async () => {
+  it('applies a probability fault whenever the random roll is below it, until cleared, and counts each time', async () => {
     const rolls = [0.2, 0.8, 0.1];
     const faults = new FaultInjector({ random: () => rolls.shift() ?? 1 });
     const server = await app(faults);
     try {
-      faults.inject({ status: 500, probability: 0.5 });
+      const id = faults.inject({ status: 500, probability: 0.5 });
       const statuses = [];
       for (let i = 0; i < 4; i++) statuses.push((await fetch(`${server.url}/items/1`)).status);
       expect(statuses).toEqual([500, 200, 500, 200]);
-      expect(faults.list()).toHaveLength(1);
+      expect(faults.list()).toMatchObject([{ id, fired: 2 }]);
+      faults.clear();
+      expect((await fetch(`${server.url}/items/1`)).status).toBe(200);
+      expect(faults.fired(id)).toBe(2);
+      faults.reset();
+      expect(faults.fired(id)).toBe(0);
     } finally {
       await server.close();
     }

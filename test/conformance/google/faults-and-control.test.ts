@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ControlError } from '../../../src/sandbox/google/index.js';
+import { ControlError, startGoogleEmulator } from '../../../src/sandbox/google/index.js';
 import { until } from '../../support/patience.js';
 import { ADA, APP, failure, type Harness, startHarness } from './harness.js';
 
@@ -69,25 +69,58 @@ describe('faults injected on any endpoint reach the official client', () => {
     expect((await fetch(`${h.google.url}/oauth2/v3/certs`)).status).toBe(200);
   });
 
-  it('applies a probability fault according to the injected randomness', async () => {
+  it('applies a probability fault according to the injected randomness, and says how often it fired', async () => {
     const rolls = [0.9, 0.1];
-    const seeded = await (await import('../../../src/sandbox/google/index.js')).startGoogleEmulator({
-      random: () => rolls.shift() ?? 0.9,
-    });
+    const seeded = await startGoogleEmulator({ random: () => rolls.shift() ?? 0.9 });
     try {
-      seeded.control.injectFault({ endpoint: '/oauth2/v3/certs', status: 500, probability: 0.5 });
+      const id = seeded.control.injectFault({ endpoint: '/oauth2/v3/certs', status: 500, probability: 0.5 });
       expect((await fetch(`${seeded.url}/oauth2/v3/certs`)).status).toBe(200);
       expect((await fetch(`${seeded.url}/oauth2/v3/certs`)).status).toBe(500);
       expect((await fetch(`${seeded.url}/oauth2/v3/certs`)).status).toBe(200);
+      expect(seeded.control.faultFired(id)).toBe(1);
+      const listed = await fetch(`${seeded.url}/__emulator/faults`);
+      expect(await listed.json()).toMatchObject({ faults: [{ id, fired: 1, remaining: null }] });
+      seeded.control.clearFaults();
+      expect(seeded.control.faultFired(id)).toBe(1);
     } finally {
       await seeded.close();
     }
   });
 
-  it('delays a call by the injected latency and then answers normally', async () => {
-    h.google.control.injectFault({ endpoint: '/.well-known/openid-configuration', latencyMs: 20 });
-    const response = await fetch(`${h.google.url}/.well-known/openid-configuration`);
-    expect(response.status).toBe(200);
+  it('holds a call for the injected latency, on time the test lets pass, and then answers normally', async () => {
+    // The emulator waits out latency through `sleep`; here each wait ends only when the test ends it.
+    const waits: Array<{ ms: number; elapse: () => void }> = [];
+    let sleeping: () => void = () => {};
+    const asleep = new Promise<void>((resolve) => {
+      sleeping = resolve;
+    });
+    const timed = await startGoogleEmulator({
+      sleep: (ms) =>
+        new Promise<void>((elapse) => {
+          waits.push({ ms, elapse });
+          sleeping();
+        }),
+    });
+    try {
+      timed.control.injectFault({ endpoint: '/.well-known/openid-configuration', latencyMs: 2_000 });
+      let answered = false;
+      const pending = fetch(`${timed.url}/.well-known/openid-configuration`).finally(() => {
+        answered = true;
+      });
+      const first = await Promise.race([asleep.then(() => 'waiting'), pending.then(() => 'answered')]);
+      expect(first).toBe('waiting');
+      expect(waits.map((wait) => wait.ms)).toEqual([2_000]);
+      // The server answers other calls meanwhile, and still holds this one: it waits on the latency, nothing else.
+      expect((await fetch(`${timed.url}/oauth2/v3/certs`)).status).toBe(200);
+      expect(answered).toBe(false);
+      waits[0]!.elapse();
+      const response = await pending;
+      expect(response.status).toBe(200);
+      expect(await response.json()).toHaveProperty('token_endpoint');
+      expect(waits).toHaveLength(1);
+    } finally {
+      await timed.close();
+    }
   });
 });
 
