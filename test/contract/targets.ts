@@ -93,7 +93,7 @@ export async function startTarget(name: TargetName, sandbox: Sandbox): Promise<T
   if (name === 'standalone') {
     const app = await buildServer({ config, bridge, store, logger: pino({ level: 'silent' }) });
     await app.listen({ host: '127.0.0.1', port: 0 });
-    return { name, bridge, ...overHttp(app.server), close: async () => (await app.close(), await done()) };
+    return { name, bridge, ...overHttp(app.server), close: () => app.close().then(done) };
   }
 
   if (name === 'fastify-plugin') {
@@ -102,7 +102,7 @@ export async function startTarget(name: TargetName, sandbox: Sandbox): Promise<T
     app.get('/', async () => ({ host: 'app' }));
     await app.register(tokenbridgePlugin, { prefix: MOUNT, config, bridge, store });
     await app.listen({ host: '127.0.0.1', port: 0 });
-    return { name, bridge, ...overHttp(app.server), close: async () => (await app.close(), await done()) };
+    return { name, bridge, ...overHttp(app.server), close: () => app.close().then(done) };
   }
 
   const clerk = createClerkClient({
@@ -170,6 +170,6 @@ export async function startTarget(name: TargetName, sandbox: Sandbox): Promise<T
       serverSession = token;
       return handlers.googleToken(scopes);
     },
-    close: async () => (await handlers.close(), await done()),
+    close: () => handlers.close().then(done),
   };
 }
