@@ -68,8 +68,7 @@ let clerkNext: Promise<ClerkNext> | undefined;
 
 /** `auth()` from `@clerk/nextjs/server`, imported on first use only (an app that injects `auth` never loads it). */
 async function clerkAuth(): Promise<ClerkAuthLike> {
-  // @ts-expect-error: @clerk/nextjs is an optional peer dependency, not installed where this package is built.
-  clerkNext ??= import('@clerk/nextjs/server') as Promise<ClerkNext>;
+  clerkNext ??= import('@clerk/nextjs/server');
   return (await clerkNext).auth();
 }
 
