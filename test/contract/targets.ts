@@ -4,15 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { createClerkClient } from '@clerk/backend';
 import { clerkMiddleware } from '@clerk/express';
 import express from 'express';
-import Fastify from 'fastify';
 import pino from 'pino';
+import { createApp as createFastifyApp } from '../../examples/fastify/app.js';
+import { createTokenbridge as createNextTokenbridge } from '../../examples/nextjs/lib/create-tokenbridge.js';
 import type { Sandbox } from '../../src/cli/sandbox.js';
 import type { ServiceConfig } from '../../src/config/env.js';
 import { createTokenbridgeRouter } from '../../src/express/index.js';
-import { connectUrlBuilder, tokenbridgePlugin } from '../../src/fastify/index.js';
+import { connectUrlBuilder } from '../../src/fastify/index.js';
 import { buildServer } from '../../src/http/server.js';
 import { createTokenBridge, Keyring, openStore, type Store, type TokenBridge } from '../../src/index.js';
-import { type ClerkAuthLike, createTokenbridgeHandlers, type NextTokenbridge } from '../../src/next/index.js';
+import type { ClerkAuthLike } from '../../src/next/index.js';
 import { EXAMPLE_CLIENT } from '../examples/sandbox-app.js';
 
 /** The app every target pretends to be, and the path the bridge is mounted under in it. */
@@ -97,10 +98,19 @@ export async function startTarget(name: TargetName, sandbox: Sandbox): Promise<T
   }
 
   if (name === 'fastify-plugin') {
-    // A host app of its own, with a route of its own beside the bridge's.
-    const app = Fastify();
-    app.get('/', async () => ({ host: 'app' }));
-    await app.register(tokenbridgePlugin, { prefix: MOUNT, config, bridge, store });
+    // examples/fastify: a host app with a route of its own beside the bridge's (docs/frameworks/fastify.md).
+    const app = await createFastifyApp({
+      bridge,
+      store,
+      appUrl: APP_URL,
+      clerk: {
+        secretKey: sandbox.clerk.secretKey,
+        publishableKey: sandbox.clerk.publishableKey,
+        apiUrl: sandbox.clerk.url,
+      },
+      googleClientId: EXAMPLE_CLIENT.clientId,
+      googleBaseUrl: sandbox.google.url,
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     return { name, bridge, ...overHttp(app.server), close: () => app.close().then(done) };
   }
@@ -153,12 +163,21 @@ export async function startTarget(name: TargetName, sandbox: Sandbox): Promise<T
     const state = await clerk.authenticateRequest(from, { authorizedParties: [APP_URL] });
     return state.toAuth() ?? { userId: null };
   };
-  const handlers: NextTokenbridge = createTokenbridgeHandlers({
-    bridge,
-    store,
-    config: { ...config, clerk: undefined },
+  // examples/nextjs: the handlers and googleToken() as docs/frameworks/next.md creates them, with its own store.
+  await done();
+  const handlers = await createNextTokenbridge(
+    {
+      APP_URL,
+      DATABASE_URL: ':memory:',
+      TOKENBRIDGE_ENCRYPTION_KEYS: Keyring.generate('k1'),
+      GOOGLE_CLIENT_ID: EXAMPLE_CLIENT.clientId,
+      GOOGLE_CLIENT_SECRET: EXAMPLE_CLIENT.clientSecret,
+      GOOGLE_BASE_URL: sandbox.google.url,
+      CLERK_SECRET_KEY: sandbox.clerk.secretKey,
+      CLERK_API_URL: sandbox.clerk.url,
+    },
     auth,
-  });
+  );
   const route = (request: Request) => handlers[request.method as 'GET'](request);
   return {
     name,
@@ -170,6 +189,6 @@ export async function startTarget(name: TargetName, sandbox: Sandbox): Promise<T
       serverSession = token;
       return handlers.googleToken(scopes);
     },
-    close: () => handlers.close().then(done),
+    close: () => handlers.close(),
   };
 }
