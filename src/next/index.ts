@@ -96,8 +96,9 @@ export function createTokenbridgeHandlers(options: NextTokenbridgeOptions): Next
     headers[pending.header] = held.key;
     const address = options.clientAddress?.(request);
     const hasBody = request.body !== null && request.method !== 'GET' && request.method !== 'HEAD';
+    let answer: Awaited<ReturnType<FastifyInstance['inject']>>;
     try {
-      const answer = await fastify.inject({
+      answer = await fastify.inject({
         method: request.method as 'GET',
         url: `${url.pathname}${url.search}`,
         headers,
@@ -105,21 +106,20 @@ export function createTokenbridgeHandlers(options: NextTokenbridgeOptions): Next
         ...(address ? { remoteAddress: address } : {}),
         payloadAsStream: true,
       });
-      const out = new Headers();
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (value === undefined) continue;
-        for (const one of Array.isArray(value) ? value : [value]) out.append(name, String(one));
-      }
-      const stream = answer.stream();
-      const empty = request.method === 'HEAD' || answer.statusCode === 204 || answer.statusCode === 304;
-      if (empty) stream.resume();
-      const body = empty ? null : (Readable.toWeb(stream) as unknown as ReadableStream<Uint8Array>);
-      stream.once('close', held.release);
-      return new Response(body, { status: answer.statusCode, headers: out });
-    } catch (error) {
+    } finally {
+      // The identity is read before the route runs; once the head is out, nothing asks for it again.
       held.release();
-      throw error;
     }
+    const out = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value === undefined) continue;
+      for (const one of Array.isArray(value) ? value : [value]) out.append(name, String(one));
+    }
+    const stream = answer.stream();
+    const empty = request.method === 'HEAD' || answer.statusCode === 204 || answer.statusCode === 304;
+    if (empty) stream.resume();
+    const body = empty ? null : (Readable.toWeb(stream) as unknown as ReadableStream<Uint8Array>);
+    return new Response(body, { status: answer.statusCode, headers: out });
   };
 
   return {
