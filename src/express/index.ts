@@ -61,7 +61,12 @@ let clerkExpress: Promise<ClerkExpress> | undefined;
 
 /** `@clerk/express`'s `getAuth`, loaded on first use so an app that passes `auth` need not install it. */
 async function clerkGetAuth(req: ExpressRequestLike): Promise<ClerkAuthLike> {
-  clerkExpress ??= import('@clerk/express') as Promise<ClerkExpress>;
+  clerkExpress ??= (import('@clerk/express') as Promise<ClerkExpress>).catch((error: unknown) => {
+    clerkExpress = undefined;
+    throw new ConfigurationError('tokenbridge/express needs @clerk/express installed, or an `auth` option.', {
+      cause: error instanceof Error ? error.message : String(error),
+    });
+  });
   const { getAuth } = await clerkExpress;
   try {
     return getAuth(req);

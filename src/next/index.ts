@@ -26,6 +26,7 @@ import {
   type TokenbridgeMountOptions,
 } from '../adapters/embedded.js';
 import { type GoogleTokenResult, googleTokenResult } from '../adapters/google-token-result.js';
+import { ConfigurationError } from '../core/errors.js';
 import type { GetAccessTokenOptions } from '../core/types.js';
 
 export type { ClerkAuthLike, TokenbridgeMountOptions } from '../adapters/embedded.js';
@@ -68,7 +69,12 @@ let clerkNext: Promise<ClerkNext> | undefined;
 
 /** `auth()` from `@clerk/nextjs/server`, imported on first use only (an app that injects `auth` never loads it). */
 async function clerkAuth(): Promise<ClerkAuthLike> {
-  clerkNext ??= import('@clerk/nextjs/server');
+  clerkNext ??= import('@clerk/nextjs/server').catch((error: unknown) => {
+    clerkNext = undefined;
+    throw new ConfigurationError('tokenbridge/next needs @clerk/nextjs installed, or an `auth` option.', {
+      cause: error instanceof Error ? error.message : String(error),
+    });
+  });
   return (await clerkNext).auth();
 }
 

@@ -3,6 +3,7 @@ import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { createTokenbridgeRouter } from '../../src/express/index.js';
 import { tokenbridgePlugin } from '../../src/fastify/index.js';
+import { createTokenbridgeHandlers } from '../../src/next/index.js';
 import { fakeBridge, sampleToken } from './fixtures.js';
 
 // tokenbridge/fastify in a host app: mounted where publicUrl says, encapsulated (the host's own routes keep their
@@ -91,5 +92,25 @@ describe('the Express router', () => {
     expect(String(errors[0])).toContain('mount the router before express.json()');
     await tokenbridge.close();
     await new Promise((resolve) => server.close(resolve));
+  });
+});
+
+describe('the Next handlers without @clerk/nextjs installed (as here)', () => {
+  it('serve routes that need no user, and say what is missing when one does', async () => {
+    const tokenbridge = createTokenbridgeHandlers({ config, bridge: fakeBridge(), store });
+    const health = await tokenbridge.GET(new Request('https://app.example.com/api/tokenbridge/healthz'));
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    await expect(tokenbridge.googleToken(['drive.readonly'])).rejects.toMatchObject({
+      code: 'configuration_error',
+      message: 'tokenbridge/next needs @clerk/nextjs installed, or an `auth` option.',
+    });
+    // Over HTTP the fault is the deployment's: a 500 that names nothing inside.
+    const token = await tokenbridge.GET(
+      new Request('https://app.example.com/api/tokenbridge/api/google-token?scope=drive.readonly'),
+    );
+    expect(token.status).toBe(500);
+    expect(await token.json()).toMatchObject({ error: { code: 'internal_error' } });
+    await tokenbridge.close();
   });
 });
