@@ -22,6 +22,11 @@ export interface TokenbridgeMountOptions {
   config: HttpConfig;
   clock?: Clock | undefined;
   rateLimitBuckets?: TokenBuckets | undefined;
+  /**
+   * The proxies in front whose `X-Forwarded-For` names the client (for the per-address rate limit of unauthenticated
+   * requests): a hop count or their addresses, as Fastify's `trustProxy`. Default none.
+   */
+  trustProxy?: number | string[] | undefined;
   /** A pino-compatible logger for the bridge's request errors; default silent. */
   logger?: FastifyBaseLogger | undefined;
 }
@@ -71,6 +76,7 @@ export async function embeddedBridge(
   const app = Fastify({
     ...bridgeInstanceOptions(),
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
   });
   await app.register(tokenbridgePlugin, {
     config: options.config,
