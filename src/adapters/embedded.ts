@@ -73,11 +73,14 @@ export async function embeddedBridge(
   options: TokenbridgeMountOptions,
   pending: PendingIdentities,
 ): Promise<FastifyInstance> {
-  const app = Fastify({
-    ...bridgeInstanceOptions(),
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
-  });
+  const proxies = options.trustProxy;
+  // A hop count trusts the nearest `proxies` addresses, as the standalone service reads TOKENBRIDGE_TRUST_PROXY.
+  const trustProxy =
+    typeof proxies === 'number' ? (_address: string, hop: number) => hop < proxies : (proxies ?? false);
+  const instance = { ...bridgeInstanceOptions(), trustProxy };
+  const app = options.logger
+    ? Fastify({ ...instance, loggerInstance: options.logger })
+    : Fastify({ ...instance, logger: false });
   await app.register(tokenbridgePlugin, {
     config: options.config,
     bridge: options.bridge,
