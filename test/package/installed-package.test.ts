@@ -237,7 +237,10 @@ describe('the packed package', () => {
   }, 120_000);
 
   it('`npx tokenbridge sandbox` serves another app, whose page imports tokenbridge/client in Chromium', async () => {
-    const sandbox = inProject('npx', ['tokenbridge', 'sandbox'], { SANDBOX_GOOGLE_PORT: '0', SANDBOX_CLERK_PORT: '0' });
+    const sandbox = inProject('npx', ['tokenbridge', 'sandbox', '--fresh'], {
+      SANDBOX_GOOGLE_PORT: '0',
+      SANDBOX_CLERK_PORT: '0',
+    });
     await sandbox.waitFor(/Press Ctrl\+C to stop\./);
     expect(sandbox.stdout()).not.toMatch(/Bridge\s+http/);
     // The lines the sandbox prints for another app are its environment.
