@@ -5,6 +5,7 @@
  * only (start-up and seeding excluded), and writes the summary to bench/results/profile-<label>.json.
  *
  *   npm run build && node --import tsx bench/profile.ts [--seconds 10] [--users 300] [--label after] [--log-level info]
+ *   … --no-profile: the same run without the profiler, for the CPU each request costs (from /proc) and wrk's figures
  *
  * Needs PostgreSQL (as `npm run bench`) and wrk (installed from Debian when missing).
  */
@@ -13,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startCluster } from '../test/scale/cluster.js';
+import { cpuMs } from './lib/cpu.js';
 import { formatSummary, readProfile, summariseProfile } from './lib/cpu-profile.js';
 import { BridgeInstance } from './lib/processes.js';
 import { writeResult } from './lib/report.js';
@@ -25,8 +27,10 @@ const { values } = parseArgs({
     users: { type: 'string', default: '300' },
     label: { type: 'string', default: 'hot' },
     'log-level': { type: 'string', default: 'warn' },
+    'no-profile': { type: 'boolean', default: false },
   },
 });
+const profiled = values['no-profile'] !== true;
 const seconds = Number(values.seconds);
 const userCount = Number(values.users);
 const logLevel = values['log-level'] ?? 'warn';
@@ -35,20 +39,31 @@ const world = await startCluster({ accounts: userCount, schemaPrefix: 'bench_pro
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tokenbridge-profile-'));
 let bridge: BridgeInstance | undefined;
 try {
-  bridge = await BridgeInstance.start({ ...world.env, LOG_LEVEL: logLevel }, [
-    '--cpu-prof',
-    `--cpu-prof-dir=${dir}`,
-    '--cpu-prof-interval=250',
-  ]);
+  bridge = await BridgeInstance.start(
+    { ...world.env, LOG_LEVEL: logLevel },
+    profiled ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=250'] : [],
+  );
   const users = await seedConnectedUsers(world, [bridge.url], userCount);
   await warm([bridge.url], users);
   const bearers = users.map((user) => user.sessionToken);
   // A short run first, so the profile sees optimised code, as a long-running server would.
   await runWrk({ url: bridge.url, path: '/api/google-token', bearers, seconds: 2 });
+  const pid = bridge.server.child.pid;
   const from = Number(process.hrtime.bigint() / 1000n);
+  const cpuBefore = cpuMs(pid);
   const load = await runWrk({ url: bridge.url, path: '/api/google-token', bearers, seconds });
+  const cpuMicrosPerRequest = ((cpuMs(pid) - cpuBefore) * 1000) / Math.max(1, load.requests);
   const to = Number(process.hrtime.bigint() / 1000n);
-  log(`wrk: ${load.rps.toFixed(0)} req/s, p99 ${load.p99.toFixed(2)} ms, ${load.errors} errors (under the profiler)`);
+  log(
+    `wrk: ${load.rps.toFixed(0)} req/s, p50 ${load.p50.toFixed(2)} ms, p99 ${load.p99.toFixed(2)} ms, ` +
+      `${load.errors} errors, ${cpuMicrosPerRequest.toFixed(1)} µs CPU per request${profiled ? ' (under the profiler)' : ''}`,
+  );
+  if (!profiled) {
+    await bridge.stop();
+    bridge = undefined;
+    await world.close();
+    process.exit(0);
+  }
   await bridge.stop();
   bridge = undefined;
   const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));

@@ -18,7 +18,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startService } from '../../dist/cli/service.js';
 import { systemClock } from '../../dist/clock.js';
 import { readEnv, resolveServiceConfig } from '../../dist/config/env.js';
-import { createLogger } from '../../dist/http/logger.js';
+import { createLogger } from '../../dist/log/logger.js';
 import { AdjustableClock } from '../../dist/sandbox/kit/clock.js';
 
 const env = readEnv();

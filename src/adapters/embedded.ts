@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { TokenBridge } from '../core/types.js';
-import type { HostIdentity } from '../http/host-identity.js';
-import type { HttpConfig } from '../http/http-config.js';
-import { bridgeInstanceOptions } from '../http/instance-options.js';
-import { tokenbridgePlugin } from '../http/plugin.js';
+import type { HostIdentity, HttpConfig } from '../http/index.js';
+import { bridgeInstanceOptions, tokenbridgePlugin } from '../http/index.js';
 import type { Store } from '../storage/store.js';
 import type { TokenBuckets } from '../token-buckets.js';
 

@@ -4,7 +4,7 @@ import type { ServiceConfig } from '../config/env.js';
 import { createTokenBridge, type TokenBridgeOptions } from '../core/bridge.js';
 import type { Keyring } from '../core/keyring.js';
 import type { TokenBridge } from '../core/types.js';
-import { connectUrlBuilder } from '../http/connect-url.js';
+import { connectUrlBuilder } from '../http/index.js';
 import type { Store } from '../storage/store.js';
 
 /**

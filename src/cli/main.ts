@@ -1,6 +1,6 @@
 import { type EnvConfig, EnvError, readEnv } from '../config/env.js';
 import { ConfigurationError } from '../core/errors.js';
-import { createLogger } from '../http/logger.js';
+import { createLogger } from '../log/logger.js';
 import type { CliIo } from './cli-io.js';
 import { connectionsCommand } from './commands/connections.js';
 import { doctorCommand } from './commands/doctor.js';

@@ -8,7 +8,7 @@ import type { TokenBridgeOptions } from '../core/bridge.js';
 import { Keyring } from '../core/keyring.js';
 import type { TokenBridge } from '../core/types.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from '../core/webhook-dispatcher.js';
-import { buildServer } from '../http/server.js';
+import { buildServer } from '../http/index.js';
 import { openStore } from '../storage/index.js';
 import { storeMaintenance } from '../storage/maintenance.js';
 import { sharedTokenBuckets } from '../storage/postgres-token-buckets.js';

@@ -80,8 +80,12 @@ export interface TokenbridgeClient {
    * {@link TokenbridgeClientError}.
    */
   getGoogleToken(scopes: readonly string[], options?: GetGoogleTokenOptions): Promise<GoogleTokenResult>;
-  /** The signed-in user's Google connection, or `connection: null` when there is none. */
-  connection(): Promise<ConnectionResult>;
+  /**
+   * The signed-in user's Google connection, or `connection: null` when there is none. With `checkWithGoogle`, the
+   * bridge first asks Google whether the grant still works (rate-limited per user on the bridge): call it once when a
+   * page loads, so a grant revoked at Google shows as needing a reconnect.
+   */
+  connection(options?: { checkWithGoogle?: boolean }): Promise<ConnectionResult>;
   /** Revokes the Google grant at Google, forgets the connection and empties the cache. Idempotent. */
   disconnect(): Promise<DisconnectResult>;
   /**
@@ -425,11 +429,12 @@ export function createTokenbridgeClient(options: TokenbridgeClientOptions = {}):
       return flight;
     },
 
-    async connection() {
+    async connection(callOptions = {}) {
       const current = await session();
       enter(current);
       if (current === null) return { ok: false, reason: 'unauthenticated' };
-      const reply = await send('GET', routes.connection, current);
+      const query = new URLSearchParams(callOptions.checkWithGoogle ? { check: 'google' } : {});
+      const reply = await send('GET', routes.connection, current, { query });
       if (reply.status === 401) return { ok: false, reason: 'unauthenticated' };
       const body = (typeof reply.body === 'object' && reply.body !== null ? reply.body : {}) as Record<string, unknown>;
       const connectUrl = withReturnTo(

@@ -116,6 +116,15 @@ describe('connection()', () => {
     expect(bridge.to('/api/google/connection')[0]!.headers.authorization).toMatch(/^Bearer /);
   });
 
+  it('asks the bridge to check with Google only when told to (once when a page loads)', async () => {
+    bridgeWith({ connected: true });
+    const tokenbridge = client();
+    await tokenbridge.connection({ checkWithGoogle: true });
+    await tokenbridge.connection();
+    const asked = bridge.to('/api/google/connection').map((request) => request.query.get('check'));
+    expect(asked).toEqual(['google', null]);
+  });
+
   it('answers connection: null when the user has not connected Google', async () => {
     bridgeWith({ connected: false });
     expect(await client().connection()).toMatchObject({ ok: true, connection: null });

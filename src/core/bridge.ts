@@ -4,6 +4,7 @@ import { BridgeContext } from './bridge-context.js';
 import { ClerkTokenSource } from './clerk-source.js';
 import { ClerkTokens } from './clerk-tokens.js';
 import { ConnectionCache } from './connection-cache.js';
+import { ConnectionCheck } from './connection-check.js';
 import { Connections } from './connections.js';
 import { ConfigurationError, TokenBridgeError } from './errors.js';
 import { EventHub } from './events.js';
@@ -26,6 +27,7 @@ import type {
   AuthorizationStart,
   BridgeEvent,
   Connection,
+  ConnectionOptions,
   DisconnectOptions,
   GetAccessTokenOptions,
   SecurityEventsResult,
@@ -137,7 +139,7 @@ class Bridge implements TokenBridge {
     this.#clerk = clerkSource ? new ClerkTokens(ctx, clerkSource) : null;
     this.#tokens = new TokenPolicy(policy, own, this.#clerk, options.connectUrl);
     this.#oauth = new OAuthFlow(ctx, (userId) => clerkSource?.forget(userId));
-    this.#connections = new Connections(ctx, policy, own, this.#clerk);
+    this.#connections = new Connections(ctx, policy, own, this.#clerk, new ConnectionCheck(ctx, this.#refresher));
     this.#security = new SecurityEvents(ctx, clerkSource);
   }
 
@@ -169,7 +171,8 @@ class Bridge implements TokenBridge {
       });
     let token: AccessToken;
     try {
-      token = await this.#tokens.resolve(request, trace);
+      // A warm token is answered without an await; anything else goes the whole way.
+      token = this.#tokens.warm(request) ?? (await this.#tokens.resolve(request, trace));
     } catch (error) {
       finished(error instanceof TokenBridgeError ? error.code : 'internal_error', null);
       throw error;
@@ -201,10 +204,10 @@ class Bridge implements TokenBridge {
     return this.#oauth.exchangeCode(input);
   }
 
-  async connection(userId: string): Promise<Connection | null> {
+  async connection(userId: string, options?: ConnectionOptions): Promise<Connection | null> {
     this.#assertOpen();
     checkUserId(userId);
-    return this.#connections.view(userId);
+    return this.#connections.view(userId, options);
   }
 
   async disconnect(userId: string, options: DisconnectOptions = {}): Promise<void> {

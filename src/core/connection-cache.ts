@@ -1,9 +1,10 @@
 import type { ConnectionChange, ConnectionStore, ConnectionWatch, StoredConnection } from './ports.js';
+import type { AccessToken } from './types.js';
 
-interface Entry {
+export interface CacheEntry {
   connection: StoredConnection | null;
-  /** The decrypted access token, filled on first use. */
-  accessToken?: string;
+  /** The row's answer (its access token decrypted, its expiry as ISO 8601), made on first use, once per row version. */
+  token?: AccessToken;
 }
 
 /**
@@ -13,7 +14,7 @@ interface Entry {
  * memory. A read that raced with a change is not cached (the generation check), so a stale row never settles in.
  */
 export class ConnectionCache {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries = new Map<string, CacheEntry>();
   readonly #watch: ConnectionWatch;
   #generation = 0;
 
@@ -30,13 +31,19 @@ export class ConnectionCache {
   }
 
   /** The cached entry, or undefined when not cached (or the feed is down). */
-  get(userId: string): Entry | undefined {
+  get(userId: string): CacheEntry | undefined {
     if (!this.#watch.live || this.maxEntries <= 0) return undefined;
     const entry = this.#entries.get(userId);
     if (entry === undefined) return undefined;
     this.#entries.delete(userId);
     this.#entries.set(userId, entry);
     return entry;
+  }
+
+  /** The cached entry without marking it used (the same request already did), or undefined. */
+  peek(userId: string): CacheEntry | undefined {
+    if (!this.#watch.live || this.maxEntries <= 0) return undefined;
+    return this.#entries.get(userId);
   }
 
   /** Caches what a read (or this instance's own write) returned, unless a change arrived since `generation`. */

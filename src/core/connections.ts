@@ -1,10 +1,11 @@
 import type { BridgeContext } from './bridge-context.js';
 import type { ClerkTokens } from './clerk-tokens.js';
+import type { ConnectionCheck } from './connection-check.js';
 import { ownConnectionView } from './connection-views.js';
 import { revokeGrant } from './grant-revocation.js';
 import type { OwnTokens } from './own-tokens.js';
 import { holdingRefreshLock } from './refresh-lock.js';
-import type { Connection, DisconnectOptions, TokenSourcePolicy } from './types.js';
+import type { Connection, ConnectionOptions, DisconnectOptions, TokenSourcePolicy } from './types.js';
 
 /** What a user's connection looks like (their own, or the account linked in Clerk), and how it ends. */
 export class Connections {
@@ -13,12 +14,17 @@ export class Connections {
     private readonly policy: TokenSourcePolicy,
     private readonly own: OwnTokens,
     private readonly clerk: ClerkTokens | null,
+    private readonly check: ConnectionCheck,
   ) {}
 
-  /** The own connection under `auto` and `oauth`; else (or without one) the Clerk-held account; else null. */
-  async view(userId: string): Promise<Connection | null> {
+  /**
+   * The own connection under `auto` and `oauth` (checked with Google first when asked); else (or without one) the
+   * Clerk-held account; else null.
+   */
+  async view(userId: string, options: ConnectionOptions = {}): Promise<Connection | null> {
     if (this.policy !== 'clerk') {
-      const own = await this.own.read(userId);
+      const stored = await this.own.read(userId);
+      const own = stored && options.checkWithGoogle ? await this.check.check(stored) : stored;
       if (own) return ownConnectionView(own);
     }
     return this.clerk ? this.clerk.connection(userId) : null;

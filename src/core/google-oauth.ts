@@ -84,6 +84,18 @@ class BridgeOAuth2Client extends OAuth2Client {
   refreshWith(refreshToken: string) {
     return this.refreshTokenNoCache(refreshToken);
   }
+
+  /** Google's tokeninfo, as `getTokenInfo` asks it but without its own retries (the bridge's retries are bounded). */
+  tokenInfoWith(accessToken: string, url: string) {
+    return this.transporter.request({
+      method: 'POST',
+      url,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded;charset=UTF-8',
+        authorization: `Bearer ${accessToken}`,
+      },
+    });
+  }
 }
 
 export interface GoogleOAuthOptions {
@@ -183,6 +195,21 @@ export class GoogleOAuth {
       return toTokens(tokens as Record<string, unknown>);
     } catch (error) {
       throw this.#classify(error);
+    }
+  }
+
+  /**
+   * Whether Google still accepts an access token (one tokeninfo call): false when Google no longer knows it (revoked,
+   * expired), a transient {@link GoogleOAuthError} when Google cannot say.
+   */
+  async accessTokenAlive(accessToken: string): Promise<boolean> {
+    try {
+      await this.#client.tokenInfoWith(accessToken, this.endpoints.tokenInfo);
+      return true;
+    } catch (error) {
+      const classified = this.#classify(error);
+      if (classified.kind === 'transient') throw classified;
+      return false;
     }
   }
 

@@ -1,4 +1,5 @@
 import type { BridgeContext } from './bridge-context.js';
+import type { CacheEntry } from './connection-cache.js';
 import { reconnectScopes, validFor } from './connection-transitions.js';
 import { ownAccessToken } from './connection-views.js';
 import {
@@ -40,6 +41,31 @@ export class OwnTokens {
     return connection;
   }
 
+  /**
+   * The hot path: the answer when the cached row serves the request as it stands (active, covering the scopes, valid
+   * long enough), with no promise and no await; undefined when {@link token} has to decide.
+   */
+  warm(request: TokenRequest): AccessToken | undefined {
+    if (request.force) return undefined;
+    const entry = this.ctx.cache.get(request.userId);
+    const connection = entry?.connection;
+    if (
+      connection == null ||
+      connection.status !== 'active' ||
+      !validFor(connection, request.minValidityMs, this.ctx.clock.now()) ||
+      missingScopes(connection.scopes, request.scopes).length > 0
+    ) {
+      return undefined;
+    }
+    try {
+      return this.#accessToken(connection, entry);
+    } catch (error) {
+      // An undecryptable row is the slow path's to report.
+      if (error instanceof DecryptionError) return undefined;
+      throw error;
+    }
+  }
+
   /** Why a stored connection cannot serve `scopes`, or null when it can. */
   unusable(connection: StoredConnection, scopes: string[]): TokenBridgeError | null {
     const { connectUrl } = this.ctx;
@@ -76,18 +102,22 @@ export class OwnTokens {
     }
   }
 
-  /** The row's access token, decrypted once per cached row. */
-  #accessToken(connection: StoredConnection): AccessToken {
+  /**
+   * The row's answer. A cached row's is made once (one decryption, one date formatting) and handed out as a copy, so
+   * a caller that changes its answer changes nobody else's.
+   */
+  #accessToken(connection: StoredConnection, entry?: CacheEntry): AccessToken {
+    const cached = entry ?? this.ctx.cache.peek(connection.userId);
+    if (cached === undefined || cached.connection !== connection) return this.#answer(connection);
+    cached.token ??= this.#answer(connection);
+    return { ...cached.token, scopes: [...cached.token.scopes], google: { ...cached.token.google } };
+  }
+
+  #answer(connection: StoredConnection): AccessToken {
     const { userId } = connection;
-    const cached = this.ctx.cache.get(userId);
-    const decrypt = () => this.ctx.keyring.decrypt(connection.accessToken!, { userId, purpose: 'access_token' });
-    let accessToken: string;
-    if (cached && cached.connection === connection) {
-      cached.accessToken ??= decrypt();
-      accessToken = cached.accessToken;
-    } else {
-      accessToken = decrypt();
-    }
-    return ownAccessToken(connection, accessToken);
+    return ownAccessToken(
+      connection,
+      this.ctx.keyring.decrypt(connection.accessToken!, { userId, purpose: 'access_token' }),
+    );
   }
 }

@@ -72,6 +72,7 @@ const SCOPE_URL = /^https:\/\/www\.googleapis\.com\/auth\/[a-z0-9][a-z0-9._-]{0,
  */
 export function normaliseScopes(input: readonly string[]): string[] {
   if (!Array.isArray(input)) throw new InvalidScopeError('Scopes must be a list of strings.');
+  if (input.length === 0) return [];
   const out = new Set<string>();
   for (const item of input) {
     if (typeof item !== 'string') throw new InvalidScopeError('A scope must be a string.');
@@ -111,6 +112,8 @@ export function expandScopes(granted: Iterable<string>): Set<string> {
 
 /** The requested scopes that `granted` does not cover (empty when it covers them all). */
 export function missingScopes(granted: Iterable<string>, requested: readonly string[]): string[] {
+  // Asking for no particular scope (the usual token request) is covered by any grant: nothing to expand.
+  if (requested.length === 0) return [];
   const have = expandScopes(granted);
   return requested.filter((scope) => !have.has(scope));
 }

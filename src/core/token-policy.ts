@@ -18,6 +18,14 @@ export class TokenPolicy {
     private readonly connectUrl: (scopes: string[]) => string,
   ) {}
 
+  /**
+   * The answer with no await, when the own connection's row in memory serves the request as it stands: under `oauth`
+   * and under `auto` alike (an own connection that covers the scopes wins), never under `clerk`.
+   */
+  warm(request: TokenRequest): AccessToken | undefined {
+    return this.policy === 'clerk' ? undefined : this.own.warm(request);
+  }
+
   async resolve(request: TokenRequest, trace: Trace): Promise<AccessToken> {
     if (this.policy === 'oauth') return this.own.token(request, trace);
     if (this.policy === 'clerk') return this.#clerkToken(request, trace);

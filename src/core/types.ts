@@ -133,6 +133,17 @@ export interface SecurityEventsResult {
   staleUserIds: string[];
 }
 
+/** Options of {@link TokenBridge.connection}. */
+export interface ConnectionOptions {
+  /**
+   * Ask Google whether the bridge's own grant still works before answering: one tokeninfo call for the held access
+   * token, and a refresh only when Google no longer accepts it, so a grant revoked at Google reads `needs_reconnect`.
+   * Rate-limited per user (five at once, one more every 30 s); past that, or when Google cannot say, the stored state
+   * answers. Default false: the stored state, with no call to Google.
+   */
+  checkWithGoogle?: boolean;
+}
+
 /** Options of {@link TokenBridge.disconnect}. */
 export interface DisconnectOptions {
   /** Who caused the disconnect, for the audit trail. Default `user`. */
@@ -149,7 +160,7 @@ export interface TokenBridge {
   /** Completes the popup flow (Google Identity Services' code model, `redirect_uri=postmessage`). */
   exchangeCode(input: { userId: string; code: string }): Promise<Connection>;
   /** The user's connection, or null. Under `auto`/`clerk` this may describe a Clerk-held account. */
-  connection(userId: string): Promise<Connection | null>;
+  connection(userId: string, options?: ConnectionOptions): Promise<Connection | null>;
   /**
    * Revokes at Google and forgets the connection. Idempotent. `actor` is who the audit trail names as the cause:
    * `user` (the default), `clerk_webhook` (Clerk's `user.deleted`), `cli:<os user>`, …

@@ -29,8 +29,8 @@ import type { GetAccessTokenOptions } from '../core/types.js';
 
 export type { ClerkAuthLike, TokenbridgeMountOptions } from '../adapters/embedded.js';
 export type { GoogleTokenFailureCode, GoogleTokenResult } from '../adapters/google-token-result.js';
-export { connectUrlBuilder } from '../http/connect-url.js';
-export type { HttpConfig } from '../http/http-config.js';
+export type { HttpConfig } from '../http/index.js';
+export { connectUrlBuilder } from '../http/index.js';
 
 /** An Express request as far as the adapter reads it (typed structurally: no Express types are required). */
 export type ExpressRequestLike = IncomingMessage & { originalUrl?: string; body?: unknown };

@@ -14,10 +14,13 @@ import { type GoogleTokenResult, googleTokenResult } from '../adapters/google-to
 import type { GetAccessTokenOptions, TokenBridge } from '../core/types.js';
 
 export type { GoogleTokenFailureCode, GoogleTokenResult } from '../adapters/google-token-result.js';
-export { connectUrlBuilder } from '../http/connect-url.js';
-export type { HostIdentity, Identify } from '../http/host-identity.js';
-export type { HttpConfig } from '../http/http-config.js';
-export { type TokenbridgePluginOptions, tokenbridgePlugin, tokenbridgePlugin as default } from '../http/plugin.js';
+export type { HostIdentity, HttpConfig, Identify } from '../http/index.js';
+export {
+  connectUrlBuilder,
+  type TokenbridgePluginOptions,
+  tokenbridgePlugin,
+  tokenbridgePlugin as default,
+} from '../http/index.js';
 
 /**
  * The user's Google token for `scopes`, or why not (with the connect URL to offer), for the app's own routes.

@@ -4,7 +4,7 @@ import { UnauthenticatedError } from '../core/errors.js';
 import { apiKeyMatcher } from './api-keys.js';
 import { parseAuthorization, plainCredential } from './credentials.js';
 import { hostIdentityHook, type Identify } from './host-identity.js';
-import type { SessionVerifier } from './session-verifier.js';
+import type { SessionIdentity, SessionVerifier } from './session-verifier.js';
 
 /** What a route takes as proof of who is asking. */
 export type Credential = 'session' | 'api_key' | 'metrics';
@@ -121,6 +121,17 @@ type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDone
  */
 function sessionHook(verifier: SessionVerifier, graceSeconds: number): Hook {
   const grace = graceSeconds > 0 ? { graceSeconds } : {};
+  // One caller per remembered identity: a page polling with the same token is the same caller object each time, so
+  // what is derived from it (the rate-limit bucket's key) is derived once.
+  const callers = new WeakMap<SessionIdentity, Caller>();
+  const callerOf = (identity: SessionIdentity): Caller => {
+    let caller = callers.get(identity);
+    if (caller === undefined) {
+      caller = { kind: 'user', userId: identity.userId, sessionId: identity.sessionId };
+      callers.set(identity, caller);
+    }
+    return caller;
+  };
   return (request, _reply, done) => {
     const header = parseAuthorization(request.headers.authorization);
     let token: string | undefined;
@@ -130,12 +141,12 @@ function sessionHook(verifier: SessionVerifier, graceSeconds: number): Hook {
     if (token === undefined) return anonymous(request, new UnauthenticatedError(NO_SESSION), done);
     const known = graceSeconds === 0 ? verifier.recall(token) : undefined;
     if (known !== undefined) {
-      request.caller = { kind: 'user', userId: known.userId, sessionId: known.sessionId };
+      request.caller = callerOf(known);
       return done();
     }
     verifier.verify(token, grace).then(
       (identity) => {
-        request.caller = { kind: 'user', userId: identity.userId, sessionId: identity.sessionId };
+        request.caller = callerOf(identity);
         done();
       },
       (error: unknown) => anonymous(request, error, done),

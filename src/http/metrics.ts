@@ -37,6 +37,13 @@ export class BridgeMetrics {
   readonly #refreshLatency: Histogram<'source'>;
   readonly #upstreamErrors: Counter<'service' | 'status'>;
   readonly #lockWait: Histogram;
+  /**
+   * Token requests since the last scrape, by outcome and source, and the hits and misses among them: counted in plain
+   * numbers on the hot path (a labelled `inc` hashes its labels each time) and added to the counters when scraped.
+   */
+  readonly #unscrapedRequests = new Map<string, Map<string, number>>();
+  #unscrapedHits = 0;
+  #unscrapedMisses = 0;
 
   constructor(options: BridgeMetricsOptions) {
     const registers = [this.registry];
@@ -45,16 +52,19 @@ export class BridgeMetrics {
       help: 'Access token requests by outcome (ok or the error code) and source (oauth, clerk, none).',
       labelNames: ['outcome', 'source'],
       registers,
+      collect: () => this.#addUnscraped(),
     });
     this.#cacheHits = new Counter({
       name: 'tokenbridge_token_cache_hits_total',
       help: 'Token requests served from a held token, without waiting for Google or Clerk.',
       registers,
+      collect: () => this.#addUnscraped(),
     });
     this.#cacheMisses = new Counter({
       name: 'tokenbridge_token_cache_misses_total',
       help: 'Token requests that waited for Google (a refresh) or Clerk (a fetch).',
       registers,
+      collect: () => this.#addUnscraped(),
     });
     this.#refreshes = new Counter({
       name: 'tokenbridge_refresh_attempts_total',
@@ -115,6 +125,18 @@ export class BridgeMetrics {
     }
   }
 
+  /** Adds the token requests counted since the last scrape to their counters (each counter's `collect` calls it). */
+  #addUnscraped(): void {
+    for (const [outcome, bySource] of this.#unscrapedRequests) {
+      for (const [source, count] of bySource) if (count > 0) this.#tokenRequests.inc({ outcome, source }, count);
+    }
+    this.#unscrapedRequests.clear();
+    if (this.#unscrapedHits > 0) this.#cacheHits.inc(this.#unscrapedHits);
+    if (this.#unscrapedMisses > 0) this.#cacheMisses.inc(this.#unscrapedMisses);
+    this.#unscrapedHits = 0;
+    this.#unscrapedMisses = 0;
+  }
+
   /** Stops listening to the bridge. */
   close(): void {
     this.#unsubscribe();
@@ -123,11 +145,18 @@ export class BridgeMetrics {
 
   #record(event: BridgeEvent): void {
     switch (event.type) {
-      case 'token.requested':
-        this.#tokenRequests.inc({ outcome: event.outcome, source: event.source ?? 'none' });
-        if (event.upstream) this.#cacheMisses.inc();
-        else if (event.outcome === 'ok') this.#cacheHits.inc();
+      case 'token.requested': {
+        const source = event.source ?? 'none';
+        let bySource = this.#unscrapedRequests.get(event.outcome);
+        if (bySource === undefined) {
+          bySource = new Map();
+          this.#unscrapedRequests.set(event.outcome, bySource);
+        }
+        bySource.set(source, (bySource.get(source) ?? 0) + 1);
+        if (event.upstream) this.#unscrapedMisses++;
+        else if (event.outcome === 'ok') this.#unscrapedHits++;
         return;
+      }
       case 'token.refreshed':
         this.#refreshes.inc({ source: event.source, outcome: 'success' });
         this.#refreshLatency.observe({ source: event.source }, Math.max(0, event.durationMs) / 1000);

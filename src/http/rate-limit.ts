@@ -55,20 +55,39 @@ export function registerRateLimits(
   app.addHook('onRoute', (route) => {
     const group = route.config?.limitGroup;
     if (group === undefined) return;
+    // A signed-in caller is one object per session token (`caller.ts`): its bucket key is made once.
+    const userKeys = new WeakMap<Caller, string>();
     const limit = (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
-      const owner = bucketOwner(request.caller, request);
-      const scope = owner === undefined ? 'ip' : 'user';
-      const rule = owner === undefined ? ipRule : userRule;
+      const caller = request.caller;
+      let key = caller?.kind === 'user' ? userKeys.get(caller) : undefined;
+      let scope: 'user' | 'ip' = 'user';
+      if (key === undefined) {
+        const owner = bucketOwner(caller, request);
+        if (owner === undefined) {
+          scope = 'ip';
+          // Addresses are normalised as @fastify/rate-limit does: an IPv6 client owns its whole /64, not one address.
+          key = `ip:${normalizeIP(request.ip)}`;
+        } else {
+          key = `${group}:${owner}`;
+          if (caller?.kind === 'user') userKeys.set(caller, key);
+        }
+      }
+      const rule = scope === 'ip' ? ipRule : userRule;
       if (rule.limit <= 0) return done();
-      // Addresses are normalised as @fastify/rate-limit does: an IPv6 client owns its whole /64, not one address of it.
-      const key = owner === undefined ? `ip:${normalizeIP(request.ip)}` : `${group}:${owner}`;
-      const answer = (wait: number) => done(wait > 0 ? new RateLimitedError(scope, Math.ceil(wait / 1000)) : undefined);
-      if (local !== undefined) return answer(local.takeNow(key, rule));
-      if (shared!.takeNow(key, rule) === 0) return done();
-      shared!.take(key, rule).then(answer, (error: unknown) => done(error as Error));
+      const wait = local !== undefined ? local.takeNow(key, rule) : shared!.takeNow(key, rule);
+      if (wait !== undefined) return done(refusal(scope, wait));
+      shared!.take(key, rule).then(
+        (waited) => done(refusal(scope, waited)),
+        (error: unknown) => done(error as Error),
+      );
     };
     route.onRequest = [...(route.onRequest === undefined ? [] : [route.onRequest].flat()), limit];
   });
+}
+
+/** The error for a request that must wait `wait` ms for its bucket, or undefined when it may go now. */
+function refusal(scope: 'user' | 'ip', wait: number): RateLimitedError | undefined {
+  return wait > 0 ? new RateLimitedError(scope, Math.ceil(wait / 1000)) : undefined;
 }
 
 /** Whose bucket an identified caller spends from; undefined for a caller without a credential that holds. */

@@ -31,8 +31,8 @@ import type { GetAccessTokenOptions } from '../core/types.js';
 
 export type { ClerkAuthLike, TokenbridgeMountOptions } from '../adapters/embedded.js';
 export type { GoogleTokenFailureCode, GoogleTokenResult } from '../adapters/google-token-result.js';
-export { connectUrlBuilder } from '../http/connect-url.js';
-export type { HttpConfig } from '../http/http-config.js';
+export type { HttpConfig } from '../http/index.js';
+export { connectUrlBuilder } from '../http/index.js';
 
 /** An App Router route handler: a web `Request` in, a web `Response` out. */
 export type RouteHandler = (request: Request) => Promise<Response>;

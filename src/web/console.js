@@ -6,6 +6,8 @@ import { createTokenbridgeClient } from '../modules/client/index.js';
 import {
   addScopes,
   addThroughClerk,
+  cancelDisconnect,
+  confirmDisconnect,
   connectPopup,
   connectRedirect,
   disconnect,
@@ -75,7 +77,8 @@ async function render() {
   $('who-email').textContent = `Signed in as ${user.primaryEmailAddress?.emailAddress ?? user.id}`;
   renderUsePanel();
   void loadGsi();
-  await loadConnection();
+  // Once per load the bridge asks Google whether the grant still works, so a revocation shows at once.
+  await loadConnection({ checkWithGoogle: true });
 }
 
 /** Drops everything of the signed-out user, so the next person on this browser sees nothing of theirs. */
@@ -109,7 +112,9 @@ function wire() {
   $('connect-redirect').addEventListener('click', () => connectRedirect([]));
   $('connect-popup').addEventListener('click', () => connectPopup([]));
   $('reconnect').addEventListener('click', reconnect);
-  $('disconnect').addEventListener('click', disconnect);
+  $('disconnect').addEventListener('click', confirmDisconnect);
+  $('disconnect-yes').addEventListener('click', disconnect);
+  $('disconnect-cancel').addEventListener('click', cancelDisconnect);
   for (const button of document.querySelectorAll('[data-add-scope]')) {
     button.addEventListener('click', () => addScopes([button.getAttribute('data-add-scope')]));
   }

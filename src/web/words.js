@@ -66,6 +66,40 @@ export function covers(granted, wanted) {
   }
 }
 
+const FILE_KINDS = {
+  'application/vnd.google-apps.folder': 'Folder',
+  'application/vnd.google-apps.document': 'Google Doc',
+  'application/vnd.google-apps.spreadsheet': 'Google Sheet',
+  'application/vnd.google-apps.presentation': 'Google Slides',
+  'application/vnd.google-apps.form': 'Google Form',
+  'application/vnd.google-apps.drawing': 'Google Drawing',
+  'application/vnd.google-apps.shortcut': 'Shortcut',
+  'application/pdf': 'PDF',
+  'application/zip': 'ZIP archive',
+  'application/json': 'JSON file',
+  'application/msword': 'Word document',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'Word document',
+  'application/vnd.ms-excel': 'Excel spreadsheet',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'Excel spreadsheet',
+  'application/vnd.ms-powerpoint': 'PowerPoint presentation',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'PowerPoint presentation',
+  'text/plain': 'Text file',
+  'text/csv': 'CSV file',
+  'text/html': 'Web page',
+};
+
+/** A person's name for a Drive file's MIME type ("Excel spreadsheet", "PNG image"), never the raw type. */
+export function fileKind(mime) {
+  if (FILE_KINDS[mime]) return FILE_KINDS[mime];
+  const [type, subtype = ''] = String(mime ?? '').split('/');
+  const short = subtype.replace(/^(x-|vnd\.)/, '').replace(/\+.*$/, '');
+  if (type === 'image') return short && short.length <= 5 ? `${short.toUpperCase()} image` : 'Image';
+  if (type === 'video') return 'Video';
+  if (type === 'audio') return 'Audio';
+  if (type === 'text') return 'Text file';
+  return 'File';
+}
+
 export const SOURCE_NAMES = {
   oauth: "Tokenbridge's own connection",
   clerk: 'Held by Clerk (signed in with Google)',
@@ -106,7 +140,7 @@ export function explain(problem) {
       };
     case 'scopes_missing':
       return {
-        text: `Google has not given permission for ${missingNames(problem.missing)} yet.`,
+        text: `You have not given permission for ${missingNames(problem.missing)} yet.`,
         action: { kind: 'add', label: `Allow ${missingNames(problem.missing)}`, scopes: problem.missing ?? [] },
       };
     case 'reconnect_required':

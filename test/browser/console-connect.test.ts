@@ -149,7 +149,7 @@ describe('the console: connecting Google', () => {
     await page.getByRole('button', { name: 'List contacts' }).click();
     const contacts = page.getByRole('region', { name: 'Contacts' });
     await contacts.getByRole('alert').waitFor();
-    expect(await contacts.getByRole('alert').textContent()).toContain('Google has not given permission for');
+    expect(await contacts.getByRole('alert').textContent()).toContain('You have not given permission for');
     await session.snap('2 contacts need permission');
 
     await contacts.getByRole('button', { name: /^Allow/ }).click();
@@ -165,6 +165,7 @@ describe('the console: connecting Google', () => {
     const { page } = session;
     await signInAndConnect(session, 'linus.leaves@example.com', 'linus@acme.test');
     await page.getByRole('button', { name: 'Disconnect' }).click();
+    await page.getByRole('button', { name: 'Revoke access and disconnect' }).click();
     await expectNotice(page, /^Google disconnected/);
     await expectStatus(page, 'Not connected');
     expect(await fact(page, 'Google account')).toBe('—');

@@ -37,7 +37,7 @@ describe('the console: errors in plain words, with the fix', () => {
     const problem = gmail.getByRole('alert');
     await expect
       .poll(() => problem.textContent())
-      .toContain('Google has not given permission for Gmail (read-only) yet.');
+      .toContain('You have not given permission for Gmail (read-only) yet.');
     await session.snap('1 gmail scope missing');
     await problem.getByRole('button', { name: 'Allow Gmail (read-only)' }).click();
     await answerGoogle(page, { account: 'grace@example.com', tick: [CONSENT_LABEL.gmail] });

@@ -56,6 +56,20 @@ describe.each<Backend>(['sqlite', 'postgres'])('the in-memory hot path on %s', (
     }
   });
 
+  it('a warm answer changed by one caller is not what the next caller gets', async () => {
+    h = await startHarness(backend);
+    await feedLive(h.store);
+    await h.connect('user_shared_answer', 'ada@example.com', ['drive.readonly']);
+    const first = await h.bridge.getAccessToken('user_shared_answer');
+    const pristine = structuredClone(first);
+    first.accessToken = 'changed';
+    first.expiresAt = 'changed';
+    first.scopes.push('changed');
+    first.google.email = 'changed';
+    const second = await h.bridge.getAccessToken('user_shared_answer');
+    expect(second).toEqual(pristine);
+  });
+
   it('a disconnect on one instance is seen by another instance’s cache', async () => {
     h = await startHarness(backend);
     const other = await h.secondInstance();

@@ -120,7 +120,7 @@ export async function startHarness(backend: Backend, overrides: Partial<TokenBri
       await noteStoredSecrets(input.userId);
       return result;
     },
-    connection: (userId) => raw.connection(userId),
+    connection: (userId, options) => raw.connection(userId, options),
     disconnect: (userId, options) => raw.disconnect(userId, options),
     handleOnce: (source, id, fn) => raw.handleOnce(source, id, fn),
     applySecurityEvents: (events) => raw.applySecurityEvents(events),

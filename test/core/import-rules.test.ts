@@ -59,6 +59,7 @@ describe('the import rules the layout promises', () => {
     const core = importsOf('core');
     expect(core.some((i) => i.to === 'core/ports' && i.typeOnly)).toBe(true);
     expect(core.some((i) => i.to === 'clock')).toBe(true);
+    expect(importsOf('cli').some((i) => i.to === 'http/index')).toBe(true);
   });
 
   it('the core imports nothing from storage, http or the sandbox: it owns its ports and the others implement them', () => {
@@ -75,6 +76,11 @@ describe('the import rules the layout promises', () => {
 
   it('storage never reaches up into http, the CLI or the sandbox', () => {
     const crossings = importsOf('storage').filter((i) => inside('http')(i) || inside('cli')(i) || inside('sandbox')(i));
+    expect(crossings).toEqual([]);
+  });
+
+  it('the CLI reaches the HTTP layer only through its public face (src/http/index.ts), never its internals', () => {
+    const crossings = importsOf('cli').filter((i) => inside('http')(i) && i.to !== 'http/index');
     expect(crossings).toEqual([]);
   });
 });

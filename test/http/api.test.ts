@@ -234,6 +234,15 @@ describe('bad input gets a 4xx JSON error, never a 5xx', () => {
       400,
       'invalid_request',
     ],
+    [
+      'an unknown connection check',
+      'GET',
+      '/api/google/connection?check=clerk',
+      undefined,
+      undefined,
+      400,
+      'invalid_request',
+    ],
     ['an unknown route', 'GET', '/api/nothing-here', undefined, undefined, 404, 'not_found'],
     ['an unknown method', 'PUT', '/api/google-token', undefined, undefined, 404, 'not_found'],
   ])('%s', async (_name, method, path, body, type, status, code) => {
@@ -371,6 +380,21 @@ describe('the connection', () => {
       const deleted = await fetch(`${server.url}/api/google/connection`, { method: 'DELETE', headers: auth });
       expect(deleted.status).toBe(204);
     }
+  });
+
+  it('GET with check=google asks the bridge to check with Google first; without it, it does not', async () => {
+    const asked: boolean[] = [];
+    const bridge = fakeBridge({
+      connection: async (_userId, options) => {
+        asked.push(options?.checkWithGoogle === true);
+        return sampleConnection();
+      },
+    });
+    server = await startTestServer({ bridge });
+    const auth = { authorization: `Bearer ${await server.sign()}` };
+    expect((await fetch(`${server.url}/api/google/connection?check=google`, { headers: auth })).status).toBe(200);
+    expect((await fetch(`${server.url}/api/google/connection`, { headers: auth })).status).toBe(200);
+    expect(asked).toEqual([true, false]);
   });
 });
 

@@ -13,6 +13,8 @@ import { dropSchema, PG_URL, uniqueSchema } from '../core/pg.js';
 class SharedBuckets implements TokenBuckets {
   readonly #tat = new Map<string, number>();
   roundTrips = 0;
+  /** Bucket time paid for, in ms (a request under a limit of 1,200 a minute costs 50). */
+  paidMs = 0;
   constructor(private readonly clock: ManualClock) {}
 
   async take(key: string, rule: BucketRule): Promise<number> {
@@ -23,6 +25,7 @@ class SharedBuckets implements TokenBuckets {
     const base = Math.max(this.#tat.get(key) ?? now, now);
     if (base - now <= tolerance) {
       this.#tat.set(key, base + interval);
+      this.paidMs += interval;
       return 0;
     }
     return Math.max(1, Math.ceil(base - now - tolerance));
@@ -103,6 +106,34 @@ describe('shared rate-limit buckets spent in leases', () => {
     expect(waited).toBe(0);
     expect(shared.roundTrips).toBe(4);
   });
+
+  it.each([2, 7.5, 12])(
+    'a user polling steadily at %s requests a second waits for the database once, and pays for what it spends',
+    async (perSecond) => {
+      const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+      const shared = new SharedBuckets(clock);
+      const leases = new BucketLeases(shared, clock);
+      const rule = PER_MINUTE(1200);
+      // Slower than half the limit's pace, a lease of 30 outlives its 3 s: the credit must not lapse under the user.
+      let waited = 0;
+      const requests = perSecond * 120;
+      for (let i = 0; i < requests; i++) {
+        clock.advance(1000 / perSecond);
+        let wait: number | undefined = leases.takeNow('token:user:ada', rule);
+        if (wait === undefined) {
+          waited++;
+          wait = await leases.take('token:user:ada', rule);
+        }
+        expect(wait).toBe(0);
+        // The background purchase lands before the next request, as a database round trip would.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(waited).toBe(1);
+      // Paid for: what was spent, and the credit still held (under two leases).
+      expect(shared.paidMs / 50).toBeGreaterThanOrEqual(requests);
+      expect(shared.paidMs / 50).toBeLessThan(requests + 2 * 30);
+    },
+  );
 
   it('credit left unspent expires once the bucket would have refilled it twice', async () => {
     const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));

@@ -91,6 +91,20 @@ describe('the caller hook', () => {
     expect(verifier.verifications).toBe(1);
   });
 
+  it('a token answered from memory is refused from its exp on, as verifying it again would', async () => {
+    const { verifier, sign, get, clock } = await start();
+    const token = await sign(60);
+    expect((await get('/me', { authorization: `Bearer ${token}` })).statusCode).toBe(200);
+    clock.advance(59_000);
+    expect((await get('/me', { authorization: `Bearer ${token}` })).statusCode).toBe(200);
+    expect(verifier.verifications).toBe(1);
+    // Past its exp (and @clerk/backend's 5 s of clock skew), memory does not answer and verification refuses.
+    clock.advance(7_000);
+    const expired = await get('/me', { authorization: `Bearer ${token}` });
+    expect(expired.statusCode).toBe(401);
+    expect(expired.json().error.code).toBe('unauthenticated');
+  });
+
   it('a session cookie that lapsed during consent is the user on a route with a grace, and spends from their bucket', async () => {
     const { sign, get, clock } = await start({ perUser: 5, perIp: 1, windowSeconds: 60 });
     const token = await sign(60);

@@ -1,6 +1,6 @@
 import type { EnvConfig } from '../../config/env.js';
 import { resolveServiceConfig } from '../../config/env.js';
-import type { createLogger } from '../../http/logger.js';
+import type { createLogger } from '../../log/logger.js';
 import { describeDatabase } from '../doctor/database-check.js';
 import { loopbackAliases } from '../loopback-origins.js';
 import { startSandbox } from '../sandbox.js';

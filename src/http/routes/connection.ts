@@ -11,6 +11,9 @@ export async function connectionRoutes(app: FastifyInstance, context: RouteConte
       config: { credential: 'session', limitGroup: 'connection' },
       schema: {
         summary: "The signed-in user's Google connection (null when there is none)",
+        description:
+          '`check=google` asks Google first whether the grant still works (rate-limited per user; past the limit, the stored state).',
+        querystring: { type: 'object', properties: { check: { type: 'string', enum: ['google'] } } },
         response: {
           200: {
             type: 'object',
@@ -25,7 +28,10 @@ export async function connectionRoutes(app: FastifyInstance, context: RouteConte
       },
     },
     async (request, reply) => {
-      const connection = await context.bridge.connection(signedInUser(request));
+      const { check } = request.query as { check?: 'google' };
+      const connection = await context.bridge.connection(signedInUser(request), {
+        checkWithGoogle: check === 'google',
+      });
       reply.header('cache-control', 'no-store');
       return { connection, connectUrl: context.connectUrl(connection?.scopes ?? []) };
     },

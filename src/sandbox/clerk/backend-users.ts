@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ClerkApiError, clerkErrors } from './clerk-errors.js';
+import { unlinkExternalAccount } from './google-accounts.js';
 import { type ClerkInstance, requireUser, userUpdated } from './instance.js';
 import { emailSchema, intParam, listParam, metadataSchema, parseParams } from './params.js';
 import { requestInfo } from './request-info.js';
@@ -155,12 +156,7 @@ export function registerBackendUsers(app: FastifyInstance, instance: ClerkInstan
     const { externalAccountId } = request.params as { externalAccountId: string };
     const account = user.externalAccounts.find((a) => a.id === externalAccountId);
     if (account === undefined) throw clerkErrors.notFound('External account');
-    // Clerk forgets the tokens; it does not revoke them at Google.
-    user.externalAccounts = user.externalAccounts.filter((a) => a !== account);
-    for (const email of user.emailAddresses) {
-      email.linkedTo = email.linkedTo.filter((link) => link.id !== account.identificationId);
-    }
-    user.updatedAt = instance.clock.now();
+    unlinkExternalAccount(instance.clock, user, account);
     userUpdated(instance, user);
     return { object: 'external_account', id: account.id, deleted: true };
   });

@@ -86,6 +86,13 @@ export function clerkBrowserScript(frontendApi: string, version: string): string
     }).then(function (json) { return new ExternalAccount(json.response); });
   };
 
+  ExternalAccount.prototype.destroy = function () {
+    return api('DELETE', '/v1/me/external_accounts/' + encodeURIComponent(this.id)).then(function () {
+      // clerk-js takes the changed client from the answer and tells its listeners; so does the sandbox.
+      return clerk.__refreshClient().then(function () { emit(); });
+    });
+  };
+
   function User(json) {
     this.id = json.id;
     this.firstName = json.first_name; this.lastName = json.last_name;

@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { activeSessionOf, clientOf } from './browser-client.js';
 import { clerkErrors } from './clerk-errors.js';
+import { unlinkExternalAccount } from './google-accounts.js';
 import { newId } from './ids.js';
-import { allowedRedirect, type ClerkInstance, endSession, isAllowedOrigin } from './instance.js';
+import { allowedRedirect, type ClerkInstance, endSession, isAllowedOrigin, userUpdated } from './instance.js';
 import type { ClientRecord, SessionRecord, UserRecord } from './model.js';
 import { type OAuthTransactions, scopeList } from './oauth-flow.js';
 import { parseParams } from './params.js';
@@ -201,6 +202,17 @@ export function registerFrontendApi(app: FastifyInstance, instance: ClerkInstanc
       loginHint: params.oidc_login_hint ?? account.emailAddress,
     });
     return wrap(client, externalAccountJson(account, url));
+  });
+
+  // clerk-js's `externalAccount.destroy()`: the signed-in user removes one of their own external accounts.
+  app.delete('/v1/me/external_accounts/:externalAccountId', async (request) => {
+    const { client, user } = me(request);
+    const { externalAccountId } = request.params as { externalAccountId: string };
+    const account = user.externalAccounts.find((a) => a.id === externalAccountId);
+    if (account === undefined) throw clerkErrors.notFound('External account');
+    unlinkExternalAccount(instance.clock, user, account);
+    userUpdated(instance, user, requestInfo(request));
+    return wrap(client, { object: 'external_account', id: account.id, deleted: true });
   });
 }
 

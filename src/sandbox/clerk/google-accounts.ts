@@ -77,6 +77,18 @@ export function linkGoogleAccount(
 }
 
 /**
+ * Removes an external account from `user` (Backend API's delete, the Frontend API's `externalAccount.destroy()`):
+ * its tokens go with it and its email loses the link. Clerk forgets the tokens; it does not revoke them at Google.
+ */
+export function unlinkExternalAccount(clock: Clock, user: UserRecord, account: ExternalAccountRecord): void {
+  user.externalAccounts = user.externalAccounts.filter((a) => a !== account);
+  for (const email of user.emailAddresses) {
+    email.linkedTo = email.linkedTo.filter((link) => link.id !== account.identificationId);
+  }
+  user.updatedAt = clock.now();
+}
+
+/**
  * Hands out the stored Google access tokens, refreshing an expired one through Google first, as Clerk does on
  * `GET /v1/users/{id}/oauth_access_tokens/oauth_google` (only when asked, never ahead of time). Concurrent calls for
  * one account share a single refresh, so Google sees one refresh_token grant.

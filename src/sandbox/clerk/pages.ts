@@ -12,7 +12,7 @@ input[type=email],input[type=text]{width:100%;box-sizing:border-box;padding:8px;
 button{width:100%;padding:10px;margin-top:12px;border-radius:6px;border:1px solid #333;background:#111;color:#fff;cursor:pointer}
 button.alt{background:#fff;color:#111}.users button{background:#fff;color:#111;text-align:left}
 .error{color:#b00020;background:#fde8ec;padding:8px;border-radius:6px}hr{margin:24px 0;border:none;border-top:1px solid #ddd}
-code{word-break:break-all;font-size:12px}`;
+code{word-break:break-all;font-size:12px}#scopes-hint{margin:6px 0 0;font-size:13px;overflow-wrap:break-word}`;
 
 function page(title: string, kind: string, body: string): string {
   return `<!DOCTYPE html>
@@ -53,9 +53,9 @@ ${users}<form method="post" action="/sign-in" data-form="email">${redirect}
 <button type="submit">Continue</button></form>
 <hr><form method="get" action="/sign-in/google" data-form="google">${redirect}
 <label for="scopes">Extra Google scopes (space-separated, optional)</label>
-<input id="scopes" type="text" name="additional_scope" placeholder="https://www.googleapis.com/auth/drive.readonly">
-<button type="submit" class="alt">Continue with Google</button>
-<p class="sub" style="margin-top:8px">Always asks: ${html(params.defaultScopes.join(' '))}</p></form>`,
+<input id="scopes" type="text" name="additional_scope" aria-describedby="scopes-hint">
+<p class="sub" id="scopes-hint">For example https://www.googleapis.com/auth/drive.readonly. Always asked: ${html(params.defaultScopes.join(' '))}.</p>
+<button type="submit" class="alt">Continue with Google</button></form>`,
   );
 }
 

@@ -55,10 +55,8 @@ ${body}
 export function chooserPage(requestId: string, clientName: string, accounts: readonly GoogleAccount[]): string {
   const items = accounts
     .map(
-      (
-        a,
-      ) => `<li><button type="submit" name="account" value="${escapeHtml(a.email)}" aria-label="Continue as ${escapeHtml(a.email)}">
-<span class="name">${escapeHtml(a.name)}</span><span class="email">Continue as ${escapeHtml(a.email)}</span></button></li>`,
+      (a) => `<li><button type="submit" name="account" value="${escapeHtml(a.email)}">
+<span class="name">${escapeHtml(a.name)}</span> <span class="email">Continue as ${escapeHtml(a.email)}</span></button></li>`,
     )
     .join('\n');
   return layout(

@@ -109,11 +109,46 @@ export function reconnect() {
   connectRedirect(scopes, 'reconnect');
 }
 
+/** What disconnecting does, for each source: said before it happens (the confirmation) and after. */
+const DISCONNECT = {
+  oauth: {
+    title: 'Disconnect Google?',
+    text: 'Tokenbridge revokes its access at Google and forgets the connection. Your app gets no Google token for you until you connect again; what you granted would have to be granted again.',
+    yes: 'Revoke access and disconnect',
+    done: 'Google disconnected. Tokenbridge revoked its access at Google and forgot the connection.',
+  },
+  clerk: {
+    title: 'Remove Google from your Clerk account?',
+    text: 'Your Google account is linked in Clerk (you signed in with Google). Removing it there makes Clerk forget its Google tokens, so Tokenbridge can no longer get tokens through Clerk. You stay signed in. Clerk does not revoke the access at Google: to end it there too, remove the app under Third-party access in your Google Account.',
+    yes: 'Remove Google from Clerk',
+    done: 'Google removed from your Clerk account. Clerk forgot its Google tokens; Tokenbridge gets none through Clerk now.',
+  },
+};
+
+/** Asks first: disconnecting ends access the user may have to grant again. */
+export function confirmDisconnect() {
+  const words = DISCONNECT[state.connection?.source === 'clerk' ? 'clerk' : 'oauth'];
+  $('disconnect-confirm-title').textContent = words.title;
+  $('disconnect-confirm-text').textContent = words.text;
+  $('disconnect-yes').textContent = words.yes;
+  $('disconnect-confirm').hidden = false;
+  $('disconnect-cancel').focus();
+}
+
+export function cancelDisconnect() {
+  $('disconnect-confirm').hidden = true;
+  $('disconnect').focus();
+}
+
+/** Ends the connection once confirmed: the bridge's own is revoked at Google; Clerk's is removed from Clerk. */
 export async function disconnect() {
-  const button = $('disconnect');
+  const clerkHeld = state.connection?.source === 'clerk';
+  const button = $('disconnect-yes');
   button.disabled = true;
   let result;
   try {
+    // The bridge's DELETE also drops what it remembers of the Clerk-held account, so the card reads Clerk again.
+    if (clerkHeld) await clerkGoogleAccount()?.destroy();
     result = await state.client.disconnect();
   } catch (error) {
     result = { ok: false, error };
@@ -121,13 +156,16 @@ export async function disconnect() {
     button.disabled = false;
   }
   if (!result.ok) {
-    noticeProblem(problemOf(result.error ?? result));
+    const error = result.error;
+    if (error?.clerkError) notice(`Clerk could not remove the Google account: ${error.message}`, 'bad');
+    else noticeProblem(problemOf(error ?? result));
     return;
   }
+  $('disconnect-confirm').hidden = true;
   state.token = null;
   renderToken();
   await loadConnection();
-  notice('Google disconnected. Tokenbridge revoked its access at Google and forgot the connection.', 'ok');
+  notice(DISCONNECT[clerkHeld ? 'clerk' : 'oauth'].done, 'ok');
   $('connect-redirect').focus();
 }
 

@@ -5,13 +5,17 @@ import { ADDABLE, covers, distinctScopeNames, problemOf, reconnectText, SOURCE_N
 import { $, countdown, el, relative, show } from './dom.js';
 import { showProblem } from './notice.js';
 import { state } from './state.js';
+import { renderToken } from './token-panel.js';
 
-/** Reads the signed-in user's connection from the bridge and redraws the card; resolves with it (or null). */
-export async function loadConnection() {
+/**
+ * Reads the signed-in user's connection from the bridge and redraws the card; resolves with it (or null). With
+ * `checkWithGoogle` (when the page loads) the bridge asks Google first whether the grant still works.
+ */
+export async function loadConnection(options = {}) {
   if (!state.client) return null;
   let result;
   try {
-    result = await state.client.connection();
+    result = await state.client.connection(options);
   } catch (error) {
     showProblem($('token-result'), problemOf(error), () => loadConnection());
     return state.connection;
@@ -21,6 +25,9 @@ export async function loadConnection() {
     return state.connection;
   }
   state.connection = result.connection;
+  // A dead grant's token is dead too: nothing of it stays on screen, and the token card says what comes first.
+  if (state.connection?.status === 'needs_reconnect') state.token = null;
+  renderToken();
   renderConnection();
   return state.connection;
 }
@@ -40,22 +47,29 @@ export function renderConnection() {
   $('fact-account').textContent = connected ? (c.google?.email ?? '—') : '—';
   tick();
 
+  // A dead grant gives nothing: what it held is listed as what reconnecting asks for again, not as granted.
+  $('scopes-title').textContent = broken ? 'Access to restore by reconnecting' : 'Granted access';
   const chips = $('scope-chips');
+  chips.classList.toggle('lapsed', broken);
   const scopes = connected ? distinctScopeNames(c.scopes ?? []) : [];
   chips.replaceChildren(
     ...(scopes.length === 0
-      ? [el('li', { class: 'chip empty', text: 'Nothing granted yet' })]
+      ? [el('li', { class: 'chip empty', text: broken ? 'Nothing until you reconnect' : 'Nothing granted yet' })]
       : scopes.map(({ name, scope }) => el('li', { class: 'chip', title: scope, text: name }))),
   );
 
   show('connect-redirect', !connected);
   show('connect-popup', !connected);
-  show('disconnect', connected && c.source !== 'clerk');
+  // Both kinds of connection can end here: the bridge's own (revoked at Google) and Clerk's (removed from Clerk).
+  show('disconnect', connected);
+  if (!connected) show('disconnect-confirm', false);
 
+  // Access is added to a working grant: after a revocation, reconnecting comes first.
+  show('add-blocked', broken);
   for (const button of document.querySelectorAll('[data-add-scope]')) {
     const short = button.getAttribute('data-add-scope');
-    const granted = connected && covers(c.scopes ?? [], short);
-    button.disabled = granted;
+    const granted = connected && !broken && covers(c.scopes ?? [], short);
+    button.disabled = granted || broken;
     button.textContent = granted ? `${ADDABLE[short].label} added` : `Add ${ADDABLE[short].label}`;
   }
 }
@@ -68,7 +82,7 @@ export function tick() {
   refresh.title = refreshedAt ? new Date(refreshedAt).toLocaleString() : '';
   const expiresAt = state.token?.expiresAt ?? state.connection?.accessTokenExpiresAt ?? null;
   const target = $('fact-expiry');
-  if (!state.connection || !expiresAt) {
+  if (!state.connection || state.connection.status === 'needs_reconnect' || !expiresAt) {
     target.textContent = '—';
   } else {
     const time = el('time', { datetime: expiresAt, title: new Date(expiresAt).toLocaleString() });

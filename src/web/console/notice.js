@@ -63,11 +63,15 @@ function runAction(action, retry) {
   }
 }
 
-/** Renders a failed call into `target` as words plus the button that fixes it. */
+/**
+ * Renders a failed call into `target` as words plus the button that fixes it. A dead grant's fix is the connection
+ * card's one Reconnect button (its banner shows once the connection is read again), so none is repeated here.
+ */
 export function showProblem(target, problem, retry) {
   const { text, action } = explain(problem);
   const box = el('div', { class: 'problem', role: 'alert' }, el('p', { text }));
-  if (action) box.append(actionButton(action, retry));
+  if (problem.code === 'reconnect_required') box.append(el('p', { text: 'Use "Reconnect Google" on the card above.' }));
+  else if (action) box.append(actionButton(action, retry));
   target.replaceChildren(box);
   if (problem.code === 'reconnect_required' || problem.code === 'scopes_missing' || problem.code === 'not_connected') {
     fixes.refreshConnection();

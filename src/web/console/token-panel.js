@@ -30,7 +30,12 @@ export async function getToken() {
 
 export function renderToken() {
   const token = state.token;
-  $('token-value').textContent = token ? mask(token.accessToken) : 'No token yet';
+  const broken = state.connection?.status === 'needs_reconnect';
+  $('token-value').textContent = token
+    ? mask(token.accessToken)
+    : broken
+      ? 'No token: reconnect Google first'
+      : 'No token yet';
   $('token-copy').disabled = !token;
   $('token-meta').textContent = '';
   tick();

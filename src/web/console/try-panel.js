@@ -1,6 +1,6 @@
 // "Try it through the proxy": Drive files, contacts and Gmail labels, called through the bridge's Google proxy.
 
-import { problemOf } from '../words.js';
+import { fileKind, problemOf } from '../words.js';
 import { $, el, show } from './dom.js';
 import { showProblem } from './notice.js';
 import { state } from './state.js';
@@ -41,22 +41,23 @@ export async function listDrive(pageToken) {
     target.replaceChildren(
       files.length === 0
         ? el('p', { text: 'No files in this Drive.' })
-        : el('ul', {}, ...files.map((f) => el('li', { text: `${f.name} (${friendlyMime(f.mimeType)})` }))),
+        : el(
+            'ul',
+            { class: 'files' },
+            ...files.map((f) =>
+              el(
+                'li',
+                {},
+                el('span', { text: f.name }),
+                ' ',
+                el('span', { class: 'kind', text: fileKind(f.mimeType) }),
+              ),
+            ),
+          ),
       el('p', { class: 'meta', text: `Page ${state.drive.page}${state.drive.next ? '' : ', the last one'}` }),
     );
     show('drive-next', Boolean(state.drive.next));
   });
-}
-
-function friendlyMime(mime) {
-  const kinds = {
-    'application/vnd.google-apps.folder': 'folder',
-    'application/vnd.google-apps.document': 'Google Doc',
-    'application/vnd.google-apps.spreadsheet': 'Google Sheet',
-    'application/vnd.google-apps.presentation': 'Google Slides',
-    'application/pdf': 'PDF',
-  };
-  return kinds[mime] ?? (mime ? mime.split('/').pop() : 'file');
 }
 
 export function listContacts() {
@@ -73,7 +74,10 @@ export function listContacts() {
             ...people.map((p) => {
               const name = p.names?.[0]?.displayName ?? 'Unnamed';
               const email = p.emailAddresses?.[0]?.value;
-              return el('li', { text: email ? `${name} <${email}>` : name });
+              // The address on a line of its own when it does not fit, never broken in the middle.
+              return email
+                ? el('li', {}, el('span', { text: name }), ' ', el('span', { class: 'email', text: email }))
+                : el('li', { text: name });
             }),
           ),
       el('p', { class: 'meta', text: `${data.totalPeople ?? people.length} contacts in all` }),

@@ -1,6 +1,6 @@
 // "Use it from your app": the calls an app makes for what the page just did, in the browser and on a server.
 
-import { $ } from './dom.js';
+import { $, el } from './dom.js';
 import { state } from './state.js';
 
 export function renderUsePanel() {
@@ -17,11 +17,14 @@ export function renderUsePanel() {
   ].join('\n');
   const query = state.lastScopes.map((s) => `scope=${encodeURIComponent(s)}`).join('&');
   const base = new URL('.', location.href).href.replace(/\/+$/, '');
-  $('use-server').textContent = [
+  const lines = [
     '// With the library, in your backend:',
     `const { accessToken } = await bridge.getAccessToken('${userId}', { scopes: [${scopes}] });`,
     '',
     '# Or over HTTP, with an API key from TOKENBRIDGE_API_KEYS:',
-    `curl -H "Authorization: Bearer $TOKENBRIDGE_API_KEY" "${base}/api/users/${userId}/google-token?${query}"`,
+    'curl -H "Authorization: Bearer $TOKENBRIDGE_API_KEY" \\\n  ',
   ].join('\n');
+  // The URL is kept whole: on a narrow screen the block scrolls rather than breaking it at a hyphen.
+  const url = el('span', { class: 'nowrap', text: `"${base}/api/users/${userId}/google-token?${query}"` });
+  $('use-server').replaceChildren(lines, url);
 }

@@ -261,6 +261,34 @@ describe('adding Google scopes the Clerk way', () => {
     expect(token.data[0]?.scopes).toContain(GMAIL_READONLY);
   });
 
+  it('externalAccount.destroy (DELETE /v1/me/external_accounts/:id) removes the signed-in user’s own account', async () => {
+    const signIn = await signInWithGoogle(world.clerk, { account: ADA, redirectUrl: `${APP}/` });
+    const me = await fetch(`${world.clerk.url}/v1/me?__clerk_db_jwt=${signIn.clientToken}`, {
+      headers: { origin: APP },
+    });
+    const account = (await me.json()).response.external_accounts[0];
+    const path = (id: string) =>
+      `${world.clerk.url}/v1/me/external_accounts/${id}?__clerk_db_jwt=${signIn.clientToken}`;
+
+    const removed = await fetch(path(account.id), { method: 'DELETE', headers: { origin: APP } });
+    expect(removed.status).toBe(200);
+    expect(removed.headers.get('access-control-allow-origin')).toBe(APP);
+    expect((await removed.json()).response).toEqual({ object: 'external_account', id: account.id, deleted: true });
+    const user = await world.backend.users.getUser(signIn.userId);
+    expect(user.externalAccounts).toEqual([]);
+    // The email stays, no longer linked to Google; Clerk forgets the tokens (it does not revoke them at Google).
+    expect(user.primaryEmailAddress?.emailAddress).toBe(ADA);
+    expect(user.primaryEmailAddress?.linkedTo).toEqual([]);
+
+    const again = await fetch(path(account.id), { method: 'DELETE', headers: { origin: APP } });
+    expect(again.status).toBe(404);
+    const signedOut = await fetch(`${world.clerk.url}/v1/me/external_accounts/${account.id}`, {
+      method: 'DELETE',
+      headers: { origin: APP },
+    });
+    expect(signedOut.status).toBe(401);
+  });
+
   it('createExternalAccount connects Google to an email user with the extra scopes', async () => {
     const signIn = await signInByEmail(world.clerk, ADA, { redirectUrl: `${APP}/` });
     const landed = await connectGoogle(world.clerk, signIn, { additionalScopes: [DRIVE_READONLY], account: ADA });

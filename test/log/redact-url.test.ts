@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactUrl } from '../../src/http/log-url.js';
+import { redactUrl } from '../../src/log/redact-url.js';
 
 describe('URLs in log lines', () => {
   it.each([

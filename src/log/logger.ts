@@ -1,6 +1,6 @@
 import pino, { type ChildLoggerOptions, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/env.js';
-import { redactUrl } from './log-url.js';
+import { redactUrl } from './redact-url.js';
 
 /**
  * pino options for the bridge's logs: every secret-bearing field masked (the Authorization and Cookie headers,
