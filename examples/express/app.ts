@@ -1,50 +1,60 @@
-// Tokenbridge as a library inside an Express 5 app. In your app import from 'tokenbridge' instead of the relative path.
-import { verifyToken } from '@clerk/backend';
-import express, { type NextFunction, type Request, type Response } from 'express';
-import { type TokenBridge, TokenBridgeError, UnauthenticatedError } from '../../src/index.js';
+// Tokenbridge inside an Express 5 app on @clerk/express. In your app import from 'tokenbridge/express' instead of the
+// relative path.
+import { createClerkClient } from '@clerk/backend';
+import { clerkMiddleware } from '@clerk/express';
+import express from 'express';
+import { createTokenbridgeRouter } from '../../src/express/index.js';
+import type { Store, TokenBridge } from '../../src/index.js';
 
 export interface AppOptions {
   bridge: TokenBridge;
-  /** The app's public origin, e.g. https://app.example.com (Clerk's authorized party). */
+  store: Store;
+  /** The app's public origin, e.g. https://app.example.com. The bridge's routes are under `$appUrl/api/tokenbridge`. */
   appUrl: string;
-  clerk: { secretKey: string; apiUrl?: string };
+  /** `apiUrl` and `proxyUrl` only against the sandbox's Clerk emulator (`CLERK_API_URL`, `CLERK_PROXY_URL`). */
+  clerk: { secretKey: string; publishableKey: string; apiUrl?: string; proxyUrl?: string };
+  /** The Google OAuth client id (the popup flow reads it from the bridge). */
+  googleClientId: string;
   /** Google's APIs: https://www.googleapis.com, or the sandbox emulator. */
   googleApisUrl?: string;
 }
 
 /**
- * The Express app: `/drive/files` reads Drive with a token from the bridge; `/connect/google` and
- * `/oauth/google/callback` run the consent flow. Every bridge error answers `{error:{code,message,connectUrl…}}`.
+ * The Express app: the bridge's routes (token, connect, callback, popup code, connection, proxy) under
+ * `/api/tokenbridge`, and `/drive/files`, a route of the app's own that reads Drive with the user's token.
  */
-export function createApp(options: AppOptions): express.Express {
-  const { bridge } = options;
+export function createApp(options: AppOptions): { app: express.Express; close: () => Promise<void> } {
+  const { clerk } = options;
   const app = express();
+  app.use(
+    clerkMiddleware({
+      secretKey: clerk.secretKey,
+      publishableKey: clerk.publishableKey,
+      ...(clerk.apiUrl ? { clerkClient: createClerkClient({ ...clerk, apiUrl: clerk.apiUrl }) } : {}),
+      ...(clerk.proxyUrl ? { proxyUrl: clerk.proxyUrl } : {}),
+    }),
+  );
 
-  // The signed-in Clerk user: `Authorization: Bearer <session token>` or the `__session` cookie.
-  const requireUser = async (req: Request, res: Response, next: NextFunction) => {
-    const bearer = req.get('authorization')?.replace(/^Bearer\s+/i, '');
-    const cookie = /(?:^|;\s*)__session=([^;]+)/.exec(req.get('cookie') ?? '')?.[1];
-    const token = bearer || cookie;
-    try {
-      if (!token) throw new UnauthenticatedError();
-      const claims = await verifyToken(token, {
-        secretKey: options.clerk.secretKey,
-        ...(options.clerk.apiUrl ? { apiUrl: options.clerk.apiUrl } : {}),
-        authorizedParties: [new URL(options.appUrl).origin],
-      }).catch(() => {
-        throw new UnauthenticatedError('The session token did not verify.');
-      });
-      res.locals.userId = claims.sub;
-      next();
-    } catch (error) {
-      next(error);
+  const tokenbridge = createTokenbridgeRouter({
+    bridge: options.bridge,
+    store: options.store,
+    config: {
+      publicUrl: `${options.appUrl}/api/tokenbridge`,
+      google: { clientId: options.googleClientId, baseUrl: options.googleApisUrl },
+    },
+  });
+  app.use('/api/tokenbridge', tokenbridge.router);
+
+  app.get('/drive/files', async (req, res) => {
+    const result = await tokenbridge.googleToken(req, ['drive.readonly']);
+    if (!result.ok) {
+      // not_connected, reconnect_required and scopes_missing carry the connect URL to offer the user.
+      const { ok: _, status, ...error } = result;
+      res.status(status).json({ error });
+      return;
     }
-  };
-
-  app.get('/drive/files', requireUser, async (_req, res) => {
-    const { accessToken } = await bridge.getAccessToken(res.locals.userId as string, { scopes: ['drive.readonly'] });
     const drive = await fetch(`${options.googleApisUrl ?? 'https://www.googleapis.com'}/drive/v3/files?pageSize=10`, {
-      headers: { authorization: `Bearer ${accessToken}` },
+      headers: { authorization: `Bearer ${result.token.accessToken}` },
     });
     if (!drive.ok) {
       res.status(502).json({ error: { code: 'drive_error', status: drive.status } });
@@ -53,42 +63,5 @@ export function createApp(options: AppOptions): express.Express {
     const { files } = (await drive.json()) as { files: Array<{ id: string; name: string }> };
     res.set('cache-control', 'no-store').json({ files });
   });
-
-  app.get('/connect/google', requireUser, async (req, res) => {
-    const scope = req.query.scope;
-    const scopes = (Array.isArray(scope) ? scope : [scope]).filter((s): s is string => typeof s === 'string');
-    const returnTo = typeof req.query.return_to === 'string' ? req.query.return_to : '/';
-    const start = await bridge.createAuthorizationUrl({ userId: res.locals.userId as string, scopes, returnTo });
-    res.redirect(302, start.url);
-  });
-
-  app.get('/oauth/google/callback', async (req, res, next) => {
-    if (typeof req.query.error === 'string') {
-      res.redirect(302, `/?google_error=${encodeURIComponent(req.query.error)}`);
-      return;
-    }
-    await requireUser(req, res, async (error?: unknown) => {
-      if (error) return next(error);
-      try {
-        const { returnTo } = await bridge.completeAuthorization({
-          userId: res.locals.userId as string,
-          state: String(req.query.state ?? ''),
-          code: String(req.query.code ?? ''),
-        });
-        res.redirect(302, returnTo);
-      } catch (failure) {
-        next(failure);
-      }
-    });
-  });
-
-  // Express 5 passes rejected promises from handlers here.
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (error instanceof TokenBridgeError) {
-      res.status(error.status).json({ error: { code: error.code, message: error.message, ...error.details } });
-      return;
-    }
-    res.status(500).json({ error: { code: 'internal_error', message: 'Something went wrong.' } });
-  });
-  return app;
+  return { app, close: tokenbridge.close };
 }

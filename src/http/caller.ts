@@ -3,6 +3,7 @@ import type { ApiKey } from '../config/env.js';
 import { UnauthenticatedError } from '../core/errors.js';
 import { apiKeyMatcher } from './api-keys.js';
 import { parseAuthorization, plainCredential } from './credentials.js';
+import { hostIdentityHook, type Identify } from './host-identity.js';
 import type { SessionIdentity, SessionVerifier } from './session-verifier.js';
 
 /** What a route takes as proof of who is asking. */
@@ -31,7 +32,10 @@ declare module 'fastify' {
 }
 
 export interface CallerOptions {
-  verifier: SessionVerifier;
+  /** Verifies Clerk session tokens on session routes; unused when `identify` is given. */
+  verifier?: SessionVerifier | undefined;
+  /** The host app names the signed-in user itself (an adapter): session routes ask it instead of `verifier`. */
+  identify?: Identify | undefined;
   apiKeys: readonly ApiKey[];
   /** The metrics scraper's token, when `/metrics` takes one. */
   metricsToken?: string | undefined;
@@ -54,7 +58,8 @@ const NO_METRICS_TOKEN = 'Metrics require Authorization: Bearer <TOKENBRIDGE_MET
  *   ({ userId: signedInUser(request) }));
  */
 export function registerCallers(app: FastifyInstance, options: CallerOptions): void {
-  app.decorateRequest('caller', null);
+  // The standalone server decorates at its root (its request log reads the caller); a host app's instance does not.
+  if (!app.hasRequestDecorator('caller')) app.decorateRequest('caller', null);
   const matchKey = apiKeyMatcher(options.apiKeys);
   const matchMetrics = apiKeyMatcher(
     options.metricsToken === undefined ? [] : [{ name: 'metrics', key: options.metricsToken }],
@@ -64,7 +69,9 @@ export function registerCallers(app: FastifyInstance, options: CallerOptions): v
     if (credential === undefined) return;
     const identify =
       credential === 'session'
-        ? sessionHook(options.verifier, route.config?.sessionGraceSeconds ?? 0)
+        ? options.identify
+          ? hostIdentityHook(options.identify)
+          : sessionHook(options.verifier!, route.config?.sessionGraceSeconds ?? 0)
         : credential === 'api_key'
           ? apiKeyHook(matchKey)
           : metricsHook(matchMetrics);

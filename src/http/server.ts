@@ -1,9 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { fileURLToPath } from 'node:url';
-import fastifyCookie from '@fastify/cookie';
-import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import type { ServiceConfig, TrustProxy } from '../config/env.js';
@@ -12,30 +8,16 @@ import type { TokenBridge } from '../core/types.js';
 import { loggingOptions } from '../log/logger.js';
 import type { StoreMaintenance } from '../storage/maintenance.js';
 import type { TokenBuckets } from '../token-buckets.js';
-import { registerCallers } from './caller.js';
-import { connectUrlBuilder } from './connect-url.js';
-import { consoleContentSecurityPolicy } from './console-csp.js';
 import type { RouteContext } from './context.js';
 import { registerCors } from './cors.js';
-import { answerClientError, notFoundReply, toErrorReply } from './error-reply.js';
-import { BridgeMetrics, type BridgeMetricsOptions, metricsRoutes } from './metrics.js';
-import { DEFAULT_RATE_LIMIT, registerRateLimits } from './rate-limit.js';
+import { answerClientError, notFoundReply } from './error-reply.js';
+import { bridgeInstanceOptions } from './instance-options.js';
+import type { BridgeMetricsOptions } from './metrics.js';
+import { bridgeRoutes } from './plugin.js';
 import { deferredChildLogger, RequestLog } from './request-log.js';
-import { apiDocsRoutes } from './routes/api-docs.js';
-import { auditRoutes } from './routes/audit.js';
-import { clerkWebhookRoutes } from './routes/clerk-webhook.js';
-import { connectRoutes } from './routes/connect.js';
-import { connectionRoutes } from './routes/connection.js';
-import { consoleConfigRoutes } from './routes/console-config.js';
-import { googleProxyRoutes } from './routes/google-proxy.js';
-import { googleRiscRoutes } from './routes/google-risc.js';
-import { googleTokenRoutes } from './routes/google-token.js';
 import { healthRoutes } from './routes/health.js';
-import { serverTokenRoutes } from './routes/server-token.js';
-import { webRoutes } from './routes/web.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { applyServerLimits, DEFAULT_SERVER_LIMITS, serverOptions } from './server-limits.js';
-import { issuersFromPublishableKey, SessionVerifier } from './session-verifier.js';
 
 export interface BuildServerOptions {
   config: ServiceConfig;
@@ -65,9 +47,6 @@ export interface BuildServerOptions {
   webhookDeliveries?: BridgeMetricsOptions['webhookDeliveries'];
 }
 
-const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
-const DEFAULT_CLIENT_ROOT = fileURLToPath(new URL('../', import.meta.url));
-
 /**
  * Builds the bridge's HTTP server (Fastify): every route with a JSON schema, errors in `{error:{code,message}}`,
  * security headers, CORS for configured origins, and pino JSON logs with request ids and secrets redacted.
@@ -87,25 +66,14 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const logger = options.logger.child({}, loggingOptions(config.logLevel));
   let takeOver: ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
   const app = Fastify({
+    ...bridgeInstanceOptions(),
     loggerInstance: logger as FastifyBaseLogger,
     // One line per answered request, naming the caller; a request's child logger is made only if it logs.
     logController: new RequestLog(),
     childLoggerFactory: deferredChildLogger,
-    genReqId: () => randomUUID(),
-    requestIdHeader: false,
-    bodyLimit: 64 * 1024,
-    // Long path parameters are refused before any handler runs.
-    routerOptions: { maxParamLength: 500 },
     trustProxy: trustProxy(config.trustProxy),
     return503OnClosing: true,
     clientErrorHandler: answerClientError,
-    // What the router refuses before any hook (a malformed or over-long path) gets the same error shape.
-    frameworkErrors: (error, _request, reply) => {
-      const answer = toErrorReply(error);
-      // The reply is typed for a route's schema; this one has none.
-      void (reply as unknown as FastifyReply).code(answer.status).type('application/json').send(answer.body);
-    },
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     serverFactory: (handler) => {
       if (attached) {
         applyServerLimits(attached, limits);
@@ -125,92 +93,33 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     });
   }
 
-  const verifier = new SessionVerifier({
-    jwtKey: config.clerk.jwtKey,
-    secretKey: config.clerk.secretKey,
-    apiUrl: config.clerk.apiUrl,
-    authorizedParties: config.clerk.authorizedParties,
-    issuers: issuersFromPublishableKey(config.clerk.publishableKey),
-    clock,
-  });
-  const context: RouteContext = {
+  // The request log names the caller of every request, those outside the bridge's path included.
+  app.decorateRequest('caller', null);
+  // Under a path the bridge is a guest on someone's site: HSTS for the host, not for its sub-domains too.
+  registerSecurityHeaders(app, { https: config.publicUrl.startsWith('https:'), includeSubDomains: base === '' });
+  registerCors(app, config.corsOrigins);
+  // The same plugin a host app registers (`tokenbridge/fastify`): one set of routes, one error mapping.
+  await app.register(bridgeRoutes, {
     config,
     bridge: options.bridge,
     store: options.store,
     clock,
-    connectUrl: connectUrlBuilder(config.publicUrl),
-  };
-
-  const maintenance = options.maintenance;
-  const metrics = new BridgeMetrics({
-    bridge: options.bridge,
-    ...(maintenance ? { connectionStats: () => maintenance.connectionStats() } : {}),
-    ...(options.webhookDeliveries ? { webhookDeliveries: options.webhookDeliveries } : {}),
+    rateLimitBuckets: options.rateLimitBuckets,
+    maintenance: options.maintenance,
+    webhookDeliveries: options.webhookDeliveries,
+    webRoot: options.webRoot,
+    clientRoot: options.clientRoot,
+    edgeHooks: false,
   });
-  app.addHook('onClose', async () => metrics.close());
-
-  // Under a path the bridge is a guest on someone's site: HSTS for the host, not for its sub-domains too.
-  registerSecurityHeaders(app, { https: config.publicUrl.startsWith('https:'), includeSubDomains: base === '' });
-  registerCors(app, config.corsOrigins);
-  await app.register(fastifyCookie);
-  // After the cookie parser (a `__session` cookie identifies a user), and before every route: each route that takes a
-  // credential gets the caller hook, then the rate limiter, which spends from the caller's bucket.
-  registerCallers(app, { verifier, apiKeys: config.apiKeys, metricsToken: config.metricsToken });
-  registerRateLimits(app, config.rateLimit ?? DEFAULT_RATE_LIMIT, { clock, buckets: options.rateLimitBuckets });
-  // JSON only: a text/plain body is refused with 415 instead of reaching schemas as a string.
-  app.removeContentTypeParser('text/plain');
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Tokenbridge', version: '0.1.0', description: 'Fresh, scope-checked Google access tokens.' },
-      // The paths below are relative to it: @fastify/swagger strips the base path from each route.
-      servers: [{ url: config.publicUrl }],
-    },
-  });
-
-  app.setErrorHandler((error, request, reply) => {
-    const answer = toErrorReply(error);
-    if (answer.status >= 500 && answer.status !== 503) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ errorCode: answer.body.error.code, status: answer.status }, 'request refused');
-    return reply.code(answer.status).headers(answer.headers).type('application/json').send(answer.body);
-  });
-  app.setNotFoundHandler((request, reply) => {
-    const answer = notFoundReply(request.method, request.url, base);
-    return reply.code(answer.status).type('application/json').send(answer.body);
-  });
-
-  // Every route sits under PUBLIC_URL's path, so a proxy forwards `/tokenbridge/…` as it is, and the bridge's own
-  // links, redirects and cookie paths mean the same on both sides of it.
-  await app.register(
-    async (bridge) => {
-      bridge.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-      await bridge.register(healthRoutes, { store: context.store });
-      await bridge.register(googleTokenRoutes, context);
-      await bridge.register(connectRoutes, context);
-      await bridge.register(connectionRoutes, context);
-      await bridge.register(serverTokenRoutes, context);
-      await bridge.register(googleProxyRoutes, context);
-      await bridge.register(clerkWebhookRoutes, context);
-      await bridge.register(googleRiscRoutes, context);
-      await bridge.register(consoleConfigRoutes, context);
-      if (config.console) {
-        await bridge.register(webRoutes, {
-          webRoot: options.webRoot ?? DEFAULT_WEB_ROOT,
-          clientRoot: options.clientRoot ?? DEFAULT_CLIENT_ROOT,
-          contentSecurityPolicy: consoleContentSecurityPolicy({
-            clerkPublishableKey: config.clerk.publishableKey,
-            googleBaseUrl: config.google.baseUrl,
-          }),
-        });
-      }
-      await bridge.register(auditRoutes, { audit: options.maintenance });
-      await bridge.register(metricsRoutes, { metrics, token: config.metricsToken });
-      await bridge.register(apiDocsRoutes);
-    },
-    { prefix: base },
-  );
-  // Probes that reach the port directly (a process manager, a container health check) need not know the path.
-  if (base !== '') await app.register(healthRoutes, { store: context.store, hide: true });
+  if (base !== '') {
+    // Outside the bridge's path: the same 404, saying where the bridge is.
+    app.setNotFoundHandler((request, reply) => {
+      const answer = notFoundReply(request.method, request.url, base);
+      return reply.code(answer.status).type('application/json').send(answer.body);
+    });
+    // Probes that reach the port directly (a process manager, a container health check) need not know the path.
+    await app.register(healthRoutes, { store: options.store, hide: true });
+  }
   return app;
 }
 

@@ -3,13 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../examples/express/app.js';
 import type { Sandbox } from '../../src/cli/sandbox.js';
-import { connectUrlBuilder } from '../../src/http/connect-url.js';
+import { connectUrlBuilder } from '../../src/express/index.js';
 import { createTokenBridge, Keyring, openStore, type Store, type TokenBridge } from '../../src/index.js';
 import { type BrowserSignIn, signInByEmail } from '../../src/sandbox/clerk/index.js';
 import { completeConsent } from '../../src/sandbox/google/index.js';
 import { EXAMPLE_CLIENT, sandboxForApp } from './sandbox-app.js';
 
 const APP_URL = 'http://localhost:4012';
+/** Where the app mounts the bridge's router. */
+const MOUNT = '/api/tokenbridge';
 
 describe('the Express example against the sandbox', () => {
   let sandbox: Sandbox;
@@ -18,20 +20,34 @@ describe('the Express example against the sandbox', () => {
   let server: Server;
   let base: string;
   let ada: BrowserSignIn;
+  let closeApp: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    sandbox = await sandboxForApp(APP_URL, '/oauth/google/callback');
+    sandbox = await sandboxForApp(APP_URL, `${MOUNT}/oauth/google/callback`);
     store = await openStore(':memory:');
     await store.migrate();
     const clerk = { secretKey: sandbox.clerk.secretKey, apiUrl: sandbox.clerk.url };
     bridge = createTokenBridge({
       store,
       keyring: Keyring.parse(Keyring.generate('k1')),
-      google: { ...EXAMPLE_CLIENT, redirectUri: `${APP_URL}/oauth/google/callback`, baseUrl: sandbox.google.url },
+      google: {
+        ...EXAMPLE_CLIENT,
+        redirectUri: `${APP_URL}${MOUNT}/oauth/google/callback`,
+        baseUrl: sandbox.google.url,
+      },
       clerk,
-      connectUrl: connectUrlBuilder(APP_URL),
+      connectUrl: connectUrlBuilder(`${APP_URL}${MOUNT}`),
     });
-    server = createApp({ bridge, appUrl: APP_URL, clerk, googleApisUrl: sandbox.google.url }).listen(0, '127.0.0.1');
+    const example = createApp({
+      bridge,
+      store,
+      appUrl: APP_URL,
+      clerk: { ...clerk, publishableKey: sandbox.clerk.publishableKey, proxyUrl: sandbox.clerk.url },
+      googleClientId: EXAMPLE_CLIENT.clientId,
+      googleApisUrl: sandbox.google.url,
+    });
+    closeApp = example.close;
+    server = example.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     ada = await signInByEmail(sandbox.clerk, 'ada@example.com', { redirectUrl: `${APP_URL}/` });
@@ -39,6 +55,7 @@ describe('the Express example against the sandbox', () => {
 
   afterAll(async () => {
     await new Promise((resolve) => server?.close(resolve));
+    await closeApp?.();
     await bridge?.close();
     await store?.close();
     await sandbox?.close();
@@ -46,23 +63,25 @@ describe('the Express example against the sandbox', () => {
 
   const get = (path: string, who?: BrowserSignIn) =>
     fetch(`${base}${path}`, {
-      headers: who ? { cookie: `__session=${who.sessionToken}` } : {},
+      headers: who ? { cookie: who.appCookieHeader } : {},
       redirect: 'manual',
     });
 
-  it('answers not_connected as JSON before the user connects', async () => {
+  it('answers not_connected as JSON, with the connect URL under the mount, before the user connects', async () => {
     const response = await get('/drive/files', ada);
     expect(response.status).toBe(409);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('not_connected');
+    expect(await response.json()).toMatchObject({
+      error: { code: 'not_connected', connectUrl: `${APP_URL}${MOUNT}/connect/google?scope=drive.readonly` },
+    });
   });
 
   it('connects through Google consent and then reads Drive with the token', async () => {
-    const start = await get('/connect/google?scope=drive.readonly&return_to=/files', ada);
+    const start = await get(`${MOUNT}/connect/google?scope=drive.readonly&return_to=/files`, ada);
     expect(start.status).toBe(302);
     const back = await completeConsent(start.headers.get('location')!, { account: 'ada@example.com' });
     const done = await get(`${back.pathname}${back.search}`, ada);
     expect(done.status).toBe(302);
-    expect(done.headers.get('location')).toBe('/files');
+    expect(done.headers.get('location')).toBe('/files?google_connect=connected');
 
     const files = await get('/drive/files', ada);
     expect(files.status).toBe(200);
@@ -77,7 +96,7 @@ describe('the Express example against the sandbox', () => {
   });
 
   it('a replayed callback is refused with invalid_state, not a 500', async () => {
-    const response = await get('/oauth/google/callback?state=used-or-forged&code=4/whatever', ada);
+    const response = await get(`${MOUNT}/oauth/google/callback?state=used-or-forged&code=4/whatever`, ada);
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_state');
   });

@@ -28,7 +28,8 @@ beforeAll(async () => {
   packed = await pack(work);
   project = join(work, 'project');
   await installInto(project, packed.tarball, ['@clerk/backend']);
-  for (const file of ['server.ts', 'browser.ts', 'app.mjs']) copyFileSync(join(FIXTURES, file), join(project, file));
+  for (const file of ['server.ts', 'adapters.ts', 'browser.ts', 'app.mjs'])
+    copyFileSync(join(FIXTURES, file), join(project, file));
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(
     join(ARTIFACTS, 'tarball.json'),
@@ -88,6 +89,9 @@ describe('the packed package', () => {
         'dist/index.d.ts',
         'dist/client/index.js',
         'dist/client/index.d.ts',
+        'dist/fastify/index.d.ts',
+        'dist/express/index.d.ts',
+        'dist/next/index.d.ts',
         'dist/sandbox/google/index.d.ts',
         'dist/sandbox/clerk/index.d.ts',
         'dist/cli/main.js',
@@ -129,7 +133,8 @@ describe('the packed package', () => {
     expect(devOnly.filter((path) => existsSync(join(project, path)))).toEqual([]);
 
     const script = `
-      const entries = ['tokenbridge', 'tokenbridge/client', 'tokenbridge/sandbox/google', 'tokenbridge/sandbox/clerk'];
+      const entries = ['tokenbridge', 'tokenbridge/client', 'tokenbridge/sandbox/google', 'tokenbridge/sandbox/clerk',
+        'tokenbridge/fastify', 'tokenbridge/next'];
       const loaded = {};
       for (const entry of entries) loaded[entry] = Object.keys(await import(entry)).sort();
       console.log(JSON.stringify(loaded));`;
@@ -140,6 +145,9 @@ describe('the packed package', () => {
     expect(loaded['tokenbridge/sandbox/google']).toEqual(
       expect.arrayContaining(['startGoogleEmulator', 'completeConsent']),
     );
+    // The Next adapter loads without next or @clerk/nextjs installed: it imports @clerk/nextjs only when first asked.
+    expect(loaded['tokenbridge/next']).toEqual(expect.arrayContaining(['createTokenbridgeHandlers']));
+    expect(loaded['tokenbridge/fastify']).toEqual(expect.arrayContaining(['tokenbridgePlugin', 'googleToken']));
     expect(loaded['tokenbridge/sandbox/clerk']).toEqual(
       expect.arrayContaining(['startClerkEmulator', 'signInByEmail']),
     );
@@ -158,7 +166,7 @@ describe('the packed package', () => {
       join(project, 'tsconfig.server.json'),
       JSON.stringify({
         compilerOptions: { ...compilerOptions, lib: ['ES2023'], types: ['node'] },
-        files: ['server.ts'],
+        files: ['server.ts', 'adapters.ts'],
       }),
     );
     // The page: the DOM and no Node types, so the client's declarations must need nothing from Node.
@@ -229,7 +237,10 @@ describe('the packed package', () => {
   }, 120_000);
 
   it('`npx tokenbridge sandbox` serves another app, whose page imports tokenbridge/client in Chromium', async () => {
-    const sandbox = inProject('npx', ['tokenbridge', 'sandbox'], { SANDBOX_GOOGLE_PORT: '0', SANDBOX_CLERK_PORT: '0' });
+    const sandbox = inProject('npx', ['tokenbridge', 'sandbox', '--fresh'], {
+      SANDBOX_GOOGLE_PORT: '0',
+      SANDBOX_CLERK_PORT: '0',
+    });
     await sandbox.waitFor(/Press Ctrl\+C to stop\./);
     expect(sandbox.stdout()).not.toMatch(/Bridge\s+http/);
     // The lines the sandbox prints for another app are its environment.

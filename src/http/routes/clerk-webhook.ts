@@ -32,7 +32,7 @@ const USER_ID = /^[A-Za-z0-9_-]{1,128}$/;
  * `svix-id` through the bridge, and purges a deleted user's connection (revoking at Google).
  */
 export async function clerkWebhookRoutes(app: FastifyInstance, context: RouteContext): Promise<void> {
-  const secret = context.config.clerk.webhookSigningSecret;
+  const secret = context.config.clerk?.webhookSigningSecret;
   const webhook = secret === undefined ? undefined : new Webhook(secret);
 
   // The signature covers the exact bytes sent, so this route keeps the body as a string.

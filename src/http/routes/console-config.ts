@@ -11,7 +11,7 @@ const REAL_GSI_CLIENT = 'https://accounts.google.com/gsi/client';
 export async function consoleConfigRoutes(app: FastifyInstance, context: RouteContext): Promise<void> {
   const { clerk, google } = context.config;
   const body = {
-    clerkPublishableKey: clerk.publishableKey ?? null,
+    clerkPublishableKey: clerk?.publishableKey ?? null,
     googleClientId: google.clientId,
     gsiClientUrl: google.baseUrl === undefined ? REAL_GSI_CLIENT : `${google.baseUrl.replace(/\/+$/, '')}/gsi/client`,
   };

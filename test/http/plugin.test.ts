@@ -1,0 +1,116 @@
+import express from 'express';
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { createTokenbridgeRouter } from '../../src/express/index.js';
+import { tokenbridgePlugin } from '../../src/fastify/index.js';
+import { createTokenbridgeHandlers } from '../../src/next/index.js';
+import { fakeBridge, sampleToken } from './fixtures.js';
+
+// tokenbridge/fastify in a host app: mounted where publicUrl says, encapsulated (the host's own routes keep their
+// answers), and identifying users through the host's `identify` when given. The full contract against real Clerk and
+// Google emulators is test/contract/http-contract.test.ts.
+
+const publicUrl = 'https://app.example.com/api/tokenbridge';
+const store = { health: async () => ({ database: 'ok' as const, locks: 'ok' as const, changeFeed: 'ok' as const }) };
+const config = { publicUrl, google: { clientId: 'client' } };
+
+describe('the Fastify plugin in a host app', () => {
+  it('refuses to load under a prefix other than publicUrl’s path, saying both', async () => {
+    const app = Fastify();
+    await expect(
+      app.register(tokenbridgePlugin, { prefix: '/bridge', config, bridge: fakeBridge(), store, identify: () => null }),
+    ).rejects.toThrow('registered under "/bridge" but its publicUrl\'s path is "/api/tokenbridge"');
+    await app.close();
+  });
+
+  it('refuses to load with neither Clerk keys nor an identify hook', async () => {
+    const app = Fastify();
+    await expect(app.register(tokenbridgePlugin, { config, bridge: fakeBridge(), store })).rejects.toThrow(
+      'needs config.clerk',
+    );
+    await app.close();
+  });
+
+  it('mounts itself at publicUrl’s path without a prefix, asks identify for the user, and leaves the host’s routes alone', async () => {
+    const bridge = fakeBridge({ getAccessToken: async () => sampleToken() });
+    const app = Fastify();
+    app.get('/mine', async () => ({ mine: true }));
+    await app.register(tokenbridgePlugin, {
+      config,
+      bridge,
+      store,
+      identify: (request) => (request.headers['x-test-user'] === 'ada' ? { userId: 'user_ada' } : null),
+    });
+
+    const token = await app.inject({
+      url: '/api/tokenbridge/api/google-token?scope=drive.readonly',
+      headers: { 'x-test-user': 'ada' },
+    });
+    expect(token.statusCode).toBe(200);
+    expect(token.json()).toMatchObject({ accessToken: 'ya29.sample-access-token' });
+    expect(bridge.calls).toContainEqual(['getAccessToken', expect.anything()]);
+    expect(token.headers['content-security-policy']).toBe(
+      "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+    );
+
+    const anonymous = await app.inject({ url: '/api/tokenbridge/api/google-token?scope=drive.readonly' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json()).toMatchObject({ error: { code: 'unauthenticated' } });
+
+    const mine = await app.inject({ url: '/mine' });
+    expect(mine.json()).toEqual({ mine: true });
+    expect(mine.headers['content-security-policy']).toBeUndefined();
+    await app.close();
+  });
+});
+
+describe('the Express router', () => {
+  it('refuses a request whose body a parser read before it, instead of waiting for a body that never comes', async () => {
+    const tokenbridge = createTokenbridgeRouter({
+      config,
+      bridge: fakeBridge(),
+      store,
+      auth: () => ({ userId: 'user_ada' }),
+    });
+    const app = express();
+    app.use(express.json());
+    app.use('/api/tokenbridge', tokenbridge.router);
+    const errors: unknown[] = [];
+    app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      errors.push(error);
+      res.status(500).json({ error: { code: 'internal_error' } });
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+    const response = await fetch(`http://127.0.0.1:${port}/api/tokenbridge/api/google-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ scopes: ['drive.readonly'] }),
+    });
+    expect(response.status).toBe(500);
+    expect(String(errors[0])).toContain('mount the router before express.json()');
+    await tokenbridge.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+});
+
+describe('the Next handlers without @clerk/nextjs installed (as here)', () => {
+  it('serve routes that need no user, and say what is missing when one does', async () => {
+    const tokenbridge = createTokenbridgeHandlers({ config, bridge: fakeBridge(), store });
+    const health = await tokenbridge.GET(new Request('https://app.example.com/api/tokenbridge/healthz'));
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    await expect(tokenbridge.googleToken(['drive.readonly'])).rejects.toMatchObject({
+      code: 'configuration_error',
+      message: 'tokenbridge/next needs @clerk/nextjs installed, or an `auth` option.',
+    });
+    // Over HTTP the fault is the deployment's: a 500 that names nothing inside.
+    const token = await tokenbridge.GET(
+      new Request('https://app.example.com/api/tokenbridge/api/google-token?scope=drive.readonly'),
+    );
+    expect(token.status).toBe(500);
+    expect(await token.json()).toMatchObject({ error: { code: 'internal_error' } });
+    await tokenbridge.close();
+  });
+});
