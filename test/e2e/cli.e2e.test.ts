@@ -163,7 +163,7 @@ describe('the tokenbridge command', () => {
     expect(fresh.secretKey).not.toBe(first.secretKey);
     expect(await usersNamed(fresh.clerk, fresh.secretKey, 'kept@example.com')).toEqual([]);
     await stop(fresh);
-  });
+  }, 240_000); // a bound on failure only: three starts of the process, on a machine that may be running two suites
 
   it('refuses an unknown option, and --fresh outside the sandbox', async () => {
     dir = mkdtempSync(join(tmpdir(), 'tb-cli-'));
