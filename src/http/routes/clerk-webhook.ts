@@ -27,6 +27,9 @@ interface ClerkEvent {
 
 const USER_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
+/** The largest webhook body accepted (Clerk's user payloads are a few KiB). */
+const WEBHOOK_BODY_LIMIT = 512 * 1024;
+
 /**
  * `POST /webhooks/clerk`: verifies the Svix (Standard Webhooks) signature over the raw body, de-duplicates by
  * `svix-id` through the bridge, and purges a deleted user's connection (revoking at Google).
@@ -37,13 +40,15 @@ export async function clerkWebhookRoutes(app: FastifyInstance, context: RouteCon
 
   // The signature covers the exact bytes sent, so this route keeps the body as a string.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 512 * 1024 }, (_request, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: WEBHOOK_BODY_LIMIT }, (_request, body, done) => {
     done(null, body);
   });
 
   app.post<{ Body: string }>(
     '/webhooks/clerk',
     {
+      // On the route as well as the parser: a route's limit wins over its parser's, and the plugin gives every route one.
+      bodyLimit: WEBHOOK_BODY_LIMIT,
       schema: {
         summary: 'Clerk webhooks (user.deleted purges the connection)',
         headers: {

@@ -22,6 +22,9 @@ const SUGGESTED_SCOPES: Record<ProxyService, { read: string; write: string }> = 
 
 /** Request headers passed on to Google; everything else (cookies, the Clerk token) stays here. */
 const FORWARDED_REQUEST_HEADERS = ['accept', 'content-type', 'if-none-match', 'if-match'];
+/** The largest request body passed on to Google. */
+const PROXY_BODY_LIMIT = 1024 * 1024;
+
 /** Response headers passed back from Google. */
 const FORWARDED_RESPONSE_HEADERS = ['content-type', 'retry-after', 'etag'];
 /** Google's error bodies are small; a 403 is read whole (up to this) to tell a scope error from the rest. */
@@ -44,13 +47,15 @@ export async function googleProxyRoutes(app: FastifyInstance, context: RouteCont
   const prefix = `${app.prefix}/api/google/proxy/`;
   // Bodies go to Google as sent, whatever their type.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (_request, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: PROXY_BODY_LIMIT }, (_request, body, done) => {
     done(null, body);
   });
 
   app.route<{ Params: { service: string; '*': string } }>({
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: '/api/google/proxy/:service/*',
+    // On the route as well as the parser: a route's limit wins over its parser's, and the plugin gives every route one.
+    bodyLimit: PROXY_BODY_LIMIT,
     config: { credential: 'session', limitGroup: 'proxy' },
     schema: {
       summary: 'Call a Google API (drive, people, gmail, calendar) with the signed-in user’s token',

@@ -34,6 +34,8 @@ export async function googleRiscRoutes(app: FastifyInstance, context: RouteConte
   app.post<{ Body: string }>(
     GOOGLE_RISC_PATH,
     {
+      // On the route as well as the parser: a route's limit wins over its parser's, and the plugin gives every route one.
+      bodyLimit: BODY_LIMIT,
       schema: {
         summary: 'Google Cross-Account Protection (RISC) security events',
         description:
