@@ -60,6 +60,7 @@ async function popupCode(): Promise<string> {
 }
 
 describe.each(TARGETS)('the HTTP contract: %s', (name) => {
+  const hasServerHelper = name === 'express' || name === 'next';
   let target: Target;
   let user: BrowserSignIn;
   const said: string[] = [];
@@ -185,12 +186,15 @@ describe.each(TARGETS)('the HTTP contract: %s', (name) => {
     expect(connection).toMatchObject({ ok: true, connection: { google: { email: ACCOUNT } } });
   });
 
-  it.runIf(name === 'express' || name === 'next')('the server helper returns the token as a typed result', async () => {
-    expect(await target.googleToken!(user.sessionToken, ['drive.readonly'])).toMatchObject({
-      ok: true,
-      token: { tokenType: 'Bearer' },
+  // The server helper exists only in the adapters that live inside an app: the case is defined for them, not skipped.
+  if (hasServerHelper) {
+    it('the server helper returns the token as a typed result', async () => {
+      expect(await target.googleToken!(user.sessionToken, ['drive.readonly'])).toMatchObject({
+        ok: true,
+        token: { tokenType: 'Bearer' },
+      });
     });
-  });
+  }
 
   it('a grant revoked at Google makes the next token request answer 409 reconnect_required', async () => {
     sandbox.google.control.revokeGrant({ email: ACCOUNT, clientId: EXAMPLE_CLIENT.clientId });
@@ -210,17 +214,16 @@ describe.each(TARGETS)('the HTTP contract: %s', (name) => {
     expect(body.error.code).toBe('not_connected');
   });
 
-  it.runIf(name === 'express' || name === 'next')(
-    'the server helper says not_connected with the connect URL, as a result',
-    async () => {
+  if (hasServerHelper) {
+    it('the server helper says not_connected with the connect URL, as a result', async () => {
       expect(await target.googleToken!(user.sessionToken, ['drive.readonly'])).toMatchObject({
         ok: false,
         code: 'not_connected',
         status: 409,
         connectUrl: `${PUBLIC_URL}/connect/google?scope=drive.readonly`,
       });
-    },
-  );
+    });
+  }
 });
 
 describe('every target', () => {
