@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Clock } from '../clock.js';
+import { ConfigurationError } from '../core/errors.js';
 import type { TokenBridge } from '../core/types.js';
 import type { HostIdentity, HttpConfig } from '../http/index.js';
 import { bridgeInstanceOptions, tokenbridgePlugin } from '../http/index.js';
@@ -89,4 +90,36 @@ export async function embeddedBridge(
   });
   await app.ready();
   return app;
+}
+
+/** The embedded instance, started on the first request; `close` does nothing when it never started. */
+export function lazyEmbeddedBridge(
+  options: TokenbridgeMountOptions,
+  pending: PendingIdentities,
+): { ready(): Promise<FastifyInstance>; close(): Promise<void> } {
+  let app: Promise<FastifyInstance> | undefined;
+  return {
+    ready: () => {
+      app ??= embeddedBridge(options, pending);
+      return app;
+    },
+    close: async () => {
+      if (app !== undefined) await (await app).close();
+    },
+  };
+}
+
+/**
+ * A framework SDK the adapter loads on first use, so an app that injects `auth` need not install it. A missing package
+ * is a `configuration_error` with `message`, and the next call tries again.
+ */
+export function optionalImport<T>(load: () => Promise<T>, message: string): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load().catch((error: unknown) => {
+      loaded = undefined;
+      throw new ConfigurationError(message, { cause: error instanceof Error ? error.message : String(error) });
+    });
+    return loaded;
+  };
 }

@@ -16,10 +16,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router } from 'express';
-import type { FastifyInstance } from 'fastify';
 import {
   type ClerkAuthLike,
-  embeddedBridge,
+  lazyEmbeddedBridge,
+  optionalImport,
   PendingIdentities,
   type TokenbridgeMountOptions,
 } from '../adapters/embedded.js';
@@ -57,17 +57,14 @@ export interface ExpressTokenbridge {
 }
 
 type ClerkExpress = { getAuth(req: unknown): ClerkAuthLike };
-let clerkExpress: Promise<ClerkExpress> | undefined;
+const clerkExpress = optionalImport(
+  () => import('@clerk/express') as Promise<ClerkExpress>,
+  'tokenbridge/express needs @clerk/express installed, or an `auth` option.',
+);
 
 /** `@clerk/express`'s `getAuth`, loaded on first use so an app that passes `auth` need not install it. */
 async function clerkGetAuth(req: ExpressRequestLike): Promise<ClerkAuthLike> {
-  clerkExpress ??= (import('@clerk/express') as Promise<ClerkExpress>).catch((error: unknown) => {
-    clerkExpress = undefined;
-    throw new ConfigurationError('tokenbridge/express needs @clerk/express installed, or an `auth` option.', {
-      cause: error instanceof Error ? error.message : String(error),
-    });
-  });
-  const { getAuth } = await clerkExpress;
+  const { getAuth } = await clerkExpress();
   try {
     return getAuth(req);
   } catch (error) {
@@ -85,14 +82,10 @@ async function clerkGetAuth(req: ExpressRequestLike): Promise<ClerkAuthLike> {
 export function createTokenbridgeRouter(options: ExpressTokenbridgeOptions): ExpressTokenbridge {
   const auth = options.auth ?? clerkGetAuth;
   const pending = new PendingIdentities();
-  let app: Promise<FastifyInstance> | undefined;
-  const ready = () => {
-    app ??= embeddedBridge(options, pending);
-    return app;
-  };
+  const bridge = lazyEmbeddedBridge(options, pending);
   const router = Router();
   router.use((req: ExpressRequestLike, res: ServerResponse, next: (error?: unknown) => void) => {
-    ready().then((fastify) => {
+    bridge.ready().then((fastify) => {
       if (req.readableEnded || req.body !== undefined) {
         next(
           new ConfigurationError(
@@ -115,8 +108,6 @@ export function createTokenbridgeRouter(options: ExpressTokenbridgeOptions): Exp
       const { userId } = await auth(req);
       return googleTokenResult(options.bridge, userId, scopes, tokenOptions);
     },
-    close: async () => {
-      if (app !== undefined) await (await app).close();
-    },
+    close: bridge.close,
   };
 }

@@ -21,12 +21,12 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { FastifyInstance } from 'fastify';
 import {
   type ClerkAuthLike,
-  embeddedBridge,
+  lazyEmbeddedBridge,
+  optionalImport,
   PendingIdentities,
   type TokenbridgeMountOptions,
 } from '../adapters/embedded.js';
 import { type GoogleTokenResult, googleTokenResult } from '../adapters/google-token-result.js';
-import { ConfigurationError } from '../core/errors.js';
 import type { GetAccessTokenOptions } from '../core/types.js';
 
 export type { ClerkAuthLike, TokenbridgeMountOptions } from '../adapters/embedded.js';
@@ -65,17 +65,14 @@ export interface NextTokenbridge {
 }
 
 type ClerkNext = { auth(): Promise<ClerkAuthLike> };
-let clerkNext: Promise<ClerkNext> | undefined;
+const clerkNext = optionalImport<ClerkNext>(
+  () => import('@clerk/nextjs/server'),
+  'tokenbridge/next needs @clerk/nextjs installed, or an `auth` option.',
+);
 
 /** `auth()` from `@clerk/nextjs/server`, imported on first use only (an app that injects `auth` never loads it). */
 async function clerkAuth(): Promise<ClerkAuthLike> {
-  clerkNext ??= import('@clerk/nextjs/server').catch((error: unknown) => {
-    clerkNext = undefined;
-    throw new ConfigurationError('tokenbridge/next needs @clerk/nextjs installed, or an `auth` option.', {
-      cause: error instanceof Error ? error.message : String(error),
-    });
-  });
-  return (await clerkNext).auth();
+  return (await clerkNext()).auth();
 }
 
 /**
@@ -85,14 +82,10 @@ async function clerkAuth(): Promise<ClerkAuthLike> {
 export function createTokenbridgeHandlers(options: NextTokenbridgeOptions): NextTokenbridge {
   const auth = options.auth ?? clerkAuth;
   const pending = new PendingIdentities();
-  let app: Promise<FastifyInstance> | undefined;
-  const ready = () => {
-    app ??= embeddedBridge(options, pending);
-    return app;
-  };
+  const bridge = lazyEmbeddedBridge(options, pending);
 
   const handle: RouteHandler = async (request) => {
-    const fastify = await ready();
+    const fastify = await bridge.ready();
     const url = new URL(request.url);
     const headers: Record<string, string> = {};
     request.headers.forEach((value, name) => {
@@ -140,8 +133,6 @@ export function createTokenbridgeHandlers(options: NextTokenbridgeOptions): Next
       const { userId } = await auth(undefined);
       return googleTokenResult(options.bridge, userId, scopes, tokenOptions);
     },
-    close: async () => {
-      if (app !== undefined) await (await app).close();
-    },
+    close: bridge.close,
   };
 }
