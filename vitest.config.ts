@@ -4,8 +4,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    // The container image has its own run (`npm run test:container`, vitest.container.config.ts).
-    exclude: ['test/container/**', '**/node_modules/**'],
+    // The container image (`npm run test:container`) and the shipped package and reverse proxies (`npm run test:ship`)
+    // have their own runs, in CI after this one: vitest.container.config.ts and vitest.ship.config.ts.
+    exclude: ['test/container/**', 'test/package/installed-package.test.ts', 'test/deploy/**', '**/node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

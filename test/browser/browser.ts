@@ -27,7 +27,16 @@ function sharedChromium(): Promise<Chromium> {
     chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        // Tests are one trusted app on loopback: site isolation would start a renderer process per origin and per
+        // navigation between the console and the emulators, the largest cost of a browser test on 2 cores.
+        '--disable-features=IsolateOrigins,site-per-process,PaintHolding',
+        '--disable-site-isolation-trials',
+        '--renderer-process-limit=2',
+      ],
     });
   shared = (shared ?? launch()).then((browser) => (browser.isConnected() ? browser : launch()));
   return shared;

@@ -2,17 +2,21 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/cli/sandbox.js';
 import { sandboxStateFiles, wipeSandboxState } from '../../src/cli/sandbox-state.js';
 import { parseEnv } from '../../src/config/env.js';
-import { type BrowserSignIn, signInByEmail } from '../../src/sandbox/clerk/index.js';
+import { type BrowserSignIn, reuseClosedEmulatorKeys, signInByEmail } from '../../src/sandbox/clerk/index.js';
 import { completeConsent } from '../../src/sandbox/google/index.js';
 import { freshConnectionPools } from '../support/fresh-connections.js';
 import { FrozenClock } from '../support/frozen-clock.js';
 
 // Issue 15: "A restart orphans everything." `tokenbridge start` keeps the sandbox's state in its data folder, so a
 // user connected before a restart is the same user after it, with the same Google connection, and no sign-in again.
+// A fresh start must mean new keys: the suite's reuse of closed emulators' keys (test/support/setup.ts) is off here.
+beforeAll(() => reuseClosedEmulatorKeys(false));
+afterAll(() => reuseClosedEmulatorKeys(true));
+
 let dir: string;
 let clock: FrozenClock;
 let sandbox: Sandbox | undefined;

@@ -1,4 +1,6 @@
 // The Clerk emulator: Backend API, Frontend API, hosted sign-in, clerk.browser.js and signed webhooks on one origin.
+
+export { reuseClosedEmulatorKeys } from '../kit/rsa-keys.js';
 export { ClerkApiError } from './clerk-errors.js';
 export type {
   ClerkEmulatorControl,

@@ -1,4 +1,5 @@
-import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, importJWK, type JWK } from 'jose';
+import { type CryptoKey, exportJWK, exportSPKI, importJWK, type JWK } from 'jose';
+import { newRsaKeyPair, type RsaKeyPair, releaseRsaKeyPair } from '../kit/rsa-keys.js';
 
 /** The instance's session-token signing key, its JWKS entry and its PEM (what `CLERK_JWT_KEY` holds). */
 export interface SigningKey {
@@ -6,6 +7,8 @@ export interface SigningKey {
   privateKey: CryptoKey;
   jwk: JWK;
   pem: string;
+  /** The pair when it was generated for this run (not restored), handed back by {@link releaseSigningKey}. */
+  generated?: RsaKeyPair;
 }
 
 /**
@@ -13,14 +16,21 @@ export interface SigningKey {
  * `jwtKey` PEM into a JWK by stripping that exact SPKI prefix, so any other size would fail there.
  */
 export async function generateSigningKey(kid: string): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
-  const jwk = await exportJWK(publicKey);
+  const pair = await newRsaKeyPair();
+  const jwk = await exportJWK(pair.publicKey);
   return {
     kid,
-    privateKey,
+    privateKey: pair.privateKey,
     jwk: { use: 'sig', kty: 'RSA', kid, alg: 'RS256', n: jwk.n, e: jwk.e },
-    pem: await exportSPKI(publicKey),
+    pem: await exportSPKI(pair.publicKey),
+    generated: pair,
   };
+}
+
+/** Hands a generated key's pair back as the instance closes (see `reuseClosedEmulatorKeys`). */
+export function releaseSigningKey(key: SigningKey): void {
+  if (key.generated !== undefined) releaseRsaKeyPair(key.generated);
+  delete key.generated;
 }
 
 /** A signing key as a saved state holds it: its kid and private JWK (the public half is derived from it). */

@@ -21,7 +21,13 @@ import { GoogleClient, type GoogleClientConfig } from './google-client.js';
 import { Handshakes, registerHandshake } from './handshake.js';
 import { newId, newSecret } from './ids.js';
 import type { ClerkInstance } from './instance.js';
-import { exportSigningKey, generateSigningKey, importSigningKey, publishableKeyFor } from './keys.js';
+import {
+  exportSigningKey,
+  generateSigningKey,
+  importSigningKey,
+  publishableKeyFor,
+  releaseSigningKey,
+} from './keys.js';
 import { ClerkStore } from './model.js';
 import { OAUTH_CALLBACK_PATH, OAuthTransactions, registerOAuthCallback } from './oauth-flow.js';
 import { DEVELOPMENT_RATE_LIMIT, InstanceRateLimit, type RateLimitSettings } from './rate-limit.js';
@@ -210,6 +216,7 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
       instance.webhooks.close();
       await listening.close();
       stateFile?.flush();
+      releaseSigningKey(instance.key);
     },
   };
 }

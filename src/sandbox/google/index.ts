@@ -1,4 +1,6 @@
 // The Google emulator: OAuth 2.0 / OpenID Connect, Drive/People/Gmail/Calendar and a control API on one origin.
+
+export { reuseClosedEmulatorKeys } from '../kit/rsa-keys.js';
 export type { GoogleAccount } from './accounts.js';
 export { DEFAULT_CLIENT, type OAuthClientConfig } from './clients.js';
 export { type ConsentOptions, ConsentPageError, CookieJar, completeConsent } from './consent-driver.js';

@@ -1,5 +1,6 @@
 import { createHash, KeyObject, randomBytes } from 'node:crypto';
-import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { exportJWK, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { newRsaKeyPair, type RsaKeyPair, releaseRsaKeyPair } from '../kit/rsa-keys.js';
 import { selfSignedCertificate } from './x509.js';
 
 /** One RS256 signing key with the id Google-style JWKS publish it under. */
@@ -22,13 +23,15 @@ export interface SavedKey {
  * made on each start, so tokens from one emulator run never verify against another.
  */
 export class SigningKeys {
-  private constructor(private readonly keys: SigningKey[]) {}
+  /** `generated`: the pairs made for this run, handed back on {@link SigningKeys.release}. */
+  private constructor(
+    private readonly keys: SigningKey[],
+    private readonly generated: RsaKeyPair[] = [],
+  ) {}
 
   /** Generates the key pair(s), with certificates valid around `now`. */
   static async generate(now: Date, count = 2): Promise<SigningKeys> {
-    const pairs = await Promise.all(
-      Array.from({ length: count }, () => generateKeyPair('RS256', { modulusLength: 2048, extractable: true })),
-    );
+    const pairs = await Promise.all(Array.from({ length: count }, () => newRsaKeyPair()));
     const keys: SigningKey[] = [];
     for (const { privateKey, publicKey } of pairs) {
       // Google's kids are 40 hex characters.
@@ -43,7 +46,7 @@ export class SigningKeys {
       });
       keys.push({ kid, privateKey, jwk, pem });
     }
-    return new SigningKeys(keys);
+    return new SigningKeys(keys, pairs);
   }
 
   /** The keys as a state file keeps them, so id_tokens signed before a restart verify after it. */
@@ -65,6 +68,11 @@ export class SigningKeys {
       }),
     );
     return new SigningKeys(keys);
+  }
+
+  /** Hands the generated pairs back as the emulator closes (see `reuseClosedEmulatorKeys`). */
+  release(): void {
+    for (const pair of this.generated.splice(0)) releaseRsaKeyPair(pair);
   }
 
   /** The JWKS document of `/oauth2/v3/certs`. */

@@ -229,6 +229,8 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     close: async () => {
       await listening.close();
       stateFile?.flush();
+      keys.release();
+      await riscKey.release();
     },
   };
 }

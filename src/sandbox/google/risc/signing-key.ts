@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { exportJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { newRsaKeyPair, type RsaKeyPair, releaseRsaKeyPair } from '../../kit/rsa-keys.js';
 
 interface KeyPair {
   kid: string;
   privateKey: CryptoKey;
   jwk: JWK;
+  pair: RsaKeyPair;
 }
 
 /**
@@ -17,11 +19,19 @@ export class RiscSigningKey {
 
   private load(): Promise<KeyPair> {
     this.pair ??= (async () => {
-      const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+      const pair = await newRsaKeyPair();
       const kid = `risc-${randomBytes(16).toString('hex')}`;
-      return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), alg: 'RS256', use: 'sig', kid } };
+      const jwk = { ...(await exportJWK(pair.publicKey)), alg: 'RS256', use: 'sig', kid };
+      return { kid, privateKey: pair.privateKey, jwk, pair };
     })();
     return this.pair;
+  }
+
+  /** Hands the pair back as the emulator closes, if one was made (see `reuseClosedEmulatorKeys`). */
+  async release(): Promise<void> {
+    const made = this.pair;
+    this.pair = undefined;
+    if (made !== undefined) releaseRsaKeyPair((await made).pair);
   }
 
   /** The JWKS served at the configuration's `jwks_uri`. */
