@@ -8,7 +8,9 @@ import { ConfigurationError, InvalidRequestError } from './errors.js';
  * can never make the bridge send Google a URI of its choosing.
  *
  * @example
- * const uris = new RedirectUris('http://localhost:3000/oauth/google/callback', ['http://127.0.0.1:3000/oauth/google/callback']);
+ * const uris = new RedirectUris('http://localhost:3000/oauth/google/callback', [
+ *   'http://127.0.0.1:3000/oauth/google/callback',
+ * ]);
  * uris.forOrigin('http://127.0.0.1:3000'); // 'http://127.0.0.1:3000/oauth/google/callback'
  * uris.forOrigin('https://evil.example'); // 'http://localhost:3000/oauth/google/callback'
  */
@@ -33,7 +35,9 @@ export class RedirectUris {
   /** The configured redirect URI under `origin`, or `primary` when none is (or no origin is given). */
   forOrigin(origin: string | undefined): string {
     if (origin === undefined) return this.primary;
-    if (typeof origin !== 'string') throw new InvalidRequestError('origin must be a string, such as https://app.example.com.');
+    if (typeof origin !== 'string') {
+      throw new InvalidRequestError('origin must be a string, such as https://app.example.com.');
+    }
     const normalised = httpOrigin(origin);
     return (normalised !== null && this.#byOrigin.get(normalised)) || this.primary;
   }

@@ -132,7 +132,9 @@ describe('the sandbox under each loopback name', () => {
       request.on('error', reject);
       request.end();
     });
-    expect(new URL(location).searchParams.get('redirect_uri')).toBe(`${sandbox.config.publicUrl}/oauth/google/callback`);
+    expect(new URL(location).searchParams.get('redirect_uri')).toBe(
+      `${sandbox.config.publicUrl}/oauth/google/callback`,
+    );
   });
 
   it('answers at [::1] as at 127.0.0.1', async () => {

@@ -28,23 +28,30 @@ describe.each<Backend>(['sqlite', 'postgres'])('the redirect URI of a redirect f
     ['http://localhost:3000', LOCALHOST_CALLBACK],
     ['http://[::1]:3000', IPV6_CALLBACK],
     ['http://127.0.0.1:3000', REDIRECT_URI],
-  ])('a flow started at %s comes back there, and the code exchange names the same redirect URI', async (origin, uri) => {
-    const userId = `user_at_${new URL(origin).hostname.replace(/\W/g, '')}`;
-    const start = await h.bridge.createAuthorizationUrl({ userId, scopes: [], origin });
-    expect(redirectUriOf(start.url)).toBe(uri);
-    const callback = await completeConsent(start.url, { account: ADA });
-    expect(`${callback.origin}${callback.pathname}`).toBe(uri);
-    // Google (the emulator) refuses an exchange whose redirect_uri differs from the consent's: this one connects.
-    const result = await h.bridge.completeAuthorization({
-      userId,
-      state: callback.searchParams.get('state')!,
-      code: callback.searchParams.get('code')!,
-    });
-    expect(result.connection).toMatchObject({ status: 'active', google: { email: ADA } });
-  });
+  ])(
+    'a flow started at %s comes back there, and the code exchange names the same redirect URI',
+    async (origin, uri) => {
+      const userId = `user_at_${new URL(origin).hostname.replace(/\W/g, '')}`;
+      const start = await h.bridge.createAuthorizationUrl({ userId, scopes: [], origin });
+      expect(redirectUriOf(start.url)).toBe(uri);
+      const callback = await completeConsent(start.url, { account: ADA });
+      expect(`${callback.origin}${callback.pathname}`).toBe(uri);
+      // Google (the emulator) refuses an exchange whose redirect_uri differs from the consent's: this one connects.
+      const result = await h.bridge.completeAuthorization({
+        userId,
+        state: callback.searchParams.get('state')!,
+        code: callback.searchParams.get('code')!,
+      });
+      expect(result.connection).toMatchObject({ status: 'active', google: { email: ADA } });
+    },
+  );
 
   it('the origin is matched as a browser writes it: host case and a default port do not matter', async () => {
-    const start = await h.bridge.createAuthorizationUrl({ userId: 'user_case', scopes: [], origin: 'HTTP://LocalHost:3000' });
+    const start = await h.bridge.createAuthorizationUrl({
+      userId: 'user_case',
+      scopes: [],
+      origin: 'HTTP://LocalHost:3000',
+    });
     expect(redirectUriOf(start.url)).toBe(LOCALHOST_CALLBACK);
   });
 
@@ -55,10 +62,13 @@ describe.each<Backend>(['sqlite', 'postgres'])('the redirect URI of a redirect f
     'http://localhost.evil.example:3000',
     'not an origin',
     '',
-  ])('an origin the bridge has no redirect URI under (%j, a forged Host) gets the configured redirect URI', async (origin) => {
-    const start = await h.bridge.createAuthorizationUrl({ userId: 'user_forged', scopes: [], origin });
-    expect(redirectUriOf(start.url)).toBe(REDIRECT_URI);
-  });
+  ])(
+    'an origin the bridge has no redirect URI under (%j, a forged Host) gets the configured redirect URI',
+    async (origin) => {
+      const start = await h.bridge.createAuthorizationUrl({ userId: 'user_forged', scopes: [], origin });
+      expect(redirectUriOf(start.url)).toBe(REDIRECT_URI);
+    },
+  );
 
   it('without an origin the flow uses the configured redirect URI, at consent and at the exchange', async () => {
     const start = await h.bridge.createAuthorizationUrl({ userId: 'user_plain', scopes: [] });

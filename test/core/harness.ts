@@ -61,7 +61,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** What a test may change of the bridge's options; `google` is merged into the harness's client (emulator, redirect URI). */
+/** What a test may change of the bridge's options; `google` is merged into the harness's (emulator, redirect URI). */
 export type HarnessOverrides = Omit<Partial<TokenBridgeOptions>, 'google'> & {
   google?: Partial<TokenBridgeOptions['google']>;
 };

@@ -110,7 +110,7 @@ describe.each(backends)('the %s store', (_name, open) => {
     });
   });
 
-  it('a pending authorization saved without a redirect URI (as before it was recorded) reads back with null', async () => {
+  it('a pending authorization saved without a redirect URI (as before it was kept) reads back with null', async () => {
     await store.savePendingAuthorization({
       stateHash: 'h-legacy',
       userId: 'user_b',
