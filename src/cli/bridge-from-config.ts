@@ -30,6 +30,7 @@ export function bridgeFromConfig(
       clientId: config.google.clientId,
       clientSecret: config.google.clientSecret,
       redirectUri: config.google.redirectUri,
+      ...(config.google.redirectUris ? { redirectUris: config.google.redirectUris } : {}),
       ...(config.google.baseUrl ? { baseUrl: config.google.baseUrl } : {}),
       ...(config.google.issuer ? { issuer: config.google.issuer } : {}),
     },

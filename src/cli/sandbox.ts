@@ -151,6 +151,8 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
         google: {
           ...SANDBOX_BRIDGE_CLIENT,
           redirectUri,
+          // A redirect flow comes back to the loopback name it started at, where the browser has its session.
+          redirectUris: loopbackAliases(redirectUri).slice(1),
           baseUrl: google.url,
           ...(env.sandbox.googleIssuer === 'self' ? { issuer: google.url } : {}),
         },

@@ -51,6 +51,11 @@ export interface GoogleConfig {
   clientId: string;
   clientSecret: string;
   redirectUri: string;
+  /**
+   * Other redirect URIs of this bridge, registered on the same client, for the other origins it is reached at: only
+   * the sandbox sets them (`PUBLIC_URL`'s loopback aliases), so a redirect flow comes back to the name it started at.
+   */
+  redirectUris?: string[];
   /** One origin serving every Google endpoint (the emulator); undefined means Google's own hosts. */
   baseUrl: string | undefined;
   /** The id_token issuer when it is not Google's; only the sandbox sets it (`SANDBOX_GOOGLE_ISSUER=self`). */

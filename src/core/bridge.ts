@@ -14,6 +14,7 @@ import type { Keyring } from './keyring.js';
 import { OAuthFlow } from './oauth-flow.js';
 import { OwnTokens, type Trace } from './own-tokens.js';
 import type { ConnectionStore } from './ports.js';
+import { RedirectUris } from './redirect-uris.js';
 import { Refresher } from './refresh.js';
 import { defaultRetryPolicy, type RetryPolicy, type Scheduler, timerScheduler } from './retry.js';
 import type { RiscEvent } from './risc.js';
@@ -43,6 +44,12 @@ export interface TokenBridgeOptions {
     clientId: string;
     clientSecret: string;
     redirectUri: string;
+    /**
+     * Other redirect URIs of this bridge, each registered on the Google client, for the other origins it is reached at
+     * (the sandbox lists `PUBLIC_URL`'s loopback aliases): a redirect flow started at one of their origins
+     * (`AuthorizationRequest.origin`) comes back there. Default none.
+     */
+    redirectUris?: readonly string[];
     /** One origin serving every Google path (the emulator); default the real Google hosts. */
     baseUrl?: string;
     /** The id_token issuer; default https://accounts.google.com (and the legacy accounts.google.com). */
@@ -116,10 +123,12 @@ class Bridge implements TokenBridge {
     const logger = options.logger ?? pino({ level: 'silent' });
     const scheduler = options.scheduler ?? timerScheduler;
     const retry = { ...defaultRetryPolicy, ...options.retry };
+    const redirectUris = new RedirectUris(google.redirectUri, google.redirectUris);
+    const { redirectUris: _, ...client } = google;
     const ctx = new BridgeContext(
       options.store,
       options.keyring,
-      new GoogleOAuth({ ...google, clock, timeoutMs: options.httpTimeoutMs }),
+      new GoogleOAuth({ ...client, clock, timeoutMs: options.httpTimeoutMs }),
       clock,
       logger,
       new EventHub(logger),
@@ -138,7 +147,7 @@ class Bridge implements TokenBridge {
     const own = new OwnTokens(ctx, this.#refresher);
     this.#clerk = clerkSource ? new ClerkTokens(ctx, clerkSource) : null;
     this.#tokens = new TokenPolicy(policy, own, this.#clerk, options.connectUrl);
-    this.#oauth = new OAuthFlow(ctx, (userId) => clerkSource?.forget(userId));
+    this.#oauth = new OAuthFlow(ctx, redirectUris, (userId) => clerkSource?.forget(userId));
     this.#connections = new Connections(ctx, policy, own, this.#clerk, new ConnectionCheck(ctx, this.#refresher));
     this.#security = new SecurityEvents(ctx, clerkSource);
   }

@@ -155,10 +155,13 @@ export class GoogleOAuth {
     state: string;
     nonce: string;
     codeChallenge: string;
+    /** Default the client's `redirectUri`. */
+    redirectUri?: string;
     prompt?: string;
     loginHint?: string;
   }): string {
     return this.#client.generateAuthUrl({
+      ...(params.redirectUri ? { redirect_uri: params.redirectUri } : {}),
       access_type: 'offline',
       response_type: 'code',
       scope: params.scopes,

@@ -5,6 +5,7 @@ import { iso, ownConnectionView } from './connection-views.js';
 import { AuthorizationFailedError, InvalidStateError, TokenBridgeError, UpstreamUnavailableError } from './errors.js';
 import { GoogleOAuthError, type GoogleTokens, type VerifiedIdentity } from './google-oauth.js';
 import { revokeGrant } from './grant-revocation.js';
+import type { RedirectUris } from './redirect-uris.js';
 import { holdingRefreshLock } from './refresh-lock.js';
 import { safeReturnTo } from './return-to.js';
 import { riscTokenLookupKeys } from './risc-token-keys.js';
@@ -33,6 +34,8 @@ export class OAuthFlow {
   /** `forgetClerk`: what the Clerk source remembers of the user, dropped once they link their own account. */
   constructor(
     private readonly ctx: BridgeContext,
+    /** Where Google may send the user back: the one under the origin the flow starts at. */
+    private readonly redirectUris: RedirectUris,
     private readonly forgetClerk: (userId: string) => void,
   ) {}
 
@@ -41,6 +44,7 @@ export class OAuthFlow {
     const { store, clock, google, keyring } = this.ctx;
     const requested = normaliseScopes(request.scopes ?? []);
     const returnTo = safeReturnTo(request.returnTo);
+    const redirectUri = this.redirectUris.forOrigin(request.origin);
     const now = clock.now();
     const existing = await store.getConnection(request.userId);
     const usable = existing !== null && existing.status === 'active' && existing.refreshToken !== null;
@@ -58,6 +62,7 @@ export class OAuthFlow {
       state,
       nonce,
       codeChallenge,
+      redirectUri,
       ...(request.switchAccount === true
         ? { prompt: 'select_account consent' }
         : {
@@ -74,6 +79,7 @@ export class OAuthFlow {
       codeVerifier: keyring.encrypt(codeVerifier, { userId: request.userId, purpose: 'pkce_verifier' }),
       scopes,
       returnTo,
+      redirectUri,
       expiresAt,
       createdAt: now,
     });
@@ -95,7 +101,11 @@ export class OAuthFlow {
       userId: input.userId,
       purpose: 'pkce_verifier',
     });
-    const tokens = await this.#exchange(input.code, { codeVerifier });
+    // Google answers redirect_uri_mismatch unless the exchange names the redirect URI the consent was asked with.
+    const tokens = await this.#exchange(input.code, {
+      codeVerifier,
+      redirectUri: pending.redirectUri ?? this.redirectUris.primary,
+    });
     const identity = await this.#verifyIdentity(
       tokens,
       (nonce) => nonce !== undefined && sameHash(sha256(nonce), pending.nonceHash),

@@ -46,6 +46,11 @@ export interface PendingAuthorization {
   codeVerifier: string;
   scopes: string[];
   returnTo: string;
+  /**
+   * The redirect URI sent to Google, which the code exchange must repeat; absent or null for authorizations begun
+   * before it was recorded (they used the configured `redirectUri`).
+   */
+  redirectUri?: string | null;
   expiresAt: number;
   createdAt: number;
 }

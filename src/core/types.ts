@@ -78,6 +78,12 @@ export interface AuthorizationRequest {
    * another account replaces the old link and revokes its grant.
    */
   switchAccount?: boolean;
+  /**
+   * The origin the user's browser is at (`https://app.example.com`): when one of the configured redirect URIs
+   * (`google.redirectUri`, `google.redirectUris`) is under it, Google sends the user back there; any other origin, or
+   * none, gets `google.redirectUri`.
+   */
+  origin?: string;
 }
 
 export interface AuthorizationStart {

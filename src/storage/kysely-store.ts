@@ -114,6 +114,7 @@ export class KyselyStore extends KyselyConnections implements Store {
         code_verifier: p.codeVerifier,
         scopes: p.scopes.join(' '),
         return_to: p.returnTo,
+        redirect_uri: p.redirectUri ?? null,
         expires_at: p.expiresAt,
         created_at: p.createdAt,
       })

@@ -147,4 +147,14 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropTable('tb_rate_limits').ifExists().execute();
     },
   },
+  // The redirect URI a redirect flow was started with (the one under the origin the user was at), which the code
+  // exchange must repeat. Null in rows begun before: they used the configured redirect URI.
+  '2026_12_02_0002_pending_redirect_uri': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('tb_pending_authorizations').addColumn('redirect_uri', 'text').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('tb_pending_authorizations').dropColumn('redirect_uri').execute();
+    },
+  },
 };

@@ -69,6 +69,7 @@ export function toPending(row: Selectable<PendingAuthorizationTable>): PendingAu
     codeVerifier: row.code_verifier,
     scopes: row.scopes === '' ? [] : row.scopes.split(' '),
     returnTo: row.return_to,
+    redirectUri: row.redirect_uri,
     expiresAt: Number(row.expires_at),
     createdAt: Number(row.created_at),
   };

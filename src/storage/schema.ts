@@ -47,6 +47,8 @@ export interface PendingAuthorizationTable {
   code_verifier: string;
   scopes: string;
   return_to: string;
+  /** The redirect URI sent to Google; null for rows written before it was recorded (the configured one). */
+  redirect_uri: string | null;
   expires_at: number;
   created_at: number;
 }

@@ -48,10 +48,26 @@ describe('the console under each loopback name', () => {
     await snap(page, 'loopback', '2 connected at 127.0.0.1');
   });
 
-  it('signs in at http://[::1]:<port>', async () => {
+  it('connects Google by redirect at http://127.0.0.1:<port>, and Google sends it back there', async () => {
+    const page = await consoleAt('127.0.0.1');
+    await signInByEmail(page, 'redirect-ipv4@example.com');
+    await page.getByRole('button', { name: 'Connect Google', exact: true }).click();
+    await answerGoogle(page, { account: 'ada@example.com' });
+    await expectNotice(page, 'Google connected as ada@example.com.');
+    await expectStatus(page, 'Connected');
+    // Back on the name the flow started at, where the browser's Clerk session is.
+    expect(new URL(page.url()).hostname).toBe('127.0.0.1');
+    await snap(page, 'loopback', '2b connected by redirect at 127.0.0.1');
+  });
+
+  it('signs in at http://[::1]:<port> and connects Google by redirect there', async () => {
     const page = await consoleAt('[::1]');
     await signInByEmail(page, 'ipv6@example.com');
     await snap(page, 'loopback', '3 signed in at ipv6');
+    await page.getByRole('button', { name: 'Connect Google', exact: true }).click();
+    await answerGoogle(page, { account: 'ada@example.com' });
+    await expectStatus(page, 'Connected');
+    expect(new URL(page.url()).hostname).toBe('[::1]');
   });
 
   it('still signs in at http://localhost:<port>', async () => {

@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_BRIDGE_CLIENT, type Sandbox, startSandbox } from '../../src/cli/sandbox.js';
 import { parseEnv } from '../../src/config/env.js';
+import { signInByEmail } from '../../src/sandbox/clerk/index.js';
+import { completeConsent } from '../../src/sandbox/google/index.js';
 
 // Issue 15: the sandbox works under every loopback name of the bridge's port (localhost, 127.0.0.1, [::1]), and only
 // those: Clerk's CORS, Google's registered redirect URIs and origins, the bridge's accepted `azp`.
@@ -84,6 +87,54 @@ describe('the sandbox under each loopback name', () => {
   it('accepts session tokens made for a page on each name, and refuses one made for another origin', async () => {
     for (const origin of aliases()) expect(await tokenRequest(origin)).not.toBe(401);
     expect(await tokenRequest(`http://127.0.0.1:${port + 1}`)).toBe(401);
+  });
+
+  it('sends a redirect flow back to the name it started at, where the session and the return cookie are', async () => {
+    for (const [i, origin] of aliases().entries()) {
+      const who = await signInByEmail(sandbox.clerk, `redirect${i}@example.com`, { redirectUrl: `${origin}/` });
+      const start = await fetch(`${origin}/connect/google?scope=drive.readonly&return_to=/`, {
+        headers: { cookie: who.appCookieHeader },
+        redirect: 'manual',
+      });
+      expect(start.status).toBe(302);
+      const authUrl = new URL(start.headers.get('location')!);
+      expect(authUrl.searchParams.get('redirect_uri')).toBe(`${origin}/oauth/google/callback`);
+      const callback = await completeConsent(authUrl.toString(), { account: 'ada@example.com' });
+      expect(callback.origin).toBe(origin);
+      const returnCookie = start.headers.getSetCookie()[0]!.split(';')[0];
+      const back = await fetch(callback, {
+        headers: { cookie: `${who.appCookieHeader}; ${returnCookie}` },
+        redirect: 'manual',
+      });
+      expect(back.status).toBe(302);
+      expect(back.headers.get('location')).toBe('/?google_connect=connected');
+    }
+  });
+
+  it("sends a flow started under any other Host (a forged one) back to PUBLIC_URL's callback", async () => {
+    const user = sandbox.clerk.control.createUser({ email: 'forged-host@example.com' });
+    const token = await sandbox.clerk.control.sessionToken(sandbox.clerk.control.createSession(user.id).id, {
+      azp: sandbox.config.publicUrl,
+    });
+    const location = await new Promise<string>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/connect/google',
+          headers: { host: `evil.test:${port}`, cookie: `__session=${token}` },
+        },
+        (response) => {
+          response.resume();
+          resolve(response.headers.location ?? `HTTP ${response.statusCode}`);
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
+    expect(new URL(location).searchParams.get('redirect_uri')).toBe(
+      `${sandbox.config.publicUrl}/oauth/google/callback`,
+    );
   });
 
   it('answers at [::1] as at 127.0.0.1', async () => {

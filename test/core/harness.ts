@@ -61,8 +61,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** What a test may change of the bridge's options; `google` is merged into the harness's (emulator, redirect URI). */
+export type HarnessOverrides = Omit<Partial<TokenBridgeOptions>, 'google'> & {
+  google?: Partial<TokenBridgeOptions['google']>;
+};
+
 /** Starts the Google emulator and a bridge on the chosen database, sharing one manual clock. */
-export async function startHarness(backend: Backend, overrides: Partial<TokenBridgeOptions> = {}): Promise<Harness> {
+export async function startHarness(backend: Backend, overrides: HarnessOverrides = {}): Promise<Harness> {
+  const { google: googleOverrides, ...otherOverrides } = overrides;
   const clock = new FrozenClock();
   const google = await startGoogleEmulator({ clock });
   const keyringSpec = Keyring.generate('test');
@@ -90,13 +96,14 @@ export async function startHarness(backend: Backend, overrides: Partial<TokenBri
         clientSecret: DEFAULT_CLIENT.clientSecret,
         redirectUri: REDIRECT_URI,
         baseUrl: google.url,
+        ...googleOverrides,
       },
       tokenSource: 'oauth',
       connectUrl: (scopes) => `/connect/google?${scopes.map((s) => `scope=${encodeURIComponent(s)}`).join('&')}`,
       clock,
       scheduler,
       retry: { random: () => 0.5 },
-      ...overrides,
+      ...otherOverrides,
     });
   const store = await open();
   const raw = make(store);

@@ -88,6 +88,7 @@ describe.each(backends)('the %s store', (_name, open) => {
       codeVerifier: 'v1.k.iv.cv',
       scopes: ['openid', 'email'],
       returnTo: '/back',
+      redirectUri: 'http://127.0.0.1:3000/oauth/google/callback',
       expiresAt: clock.now() + 600_000,
       createdAt: clock.now(),
     });
@@ -96,7 +97,31 @@ describe.each(backends)('the %s store', (_name, open) => {
       store.takePendingAuthorization('h1'),
     ]);
     expect([first, second].filter(Boolean)).toHaveLength(1);
-    expect((first ?? second)?.returnTo).toBe('/back');
+    expect(first ?? second).toEqual({
+      stateHash: 'h1',
+      userId: 'user_b',
+      nonceHash: 'n',
+      codeVerifier: 'v1.k.iv.cv',
+      scopes: ['openid', 'email'],
+      returnTo: '/back',
+      redirectUri: 'http://127.0.0.1:3000/oauth/google/callback',
+      expiresAt: clock.now() + 600_000,
+      createdAt: clock.now(),
+    });
+  });
+
+  it('a pending authorization saved without a redirect URI (as before it was kept) reads back with null', async () => {
+    await store.savePendingAuthorization({
+      stateHash: 'h-legacy',
+      userId: 'user_b',
+      nonceHash: 'n',
+      codeVerifier: 'v1.k.iv.cv',
+      scopes: [],
+      returnTo: '/',
+      expiresAt: clock.now() + 600_000,
+      createdAt: clock.now(),
+    });
+    expect((await store.takePendingAuthorization('h-legacy'))?.redirectUri).toBeNull();
   });
 
   it('purges expired pending authorizations', async () => {

@@ -281,6 +281,20 @@ describe('the redirect and popup flows', () => {
     expect(response.headers.get('set-cookie')).toMatch(/SameSite=Lax/i);
   });
 
+  it('GET /connect/google names the origin the browser is at, for the core to pick the redirect URI under it', async () => {
+    const bridge = fakeBridge();
+    server = await startTestServer({ bridge });
+    const response = await fetch(`${server.url}/connect/google`, {
+      headers: { cookie: `__session=${await server.sign()}` },
+      redirect: 'manual',
+    });
+    expect(response.status).toBe(302);
+    expect(bridge.calls).toContainEqual([
+      'createAuthorizationUrl',
+      expect.objectContaining({ userId: 'user_1', origin: new URL(server.url).origin }),
+    ]);
+  });
+
   it.each([
     '//evil.test',
     'https://evil.test',

@@ -88,7 +88,8 @@ describe('the OAuth flow’s integrity', () => {
   });
 
   it('PKCE is enforced: the code alone (without the verifier the bridge holds) cannot be exchanged at Google', async () => {
-    const params = await consent(await start(ada), 'ada@example.com');
+    const authUrl = await start(ada);
+    const params = await consent(authUrl, 'ada@example.com');
     const exchange = await fetch(`${world.sandbox.google.url}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -97,7 +98,7 @@ describe('the OAuth flow’s integrity', () => {
         code: params.get('code')!,
         client_id: world.sandbox.config.google.clientId,
         client_secret: world.sandbox.config.google.clientSecret,
-        redirect_uri: world.sandbox.config.google.redirectUri,
+        redirect_uri: authUrl.searchParams.get('redirect_uri')!,
       }),
     });
     expect(exchange.status).toBe(400);

@@ -39,6 +39,9 @@ export async function connectRoutes(app: FastifyInstance, context: RouteContext)
         userId,
         scopes: request.query.scope ?? [],
         returnTo,
+        // Google sends the user back to this origin when the bridge has a redirect URI under it (the sandbox's
+        // loopback names), where the browser holds the session and the return cookie set below; else to PUBLIC_URL.
+        origin: `${request.protocol}://${request.host}`,
       });
       reply.setCookie(RETURN_COOKIE, returnTo, { ...returnCookie, maxAge: 600 });
       reply.header('cache-control', 'no-store');
