@@ -1,5 +1,4 @@
-// The part of `@clerk/nextjs/server` the Next adapter calls, declared here because @clerk/nextjs is an optional peer
-// dependency that is not installed where this package is built. Not part of the published declarations.
-declare module '@clerk/nextjs/server' {
-  export function auth(): Promise<{ userId: string | null; sessionId?: string | null }>;
-}
+// The part of `@clerk/nextjs/server` the Next adapter calls. tsconfig's `paths` points the import here, so the adapter
+// compiles the same whether @clerk/nextjs (an optional peer dependency) is installed or not, and its types (which bring
+// Next's global declarations) never reach this package's own code. Not part of the published declarations.
+export function auth(): Promise<{ userId: string | null; sessionId?: string | null }>;
