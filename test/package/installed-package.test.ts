@@ -137,9 +137,19 @@ describe('the packed package', () => {
         'tokenbridge/fastify', 'tokenbridge/next'];
       const loaded = {};
       for (const entry of entries) loaded[entry] = Object.keys(await import(entry)).sort();
-      console.log(JSON.stringify(loaded));`;
+      const { createTokenbridgeHandlers } = await import('tokenbridge/next');
+      const handlers = createTokenbridgeHandlers({
+        config: { publicUrl: 'https://app.example.com/api/tokenbridge', google: { clientId: 'client' } },
+        bridge: {}, store: { health: async () => ({ database: 'ok', locks: 'ok', changeFeed: 'ok' }) },
+      });
+      const missing = await handlers.googleToken(['drive.readonly']).then(() => null, (e) => ({ code: e.code, message: e.message }));
+      await handlers.close();
+      console.log(JSON.stringify({ loaded, missing }));`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: project });
-    const loaded = JSON.parse(stdout) as Record<string, string[]>;
+    const { loaded, missing } = JSON.parse(stdout) as {
+      loaded: Record<string, string[]>;
+      missing: { code: string; message: string } | null;
+    };
     expect(loaded.tokenbridge).toEqual(expect.arrayContaining(['createTokenBridge', 'openStore', 'Keyring']));
     expect(loaded['tokenbridge/client']).toEqual(expect.arrayContaining(['createTokenbridgeClient']));
     expect(loaded['tokenbridge/sandbox/google']).toEqual(
@@ -147,6 +157,11 @@ describe('the packed package', () => {
     );
     // The Next adapter loads without next or @clerk/nextjs installed: it imports @clerk/nextjs only when first asked.
     expect(loaded['tokenbridge/next']).toEqual(expect.arrayContaining(['createTokenbridgeHandlers']));
+    // …and asked for a user without it, it says what is missing.
+    expect(missing).toEqual({
+      code: 'configuration_error',
+      message: 'tokenbridge/next needs @clerk/nextjs installed, or an `auth` option.',
+    });
     expect(loaded['tokenbridge/fastify']).toEqual(expect.arrayContaining(['tokenbridgePlugin', 'googleToken']));
     expect(loaded['tokenbridge/sandbox/clerk']).toEqual(
       expect.arrayContaining(['startClerkEmulator', 'signInByEmail']),
