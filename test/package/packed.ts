@@ -59,12 +59,15 @@ export async function pack(work: string): Promise<Packed> {
 }
 
 /**
- * An empty project at `dir` into which `npm install --offline --omit=dev <tarball>` installs the package; `extra`
- * names dependencies of the package that the project uses directly too (an app using Clerk has `@clerk/backend`).
+ * An empty project at `dir` into which `npm install --prefer-offline --omit=dev <tarball>` installs the package;
+ * `extra` names dependencies of the package that the project uses directly too (an app using Clerk has
+ * `@clerk/backend`).
  *
- * Offline, npm cannot resolve a version range (the local cache has the packages `npm ci` fetched, not the registry's
- * metadata), so the project carries a lock file pinning the package's production dependencies at the versions this
- * repository's lock pins, as any project with a lock file does; the install then reads the cache only. Install
+ * The project carries a lock file pinning the package's production dependencies at the versions this repository's
+ * lock pins, as any project with a lock file does, so the packages come from the cache `npm ci` filled. The registry
+ * may still be asked for metadata: npm checks the package's optional peers (express, next, …) against the registry's
+ * list of versions, which `npm ci` never fetches, so a fresh machine's cache lacks it (an `--offline` install failed
+ * there with ERESOLVE "Found: express@undefined"). Install
  * scripts are skipped: the only one among the production dependencies is better-sqlite3's, which compiles SQLite for
  * minutes or downloads a binary; the project gets the binding this checkout's install built for this same Node.
  */
@@ -78,7 +81,7 @@ export async function installInto(dir: string, tarball: string, extra: string[] 
     dependencies: Record<string, string>;
   };
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
-    packages: Record<string, { dev?: boolean }>;
+    packages: Record<string, { dev?: boolean; devOptional?: boolean }>;
   };
   const spec = `file:${tarball}`;
   const dependencies: Record<string, string> = { tokenbridge: spec };
@@ -95,7 +98,7 @@ export async function installInto(dir: string, tarball: string, extra: string[] 
     },
   };
   for (const [path, entry] of Object.entries(lock.packages)) {
-    if (path !== '' && entry.dev !== true) packages[path] = entry;
+    if (path !== '' && entry.dev !== true && entry.devOptional !== true) packages[path] = entry;
   }
   writeFileSync(
     join(dir, 'package.json'),
@@ -105,11 +108,15 @@ export async function installInto(dir: string, tarball: string, extra: string[] 
     join(dir, 'package-lock.json'),
     `${JSON.stringify({ name: 'consumer', lockfileVersion: 3, requires: true, packages }, null, 2)}\n`,
   );
-  await run('npm', ['install', '--offline', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', tarball], {
-    cwd: dir,
-    env: npmEnv(),
-    maxBuffer: MAX_OUTPUT,
-  });
+  await run(
+    'npm',
+    ['install', '--prefer-offline', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', tarball],
+    {
+      cwd: dir,
+      env: npmEnv({ npm_config_offline: 'false' }),
+      maxBuffer: MAX_OUTPUT,
+    },
+  );
   const binding = join('node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
   mkdirSync(join(dir, binding, '..'), { recursive: true });
   copyFileSync(join(ROOT, binding), join(dir, binding));
