@@ -1,7 +1,15 @@
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // examples/nextjs imports the package by name, as an app does; here that is this checkout's sources.
+    alias: [
+      { find: /^tokenbridge\/next$/, replacement: fileURLToPath(new URL('./src/next/index.ts', import.meta.url)) },
+      { find: /^tokenbridge$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    ],
+  },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // The container image (`npm run test:container`) and the shipped package and reverse proxies (`npm run test:ship`)

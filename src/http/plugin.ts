@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
@@ -65,8 +66,11 @@ interface BridgeRoutesOptions extends TokenbridgePluginOptions {
   edgeHooks: boolean;
 }
 
-const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
-const DEFAULT_CLIENT_ROOT = fileURLToPath(new URL('../', import.meta.url));
+// Paths joined rather than `new URL('../web/', import.meta.url)`: a bundler (Next.js's, when an app bundles the
+// package) takes that form for an asset import and fails on a folder.
+const BUILD_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DEFAULT_WEB_ROOT = join(BUILD_ROOT, 'web');
+const DEFAULT_CLIENT_ROOT = BUILD_ROOT;
 /** The bridge's JSON bodies are small; the webhook and proxy routes set their own limits. */
 export const BODY_LIMIT = 64 * 1024;
 

@@ -75,11 +75,55 @@ async function clerkAuth(): Promise<ClerkAuthLike> {
   return (await clerkNext()).auth();
 }
 
+/** The handlers' options, or a function making them on the first request (so `next build` needs no secrets). */
+export type NextTokenbridgeSetup =
+  | NextTokenbridgeOptions
+  | (() => NextTokenbridgeOptions | Promise<NextTokenbridgeOptions>);
+
 /**
  * Creates the route handlers (export them from `app/api/tokenbridge/[...path]/route.ts`, the path of
- * `config.publicUrl`) and the server helper, all over one bridge.
+ * `config.publicUrl`) and the server helper, all over one bridge. Given a function, it is called once, on the first
+ * request or `googleToken()`: `next build` imports route modules to collect their configuration, and a bridge made at
+ * import would need the runtime's secrets and database there.
+ *
+ * @example
+ * export const tokenbridge = createTokenbridgeHandlers(async () => {
+ *   const store = await openStore(process.env.DATABASE_URL);
+ *   return { bridge: createTokenBridge({ store, … }), store, config: { publicUrl, google: { clientId } } };
+ * });
  */
-export function createTokenbridgeHandlers(options: NextTokenbridgeOptions): NextTokenbridge {
+export function createTokenbridgeHandlers(setup: NextTokenbridgeSetup): NextTokenbridge {
+  let made: Promise<Made> | undefined;
+  const ready = (): Promise<Made> => {
+    made ??= Promise.resolve(typeof setup === 'function' ? setup() : setup).then(make, (error: unknown) => {
+      made = undefined;
+      throw error;
+    });
+    return made;
+  };
+  const handle: RouteHandler = async (request) => (await ready()).handle(request);
+  return {
+    GET: handle,
+    HEAD: handle,
+    POST: handle,
+    PUT: handle,
+    PATCH: handle,
+    DELETE: handle,
+    OPTIONS: handle,
+    googleToken: async (scopes, tokenOptions) => (await ready()).googleToken(scopes, tokenOptions),
+    close: async () => {
+      if (made !== undefined) await (await made).close();
+    },
+  };
+}
+
+interface Made {
+  handle: RouteHandler;
+  googleToken: NextTokenbridge['googleToken'];
+  close(): Promise<void>;
+}
+
+function make(options: NextTokenbridgeOptions): Made {
   const auth = options.auth ?? clerkAuth;
   const pending = new PendingIdentities();
   const bridge = lazyEmbeddedBridge(options, pending);
@@ -122,13 +166,7 @@ export function createTokenbridgeHandlers(options: NextTokenbridgeOptions): Next
   };
 
   return {
-    GET: handle,
-    HEAD: handle,
-    POST: handle,
-    PUT: handle,
-    PATCH: handle,
-    DELETE: handle,
-    OPTIONS: handle,
+    handle,
     googleToken: async (scopes, tokenOptions) => {
       const { userId } = await auth(undefined);
       return googleTokenResult(options.bridge, userId, scopes, tokenOptions);

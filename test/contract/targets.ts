@@ -165,7 +165,7 @@ export async function startTarget(name: TargetName, sandbox: Sandbox): Promise<T
   };
   // examples/nextjs: the handlers and googleToken() as docs/frameworks/next.md creates them, with its own store.
   await done();
-  const handlers = await createNextTokenbridge(
+  const handlers = createNextTokenbridge(
     {
       APP_URL,
       DATABASE_URL: ':memory:',

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-// docs/frameworks/*.md: every TypeScript block names, on its first line, the example file it comes from (a file the
+// docs/frameworks/*.md: every TypeScript (or JavaScript) block names, on its first line, the example file it comes from (a file the
 // suite runs or typechecks), and must appear in it as written, with the package's import names where the example
 // imports from src/. Every install line names only the package and its declared optional peers.
 
@@ -35,9 +35,9 @@ describe.each(pages)('docs/frameworks/%s', (page) => {
   });
 
   it('shows each TypeScript block exactly as the example file it names has it', () => {
-    for (const block of blocks(markdown).filter((b) => b.lang === 'ts')) {
+    for (const block of blocks(markdown).filter((b) => ['ts', 'tsx', 'js'].includes(b.lang))) {
       const [first, ...rest] = block.body.split('\n');
-      const path = /^\/\/ (examples\/\S+\.ts)$/.exec(first ?? '')?.[1];
+      const path = /^\/\/ (examples\/\S+\.(?:tsx?|mjs))$/.exec(first ?? '')?.[1];
       expect(path, `a block without its file: ${first}`).toBeDefined();
       const example = asPublished(readFileSync(join(ROOT, path!), 'utf8'));
       // A block may be shown out of its function, dedented (the formatter writes it so).

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -121,6 +121,55 @@ describe('the tokenbridge command', () => {
     expect(await run.exited).toBe(0);
   });
 
+  it('`sandbox --write-env` writes what a Next.js app needs into its dotenv file, keeping the app’s own lines', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tb-cli-'));
+    const envFile = join(dir, '.env.local');
+    writeFileSync(envFile, 'MY_OWN=kept\nCLERK_SECRET_KEY=sk_test_old\n');
+    const env = {
+      SANDBOX_GOOGLE_PORT: '0',
+      SANDBOX_CLERK_PORT: '0',
+      PUBLIC_URL: 'http://localhost:3000/api/tokenbridge',
+    };
+    const run = tokenbridge(['sandbox', '--write-env', envFile], env, dir);
+    running.push(run);
+    await waitForOutput(run, /Press Ctrl\+C to stop\./);
+    const file = Object.fromEntries(
+      readFileSync(envFile, 'utf8')
+        .split('\n')
+        .filter((line) => /^[A-Z_]+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    const clerk = /CLERK_API_URL=(http:\/\/127\.0\.0\.1:\d+)/.exec(run.stdout())![1]!;
+    expect(file).toMatchObject({
+      MY_OWN: 'kept',
+      APP_URL: 'http://localhost:3000',
+      NEXT_PUBLIC_CLERK_PROXY_URL: clerk,
+      NEXT_PUBLIC_CLERK_JS_URL: `${clerk}/npm/@clerk/clerk-js@6/dist/clerk.browser.js`,
+      CLERK_PROXY_URL: clerk,
+      GOOGLE_CLIENT_ID: expect.stringMatching(/\.apps\.googleusercontent\.com$/),
+    });
+    expect(file.CLERK_SECRET_KEY).toMatch(/^sk_test_\w+$/);
+    expect(file.CLERK_SECRET_KEY).not.toBe('sk_test_old');
+    expect(file.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY).toBe(file.CLERK_PUBLISHABLE_KEY);
+    expect(() => Keyring.parse(file.TOKENBRIDGE_ENCRYPTION_KEYS ?? '')).not.toThrow();
+    expect(statSync(envFile).mode & 0o777).toBe(0o600);
+    // The app's Google callback is registered at the emulator: Google's consent accepts it.
+    expect(run.stdout()).toContain('Google callback   http://localhost:3000/api/tokenbridge/oauth/google/callback');
+    const google = /GOOGLE_BASE_URL=(http:\/\/127\.0\.0\.1:\d+)/.exec(run.stdout())![1]!;
+    const consent = await fetch(
+      `${google}/o/oauth2/v2/auth?${new URLSearchParams({
+        client_id: file.GOOGLE_CLIENT_ID ?? '',
+        redirect_uri: 'http://localhost:3000/api/tokenbridge/oauth/google/callback',
+        response_type: 'code',
+        scope: 'openid email',
+      })}`,
+      { redirect: 'manual' },
+    );
+    expect(consent.status).toBe(200);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  });
+
   it('the sandbox keeps its Clerk instance across a restart of the process, and `--fresh` starts clean', async () => {
     dir = mkdtempSync(join(tmpdir(), 'tb-cli-'));
     const env = { SANDBOX_GOOGLE_PORT: '0', SANDBOX_CLERK_PORT: '0' };
@@ -170,7 +219,11 @@ describe('the tokenbridge command', () => {
     const unknown = tokenbridge(['start', '--frsh'], {}, dir);
     running.push(unknown);
     expect(await unknown.exited).toBe(2);
-    expect(unknown.stderr()).toContain('unknown option "--frsh" (accepted: [--fresh])');
+    expect(unknown.stderr()).toContain('unknown option "--frsh" (accepted: [--fresh]');
+    const envFileOnStart = tokenbridge(['start', '--write-env', '.env'], {}, dir);
+    running.push(envFileOnStart);
+    expect(await envFileOnStart.exited).toBe(2);
+    expect(envFileOnStart.stderr()).toContain('unknown option "--write-env"');
     const production = tokenbridge(
       ['start', '--fresh'],
       {

@@ -1,4 +1,5 @@
-// One bridge for the whole app, created once from the environment (server-only).
-import { createTokenbridge } from './create-tokenbridge.js';
+// One bridge for the whole app (server-only), made on the first request from the environment.
+import 'server-only';
+import { createTokenbridge } from './create-tokenbridge';
 
-export const tokenbridge = await createTokenbridge(process.env);
+export const tokenbridge = createTokenbridge(process.env);

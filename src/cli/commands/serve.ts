@@ -1,20 +1,47 @@
 import type { EnvConfig } from '../../config/env.js';
 import { resolveServiceConfig } from '../../config/env.js';
 import type { createLogger } from '../../log/logger.js';
+import { appEnvironment, writeEnvFile } from '../app-env.js';
 import { describeDatabase } from '../doctor/database-check.js';
 import { loopbackAliases } from '../loopback-origins.js';
-import { startSandbox } from '../sandbox.js';
+import { type Sandbox, startSandbox } from '../sandbox.js';
+import { sandboxKeyring } from '../sandbox-key.js';
 import { wipeSandboxState } from '../sandbox-state.js';
 import { startService } from '../service.js';
 
 type Logger = ReturnType<typeof createLogger>;
 
-/** What `start` and `sandbox` accept after the command. */
-export const SERVE_OPTIONS = '[--fresh]';
+/**
+ * What `start` and `sandbox` accept after the command. (Not `--env-file`: Node 20 takes that flag for itself even
+ * after the script's name, and exits.)
+ */
+export const SERVE_OPTIONS = '[--fresh] [--write-env <path>, sandbox only]';
+
+interface ServeArgs {
+  fresh: boolean;
+  /** `sandbox --write-env <path>`: where to write the variables an app needs. */
+  envFile: string | undefined;
+}
+
+/** The options after the command, or the first one not understood. */
+function parseServeArgs(command: string, args: readonly string[]): ServeArgs | { unknown: string } {
+  const parsed: ServeArgs = { fresh: false, envFile: undefined };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '--fresh') parsed.fresh = true;
+    else if (command === 'sandbox' && arg === '--write-env' && args[i + 1] && !args[i + 1]?.startsWith('--'))
+      parsed.envFile = args[++i];
+    else if (command === 'sandbox' && arg.startsWith('--write-env=') && arg.length > '--write-env='.length)
+      parsed.envFile = arg.slice('--write-env='.length);
+    else return { unknown: arg };
+  }
+  return parsed;
+}
 
 /**
  * `tokenbridge start` and `tokenbridge sandbox`: runs until SIGINT/SIGTERM, then shuts down; resolves with the exit
- * code. `--fresh` first forgets what the sandbox kept (the emulators' state and the SQLite database).
+ * code. `--fresh` first forgets what the sandbox kept (the emulators' state and the SQLite database); `sandbox
+ * --write-env .env.local` writes the variables an app needs into its dotenv file.
  */
 export async function serveCommand(
   command: 'start' | 'sandbox',
@@ -22,15 +49,15 @@ export async function serveCommand(
   logger: Logger,
   args: readonly string[] = [],
 ): Promise<number> {
-  const unknown = args.find((arg) => arg !== '--fresh');
-  if (unknown !== undefined) {
+  const parsed = parseServeArgs(command, args);
+  if ('unknown' in parsed) {
     process.stderr.write(
-      `tokenbridge ${command}: unknown option "${unknown.slice(0, 40)}" (accepted: ${SERVE_OPTIONS})\n`,
+      `tokenbridge ${command}: unknown option "${parsed.unknown.slice(0, 40)}" (accepted: ${SERVE_OPTIONS})\n`,
     );
     return 2;
   }
   const sandboxed = command === 'sandbox' || env.mode === 'sandbox';
-  if (args.includes('--fresh')) {
+  if (parsed.fresh) {
     if (!sandboxed) {
       process.stderr.write(
         `tokenbridge ${command}: --fresh wipes the sandbox's state and applies only to the sandbox (CLERK_SECRET_KEY or GOOGLE_CLIENT_ID is set)\n`,
@@ -43,7 +70,7 @@ export async function serveCommand(
   // Listening for signals from the first moment, not once the service is up: as a container's process 1, Node would
   // ignore a SIGTERM that came earlier, and the container would wait for its SIGKILL.
   const signals = untilSignal(logger);
-  signals.ready(await run(command, env, logger));
+  signals.ready(await run(command, env, logger, parsed.envFile));
   return signals.exitCode;
 }
 
@@ -51,10 +78,13 @@ async function run(
   command: 'start' | 'sandbox' | (string & {}),
   env: EnvConfig,
   logger: Logger,
+  envFile?: string,
 ): Promise<() => Promise<void>> {
   if (command === 'sandbox' || env.mode === 'sandbox') {
     const withBridge = command === 'start';
     const sandbox = await startSandbox(env, { withBridge, logger, keepState: true });
+    const forApp = withBridge ? [] : appVariables(sandbox, env.sandbox.dataDir);
+    if (envFile) writeEnvFile(envFile, forApp);
     const consoleAliases = loopbackAliases(`${sandbox.config.publicUrl}/`).slice(1);
     const lines = [
       withBridge
@@ -74,20 +104,21 @@ async function run(
       ...(sandbox.service ? [`  Database          ${describeDatabase(env.databaseUrl)}`] : []),
       `  Sandbox state     ${env.sandbox.dataDir} (kept across restarts; --fresh starts clean)`,
       '',
-      `  CLERK_PUBLISHABLE_KEY=${sandbox.clerk.publishableKey}`,
-      `  GOOGLE_BASE_URL=${sandbox.google.url}`,
-      // @clerk/backend builds the dev handshake URL as https://<frontend API> unless proxyUrl is set; the emulator is
-      // plain HTTP, so apps pass this as proxyUrl (docs/sandbox/clerk.md).
-      `  CLERK_PROXY_URL=${sandbox.clerk.url}`,
-      // Emulators only: another app needs these throwaway sandbox credentials (its redirect URI is
-      // $PUBLIC_URL/oauth/google/callback, as for the bridge).
       ...(sandbox.service
-        ? []
+        ? [
+            `  CLERK_PUBLISHABLE_KEY=${sandbox.clerk.publishableKey}`,
+            `  GOOGLE_BASE_URL=${sandbox.google.url}`,
+            // @clerk/backend builds the dev handshake URL as https://<frontend API> unless proxyUrl is set; the
+            // emulator is plain HTTP, so apps pass this as proxyUrl (docs/sandbox/clerk.md).
+            `  CLERK_PROXY_URL=${sandbox.clerk.url}`,
+          ]
         : [
-            `  CLERK_API_URL=${sandbox.clerk.url}`,
-            `  CLERK_SECRET_KEY=${sandbox.clerk.secretKey}`,
-            `  GOOGLE_CLIENT_ID=${sandbox.config.google.clientId}`,
-            `  GOOGLE_CLIENT_SECRET=${sandbox.config.google.clientSecret}`,
+            // Emulators only: another app needs these throwaway sandbox credentials; its Google callback is
+            // $PUBLIC_URL/oauth/google/callback, registered at the Google emulator.
+            `  For your app (${envFile ? `written to ${envFile}` : 'or write them to a dotenv file with --write-env .env.local'}):`,
+            `  Google callback   ${sandbox.config.google.redirectUri}`,
+            '',
+            ...forApp.map(([name, value]) => `  ${name}=${value}`),
           ]),
       '',
       'Press Ctrl+C to stop.',
@@ -101,6 +132,16 @@ async function run(
     `Tokenbridge is running.\n\n  Bridge            ${service.config.publicUrl}\n  Listening on      ${env.host}:${service.port}\n  Database          ${describeDatabase(env.databaseUrl)}\n\nPress Ctrl+C to stop.\n`,
   );
   return () => service.close();
+}
+
+/** The variables an app running beside the emulators needs, with an encryption key kept across restarts. */
+function appVariables(sandbox: Sandbox, dataDir: string): Array<[string, string]> {
+  return appEnvironment({
+    publicUrl: sandbox.config.publicUrl,
+    clerk: sandbox.clerk,
+    google: { url: sandbox.google.url, ...sandbox.config.google },
+    encryptionKeys: sandboxKeyring(dataDir).spec,
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
 // Every bridge route (token, connect, callback, popup code, connection, proxy) under /api/tokenbridge.
-import { tokenbridge } from '../../../../lib/tokenbridge.js';
+import { tokenbridge } from '../../../../lib/tokenbridge';
 
 export const { GET, POST, PUT, PATCH, DELETE } = tokenbridge;

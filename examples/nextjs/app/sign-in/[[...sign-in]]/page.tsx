@@ -1,0 +1,9 @@
+import { SignIn } from '@clerk/nextjs';
+
+export default function SignInPage() {
+  return (
+    <main>
+      <SignIn />
+    </main>
+  );
+}

@@ -1,0 +1,61 @@
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+
+/** What an app needs to run against the sandbox's emulators, as the names Clerk's and Google's SDKs read. */
+export interface AppEnvInput {
+  /** `PUBLIC_URL` as given: the app's origin and the path it mounts Tokenbridge under. */
+  publicUrl: string;
+  clerk: { url: string; publishableKey: string; secretKey: string };
+  google: { url: string; clientId: string; clientSecret: string };
+  /** An encryption keyring kept across sandbox restarts, so the app's stored grants stay readable. */
+  encryptionKeys: string;
+}
+
+/**
+ * The variables for an app's `.env`/`.env.local`, in the order a reader expects them. Clerk's SDKs build the
+ * Frontend API's URLs as `https://` from the publishable key, and the emulator is plain HTTP: the server side takes
+ * `CLERK_PROXY_URL`, the browser side (`@clerk/nextjs`'s `ClerkProvider`) the proxy URL and the two script URLs.
+ *
+ * @example
+ * appEnvironment(input).find(([name]) => name === 'APP_URL') // ['APP_URL', 'http://localhost:3000']
+ */
+export function appEnvironment(input: AppEnvInput): Array<[name: string, value: string]> {
+  const { clerk, google } = input;
+  return [
+    ['APP_URL', new URL(input.publicUrl).origin],
+    ['CLERK_PUBLISHABLE_KEY', clerk.publishableKey],
+    ['CLERK_SECRET_KEY', clerk.secretKey],
+    ['CLERK_API_URL', clerk.url],
+    ['CLERK_PROXY_URL', clerk.url],
+    ['NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY', clerk.publishableKey],
+    ['NEXT_PUBLIC_CLERK_PROXY_URL', clerk.url],
+    ['NEXT_PUBLIC_CLERK_JS_URL', `${clerk.url}/npm/@clerk/clerk-js@6/dist/clerk.browser.js`],
+    ['NEXT_PUBLIC_CLERK_UI_URL', `${clerk.url}/npm/@clerk/ui@1/dist/ui.browser.js`],
+    ['NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED', '1'],
+    ['NEXT_TELEMETRY_DISABLED', '1'],
+    ['GOOGLE_BASE_URL', google.url],
+    ['GOOGLE_CLIENT_ID', google.clientId],
+    ['GOOGLE_CLIENT_SECRET', google.clientSecret],
+    ['TOKENBRIDGE_ENCRYPTION_KEYS', input.encryptionKeys],
+  ];
+}
+
+const MARK = '# Written by `tokenbridge sandbox --write-env`: throwaway sandbox credentials, never real ones.';
+
+/**
+ * Writes `variables` into the dotenv file at `path` (0600: it holds the sandbox's secret key), replacing the lines
+ * that set them and keeping every other line the app has there.
+ */
+export function writeEnvFile(path: string, variables: Array<[string, string]>): void {
+  const names = new Set(variables.map(([name]) => name));
+  const kept = existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .split('\n')
+        .filter(
+          (line) => line !== MARK && !names.has(/^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1] ?? ''),
+        )
+    : [];
+  while (kept.length > 0 && kept[kept.length - 1]?.trim() === '') kept.pop();
+  const ours = [MARK, ...variables.map(([name, value]) => `${name}=${value}`)];
+  writeFileSync(path, `${[...kept, ...(kept.length > 0 ? [''] : []), ...ours].join('\n')}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
