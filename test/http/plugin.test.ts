@@ -106,3 +106,25 @@ describe('the Next handlers without an auth option', () => {
     await tokenbridge.close();
   });
 });
+
+describe('the Next handlers made from a function', () => {
+  it('call it once, on the first request rather than at import, and again after it failed', async () => {
+    let calls = 0;
+    let fail = true;
+    const tokenbridge = createTokenbridgeHandlers(async () => {
+      calls++;
+      if (fail) throw new Error('TOKENBRIDGE_ENCRYPTION_KEYS is not set');
+      const bridge = fakeBridge({ getAccessToken: async (_userId, options) => sampleToken(options?.scopes) });
+      return { config, bridge, store, auth: () => ({ userId: 'user_1' }) };
+    });
+    expect(calls).toBe(0);
+    const healthz = new Request('https://app.example.com/api/tokenbridge/healthz');
+    await expect(tokenbridge.GET(healthz)).rejects.toThrow('TOKENBRIDGE_ENCRYPTION_KEYS is not set');
+    fail = false;
+    expect((await tokenbridge.GET(healthz)).status).toBe(200);
+    const token = await tokenbridge.googleToken(['drive.readonly']);
+    expect(token).toEqual({ ok: true, token: sampleToken(['https://www.googleapis.com/auth/drive.readonly']) });
+    expect(calls).toBe(2);
+    await tokenbridge.close();
+  });
+});
