@@ -12,9 +12,15 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    // The container image (`npm run test:container`) and the shipped package and reverse proxies (`npm run test:ship`)
-    // have their own runs, in CI after this one: vitest.container.config.ts and vitest.ship.config.ts.
-    exclude: ['test/container/**', 'test/package/installed-package.test.ts', 'test/deploy/**', '**/node_modules/**'],
+    // The container image (`npm run test:container`), the shipped package and reverse proxies (`npm run test:ship`) and
+    // the Next.js example (`npm run test:nextjs`) have their own runs, in CI after this one.
+    exclude: [
+      'test/container/**',
+      'test/package/installed-package.test.ts',
+      'test/deploy/**',
+      'test/nextjs/**',
+      '**/node_modules/**',
+    ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
