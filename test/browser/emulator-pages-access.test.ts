@@ -2,9 +2,9 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { consoleSessions, expectStatus, signInByEmail } from './console.js';
 
-// Two rules axe-core checks, run in the page (axe-core itself is not a dependency of this project): every control that
-// carries an aria-label has its visible words in it (label-content-name-mismatch), and every form field has a label
-// (label). Run on the Google emulator's account chooser and consent, the Clerk emulator's sign-in and the console.
+// The two naming rules the first-ten-minutes review found broken, spelled out so a failure says which control: every
+// control that carries an aria-label has its visible words in it (label-content-name-mismatch), and every form field
+// has a label (label). axe-core's whole rule set runs on the same pages in axe.test.ts.
 
 /** Runs in the page: the controls breaking either rule, described. */
 function namingProblems(): string[] {
