@@ -21,7 +21,14 @@ export interface ClerkHeldToken {
 export type ClerkLookup =
   | { kind: 'token'; token: ClerkHeldToken; cached?: boolean }
   | { kind: 'not_connected'; cached?: boolean }
-  | { kind: 'reconnect_required'; clerkCode: string };
+  /** `refused`: the token Google refused, when that is why (so the account can still be named). */
+  | { kind: 'reconnect_required'; clerkCode: string; refused?: ClerkHeldToken };
+
+/**
+ * The reconnect code of a Clerk-held account whose access token Google refused (the grant was revoked at Google) while
+ * Clerk still hands that token out: Clerk refreshes only once a token expires, so it cannot know.
+ */
+export const GOOGLE_REFUSED_TOKEN = 'google_refused_token';
 
 /** Clerk failed transiently (429, 5xx, network) and the retries are spent. */
 export class ClerkUnavailable extends Error {
@@ -105,6 +112,8 @@ export class ClerkTokenSource {
   readonly #broken = new Set<string>();
   /** When each user's cached token was last re-checked with Clerk for a missing scope. */
   readonly #rechecked = new Map<string, number>();
+  /** Per user, the access token Google refused while Clerk still hands it out: not served again. */
+  readonly #refused = new Map<string, ClerkHeldToken>();
 
   constructor(private readonly options: ClerkSourceOptions) {
     this.#clerk = createClerkClient({
@@ -158,6 +167,17 @@ export class ClerkTokenSource {
   /** Records that Clerk answered for the user again; true when the account had been broken (it recovered). */
   noteAnswered(userId: string): boolean {
     return this.#broken.delete(userId);
+  }
+
+  /**
+   * Records that Google no longer accepts `token` (checked with tokeninfo): Clerk's answers carrying it count as
+   * `reconnect_required` with {@link GOOGLE_REFUSED_TOKEN} until Clerk hands out another (after a reauthorize).
+   */
+  noteRefused(userId: string, token: ClerkHeldToken): void {
+    this.#cache.delete(userId);
+    this.#refused.delete(userId);
+    this.#refused.set(userId, token);
+    if (this.#refused.size > this.#maxEntries) this.#refused.delete(this.#refused.keys().next().value as string);
   }
 
   /** Whether a cached token missing a scope may be re-checked with Clerk now (at most once per 10 s per user). */
@@ -240,6 +260,11 @@ export class ClerkTokenSource {
     }
     const item = items.find((i) => typeof i.token === 'string' && i.token !== '');
     if (!item) return this.#rememberAbsent(userId, forgetsAtStart);
+    const refused = this.#refused.get(userId);
+    if (refused?.accessToken === item.token) {
+      return { kind: 'reconnect_required', clerkCode: GOOGLE_REFUSED_TOKEN, refused };
+    }
+    if (refused !== undefined) this.#refused.delete(userId);
     const google = await this.#identity(userId, item.idToken);
     const token: ClerkHeldToken = {
       accessToken: item.token,

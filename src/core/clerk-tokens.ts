@@ -59,11 +59,19 @@ export class ClerkTokens {
     }
   }
 
-  /** The view of the user's Clerk-held account, or null when Clerk holds none. */
-  async connection(userId: string): Promise<Connection | null> {
+  /**
+   * The view of the user's Clerk-held account, or null when Clerk holds none. With `alive`, the token Clerk hands out
+   * is checked with Google first: one Google refuses (the grant was revoked at Google) shows, and is served, as
+   * needing a reconnect until Clerk holds another.
+   */
+  async connection(userId: string, alive?: (accessToken: string) => Promise<boolean>): Promise<Connection | null> {
     let lookup: ClerkLookup;
     try {
       lookup = await this.source.lookup(userId);
+      if (lookup.kind === 'token' && alive && !(await alive(lookup.token.accessToken))) {
+        this.source.noteRefused(userId, lookup.token);
+        lookup = await this.source.lookup(userId, true);
+      }
     } catch (error) {
       if (error instanceof ClerkUnavailable) throw unavailable(error);
       throw error;
@@ -71,7 +79,7 @@ export class ClerkTokens {
     this.#note(userId, lookup);
     if (lookup.kind === 'not_connected') return null;
     if (lookup.kind === 'reconnect_required') {
-      return clerkNeedsReconnectView(userId, lookup.clerkCode, this.ctx.clock.now());
+      return clerkNeedsReconnectView(userId, lookup.clerkCode, this.ctx.clock.now(), lookup.refused);
     }
     return clerkConnectionView(userId, lookup.token);
   }

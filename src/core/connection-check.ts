@@ -13,9 +13,10 @@ import type { Refresher } from './refresh.js';
 export const CONNECTION_CHECK_RULE = { limit: 5, windowMs: 150_000 } as const;
 
 /**
- * Checks an own connection with Google, so a grant revoked at Google does not go on looking connected: one tokeninfo
- * call for the held access token and, only when Google no longer accepts it (or none is held), a refresh, whose
- * `invalid_grant` marks the connection `needs_reconnect` as any refresh does. Rate-limited per user in memory.
+ * Checks a connection with Google, so a grant revoked at Google does not go on looking connected. An own connection:
+ * one tokeninfo call for the held access token and, only when Google no longer accepts it (or none is held), a
+ * refresh, whose `invalid_grant` marks the connection `needs_reconnect` as any refresh does. A Clerk-held account: one
+ * tokeninfo call for the token Clerk hands out. Rate-limited per user in memory.
  *
  * @example
  * const checked = await check.check(row); // the row as Google sees it now (or null when it went meanwhile)
@@ -28,6 +29,20 @@ export class ConnectionCheck {
     private readonly refresher: Refresher,
   ) {
     this.#buckets = new MemoryTokenBuckets({ clock: ctx.clock, maxKeys: 10_000 });
+  }
+
+  /**
+   * Whether Google still accepts a Clerk-held access token (one tokeninfo call); true when the user's checks are spent
+   * or Google cannot say, so only Google's own "no" marks the account.
+   */
+  async clerkTokenAlive(userId: string, accessToken: string): Promise<boolean> {
+    if (this.#buckets.takeNow(userId, CONNECTION_CHECK_RULE) > 0) return true;
+    try {
+      return await this.ctx.google.accessTokenAlive(accessToken);
+    } catch (error) {
+      if (error instanceof GoogleOAuthError || error instanceof UpstreamUnavailableError) return true;
+      throw error;
+    }
   }
 
   /** The row as Google sees it now; the row as stored when the user's checks are spent or Google cannot say. */

@@ -1,6 +1,6 @@
 /** The public shapes of what the bridge holds: connection views and access tokens, never a secret besides the token. */
 
-import type { ClerkHeldToken } from './clerk-source.js';
+import { type ClerkHeldToken, GOOGLE_REFUSED_TOKEN } from './clerk-source.js';
 import type { StoredConnection } from './ports.js';
 import type { AccessToken, Connection, ReconnectReason } from './types.js';
 
@@ -67,18 +67,33 @@ export function clerkConnectionView(userId: string, t: ClerkHeldToken): Connecti
   };
 }
 
-/** The connection view of a Clerk-held account Clerk can no longer get a token for. */
-export function clerkNeedsReconnectView(userId: string, clerkCode: string, now: number): Connection {
+/**
+ * The connection view of a Clerk-held account Clerk can no longer get a working token for; `last` is the token Google
+ * refused, when that is why, so the view still names the account and the access reconnecting asks for again.
+ */
+export function clerkNeedsReconnectView(
+  userId: string,
+  clerkCode: string,
+  now: number,
+  last?: ClerkHeldToken,
+): Connection {
   const at = iso(now)!;
   return {
     userId,
     status: 'needs_reconnect',
     source: 'clerk',
-    google: { sub: '', email: '' },
-    scopes: [],
+    google: last?.google ?? { sub: '', email: '' },
+    scopes: last?.scopes ?? [],
     accessTokenExpiresAt: null,
     lastRefreshAt: null,
-    lastError: { code: clerkCode, message: 'Clerk could not provide a Google token.', at },
+    lastError: {
+      code: clerkCode,
+      message:
+        clerkCode === GOOGLE_REFUSED_TOKEN
+          ? 'Google no longer accepts the token Clerk holds for this account.'
+          : 'Clerk could not provide a Google token.',
+      at,
+    },
     reconnectReason: clerkReconnectReason(clerkCode),
     refreshTokenExpiresAt: null,
     createdAt: at,
@@ -88,4 +103,8 @@ export function clerkNeedsReconnectView(userId: string, clerkCode: string, now: 
 
 /** Clerk's 422 codes as a reconnect reason. */
 export const clerkReconnectReason = (clerkCode: string): ReconnectReason =>
-  clerkCode === 'oauth_missing_refresh_token' ? 'missing_refresh_token' : 'unknown';
+  clerkCode === 'oauth_missing_refresh_token'
+    ? 'missing_refresh_token'
+    : clerkCode === GOOGLE_REFUSED_TOKEN
+      ? 'revoked'
+      : 'unknown';

@@ -18,8 +18,8 @@ export class Connections {
   ) {}
 
   /**
-   * The own connection under `auto` and `oauth` (checked with Google first when asked); else (or without one) the
-   * Clerk-held account; else null.
+   * The own connection under `auto` and `oauth`; else (or without one) the Clerk-held account; else null. Either is
+   * checked with Google first when asked.
    */
   async view(userId: string, options: ConnectionOptions = {}): Promise<Connection | null> {
     if (this.policy !== 'clerk') {
@@ -27,7 +27,12 @@ export class Connections {
       const own = stored && options.checkWithGoogle ? await this.check.check(stored) : stored;
       if (own) return ownConnectionView(own);
     }
-    return this.clerk ? this.clerk.connection(userId) : null;
+    if (!this.clerk) return null;
+    const check = this.check;
+    return this.clerk.connection(
+      userId,
+      options.checkWithGoogle ? (accessToken) => check.clerkTokenAlive(userId, accessToken) : undefined,
+    );
   }
 
   /** Revokes the grant at Google, then removes the row with its `connection.deleted` event. */

@@ -63,4 +63,27 @@ describe('the console: a Google account held by Clerk', () => {
     await waitForResult(contacts, contacts.getByText(/contacts in all/));
     await session.snap('1 contacts through own connection');
   });
+
+  it('a Clerk-held account revoked at Google: a reload says Needs reconnect, and Reconnect mends it through Clerk', async () => {
+    const session = await openConsole('clerk held, revoked at google');
+    const { page, stack } = session;
+    await page.getByRole('link', { name: 'Continue with Google' }).click();
+    await answerGoogle(page, { account: 'ada@example.com' });
+    await page.getByText('Signed in as ada@example.com').waitFor();
+    await expectStatus(page, 'Connected');
+
+    expect(stack.sandbox.google.control.revokeGrant({ email: 'ada@example.com' })).toBeGreaterThan(0);
+    await page.reload();
+    await expectStatus(page, 'Needs reconnect');
+    expect(await fact(page, 'Source')).toBe('Held by Clerk (signed in with Google)');
+    expect(await fact(page, 'Google account')).toBe('ada@example.com');
+    expect(await fact(page, 'Access token expires')).toBe('—');
+    await session.snap('1 clerk-held, needs reconnect');
+
+    await page.getByRole('button', { name: 'Reconnect Google' }).click();
+    await answerGoogle(page, { account: 'ada@example.com' });
+    await expectStatus(page, 'Connected');
+    expect(await fact(page, 'Source')).toBe('Held by Clerk (signed in with Google)');
+    await session.snap('2 clerk-held, reconnected through clerk');
+  });
 });

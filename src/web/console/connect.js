@@ -106,6 +106,8 @@ export function reconnect() {
   const scopes = (state.connection?.scopes ?? [])
     .filter((s) => !isBasic(s))
     .map((s) => s.replace('https://www.googleapis.com/auth/', ''));
+  // A broken account linked through Clerk is mended where it lives: Clerk asks Google again (reauthorize).
+  if (state.connection?.source === 'clerk' && clerkGoogleAccount()) return addThroughClerk(scopes);
   connectRedirect(scopes, 'reconnect');
 }
 
