@@ -7,6 +7,7 @@ import {
   consoleSessions,
   expectNotice,
   expectStatus,
+  fact,
   signInByEmail,
   waitForResult,
 } from './console.js';
@@ -82,7 +83,8 @@ describe('the console: keyboard, phone width and the README screenshot', () => {
   it('renders the connected console with Drive files and a token (docs/console.png)', async () => {
     const session = await openConsole('readme screenshot');
     const { page } = session;
-    await signInByEmail(page, 'ada.lovelace@example.com');
+    // One person throughout: the Clerk sign-in and the Google account are the same address.
+    await signInByEmail(page, 'ada@example.com');
     await page.getByRole('button', { name: 'Connect Google', exact: true }).click();
     await answerGoogle(page, { account: 'ada@example.com' });
     await expectStatus(page, 'Connected');
@@ -94,6 +96,12 @@ describe('the console: keyboard, phone width and the README screenshot', () => {
     const drive = page.getByRole('region', { name: 'Drive files' });
     await page.getByRole('button', { name: 'List Drive files' }).click();
     await waitForResult(drive, drive.getByText('Page 1'));
+    expect(await fact(page, 'Google account')).toBe('ada@example.com');
+    // Every code line is shown whole: no block scrolls sideways (or cuts a line off) at this width.
+    const cut = await page.evaluate(() =>
+      [...document.querySelectorAll('pre')].filter((pre) => pre.scrollWidth > pre.clientWidth).map((pre) => pre.id),
+    );
+    expect(cut).toEqual([]);
     const shot = await session.snap('console');
     // The README's picture is refreshed on request only, so a test run leaves the tree clean.
     if (process.env.UPDATE_DOCS_SCREENSHOT === '1') {
