@@ -33,6 +33,13 @@ export type { ClerkAuthLike, TokenbridgeMountOptions } from '../adapters/embedde
 export type { GoogleTokenFailureCode, GoogleTokenResult } from '../adapters/google-token-result.js';
 export type { HttpConfig } from '../http/index.js';
 export { connectUrlBuilder } from '../http/index.js';
+export {
+  createTokenbridgePagesHandler,
+  type NextPagesTokenbridge,
+  type NextPagesTokenbridgeOptions,
+  type NextPagesTokenbridgeSetup,
+  type PagesRequestLike,
+} from './pages.js';
 
 /** An App Router route handler: a web `Request` in, a web `Response` out. */
 export type RouteHandler = (request: Request) => Promise<Response>;

@@ -11,7 +11,7 @@ import { APP_URL, MOUNT, PUBLIC_URL, startTarget, type Target, type TargetName }
 // `{error:{code,…}}` bodies and cookies, so tokenbridge/client works against each with its base URL set. Every target
 // runs the same cases below against the sandbox's Clerk and Google emulators.
 
-const TARGETS: TargetName[] = ['standalone', 'fastify-plugin', 'express', 'next'];
+const TARGETS: TargetName[] = ['standalone', 'fastify-plugin', 'express', 'next', 'next-pages'];
 const ACCOUNT = 'ada@example.com';
 
 let sandbox: Sandbox;
@@ -60,7 +60,7 @@ async function popupCode(): Promise<string> {
 }
 
 describe.each(TARGETS)('the HTTP contract: %s', (name) => {
-  const hasServerHelper = name === 'express' || name === 'next';
+  const hasServerHelper = name === 'express' || name === 'next' || name === 'next-pages';
   let target: Target;
   let user: BrowserSignIn;
   const said: string[] = [];

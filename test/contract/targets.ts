@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClerkClient } from '@clerk/backend';
 import { clerkMiddleware } from '@clerk/express';
@@ -13,7 +13,7 @@ import { createTokenbridgeRouter } from '../../src/express/index.js';
 import { connectUrlBuilder } from '../../src/fastify/index.js';
 import { buildServer } from '../../src/http/server.js';
 import { createTokenBridge, Keyring, openStore, type Store, type TokenBridge } from '../../src/index.js';
-import type { ClerkAuthLike } from '../../src/next/index.js';
+import { type ClerkAuthLike, createTokenbridgePagesHandler } from '../../src/next/index.js';
 import { EXAMPLE_CLIENT } from '../examples/sandbox-app.js';
 
 /** The app every target pretends to be, and the path the bridge is mounted under in it. */
@@ -35,7 +35,7 @@ export interface Target {
   close(): Promise<void>;
 }
 
-export type TargetName = 'standalone' | 'fastify-plugin' | 'express' | 'next';
+export type TargetName = 'standalone' | 'fastify-plugin' | 'express' | 'next' | 'next-pages';
 
 /** The bridge's configuration in every target: PUBLIC_URL with the mount path, the sandbox's Clerk and Google. */
 function bridgeConfig(sandbox: Sandbox): ServiceConfig {
@@ -147,6 +147,45 @@ export async function startTarget(name: TargetName, sandbox: Sandbox): Promise<T
         (await http.send('/files', { headers: { authorization: `Bearer ${token}` } })).json() as Promise<unknown>,
       close: async () => {
         await tokenbridge.close();
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+        await done();
+      },
+    };
+  }
+
+  if (name === 'next-pages') {
+    // Next's Pages Router: the API route handler on Node's req/res, as `pages/api/tokenbridge/[...path].ts` runs it
+    // (body parsing off). `getAuth(req)` is the one @clerk/nextjs would give, made here by @clerk/backend.
+    const auth = async (req: IncomingMessage): Promise<ClerkAuthLike> => {
+      const headers = new Headers();
+      for (const [key, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(key, value);
+      const state = await clerk.authenticateRequest(new Request(`${APP_URL}${req.url}`, { headers }), {
+        authorizedParties: [APP_URL],
+      });
+      return state.toAuth() ?? { userId: null };
+    };
+    const pages = createTokenbridgePagesHandler({ bridge, store, config: { ...config, clerk: undefined }, auth });
+    const server = createServer((req, res) => {
+      if (req.url?.startsWith(`${MOUNT}/`)) {
+        pages.handler(req, res).catch(() => res.destroy());
+        return;
+      }
+      pages.googleToken(req, ['drive.readonly']).then((result) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(result));
+      });
+    });
+    await listen(server);
+    const http = overHttp(server);
+    return {
+      name,
+      bridge,
+      ...http,
+      googleToken: async (token) =>
+        (await http.send('/files', { headers: { authorization: `Bearer ${token}` } })).json() as Promise<unknown>,
+      close: async () => {
+        await pages.close();
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));
         await done();

@@ -106,6 +106,9 @@ describe('examples/nextjs against the sandbox, in Chromium', () => {
     await drive.getByRole('listitem').first().waitFor();
     expect(await drive.getByRole('listitem').count()).toBeGreaterThan(0);
     await snap(page, SUITE, '2 drive files');
+    // The Pages Router's API route reads the same Drive for the user getAuth(req) names.
+    const fromPages = await page.evaluate(() => fetch('/api/drive-files').then((r) => r.json()));
+    expect((fromPages as { files: unknown[] }).files.length).toBeGreaterThan(0);
 
     const gmail = page.getByRole('region', { name: 'Gmail labels' });
     await gmail.getByRole('button', { name: 'Allow access' }).click();

@@ -1,5 +1,3 @@
-import 'server-only';
-
 // Google's APIs as the app calls them, with the token googleToken() handed out. `GOOGLE_BASE_URL` points them at the
 // sandbox's Google emulator; unset, they are Google's own hosts.
 const apis = process.env.GOOGLE_BASE_URL ?? 'https://www.googleapis.com';
