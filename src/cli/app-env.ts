@@ -20,16 +20,23 @@ export interface AppEnvInput {
  */
 export function appEnvironment(input: AppEnvInput): Array<[name: string, value: string]> {
   const { clerk, google } = input;
+  const app = new URL(input.publicUrl);
+  // The browser reaches the Frontend API under the app's own loopback name: `localhost:3002` beside `localhost:3000`
+  // is the same site, so clerk-js's credentialed calls carry the emulator's client cookie. (Clerk's development
+  // browser token, its cure for cross-site cookies, is used by clerk-js only on Clerk's own development hosts.)
+  const frontendApi = new URL(clerk.url);
+  if (LOOPBACK.has(app.hostname) && LOOPBACK.has(frontendApi.hostname)) frontendApi.hostname = app.hostname;
+  const browserClerk = frontendApi.origin;
   return [
-    ['APP_URL', new URL(input.publicUrl).origin],
+    ['APP_URL', app.origin],
     ['CLERK_PUBLISHABLE_KEY', clerk.publishableKey],
     ['CLERK_SECRET_KEY', clerk.secretKey],
     ['CLERK_API_URL', clerk.url],
-    ['CLERK_PROXY_URL', clerk.url],
+    ['CLERK_PROXY_URL', browserClerk],
     ['NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY', clerk.publishableKey],
-    ['NEXT_PUBLIC_CLERK_PROXY_URL', clerk.url],
-    ['NEXT_PUBLIC_CLERK_JS_URL', `${clerk.url}/npm/@clerk/clerk-js@6/dist/clerk.browser.js`],
-    ['NEXT_PUBLIC_CLERK_UI_URL', `${clerk.url}/npm/@clerk/ui@1/dist/ui.browser.js`],
+    ['NEXT_PUBLIC_CLERK_PROXY_URL', browserClerk],
+    ['NEXT_PUBLIC_CLERK_JS_URL', `${browserClerk}/npm/@clerk/clerk-js@6/dist/clerk.browser.js`],
+    ['NEXT_PUBLIC_CLERK_UI_URL', `${browserClerk}/npm/@clerk/ui@1/dist/ui.browser.js`],
     ['NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED', '1'],
     ['NEXT_TELEMETRY_DISABLED', '1'],
     ['GOOGLE_BASE_URL', google.url],
@@ -38,6 +45,8 @@ export function appEnvironment(input: AppEnvInput): Array<[name: string, value: 
     ['TOKENBRIDGE_ENCRYPTION_KEYS', input.encryptionKeys],
   ];
 }
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 const MARK = '# Written by `tokenbridge sandbox --write-env`: throwaway sandbox credentials, never real ones.';
 

@@ -50,6 +50,13 @@ export interface StartSandboxOptions extends Omit<StartServiceOptions, 'server'>
   emulatorClock?: Clock;
   /** Log the emulators' requests (paths only) through `logger` too. Default false. */
   emulatorLogs?: boolean;
+  /**
+   * The Clerk emulator as the console needs it (`console`: the clerk-js stand-in, whose sign-in asks for no code, and
+   * a publishable key naming the emulator itself), or as other apps' Clerk SDKs need it (`apps`: Clerk's own clerk-js
+   * and components, and a key naming a Clerk development host reached through the proxy URL, so clerk-js keeps a
+   * development browser as with a real development instance). Default `console` with the bridge, `apps` without.
+   */
+  clerkFor?: 'console' | 'apps';
 }
 
 /**
@@ -123,6 +130,9 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
       clock: options.emulatorClock ?? systemClock,
       ...(options.withBridge ? { webhook: { url: `${publicUrl}/webhooks/clerk` } } : {}),
       allowedOrigins: appOrigins,
+      ...((options.clerkFor ?? (options.withBridge ? 'console' : 'apps')) === 'apps'
+        ? { clerkJs: 'real' as const, frontendApiHost: 'development' as const }
+        : { clerkJs: 'stand-in' as const, frontendApiHost: 'emulator' as const }),
       ...(options.emulatorLogs ? { logger } : {}),
       ...(stateFiles ? { stateFile: stateFiles.clerk } : {}),
     });
@@ -170,6 +180,7 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
       emulatorClock: ___,
       emulatorLogs: ____,
       keepState: _____,
+      clerkFor: ______,
       ...serviceOptions
     } = options;
     const service = server ? await startService(config, { ...serviceOptions, server }) : undefined;

@@ -116,7 +116,7 @@ describe('the tokenbridge command', () => {
     const google = /GOOGLE_BASE_URL=(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
     expect((await fetch(`${google![1]}/healthz`)).status).toBe(200);
     expect(out).toMatch(/CLERK_SECRET_KEY=sk_test_\w+/);
-    expect(out).toMatch(/CLERK_PROXY_URL=http:\/\/127\.0\.0\.1:\d+/);
+    expect(out).toMatch(/CLERK_PROXY_URL=http:\/\/localhost:\d+/);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
   });
@@ -140,12 +140,15 @@ describe('the tokenbridge command', () => {
         .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
     );
     const clerk = /CLERK_API_URL=(http:\/\/127\.0\.0\.1:\d+)/.exec(run.stdout())![1]!;
+    // The browser reaches the emulator under the app's loopback name, so the two are one site for cookies.
+    const browserClerk = clerk.replace('127.0.0.1', 'localhost');
     expect(file).toMatchObject({
       MY_OWN: 'kept',
       APP_URL: 'http://localhost:3000',
-      NEXT_PUBLIC_CLERK_PROXY_URL: clerk,
-      NEXT_PUBLIC_CLERK_JS_URL: `${clerk}/npm/@clerk/clerk-js@6/dist/clerk.browser.js`,
-      CLERK_PROXY_URL: clerk,
+      CLERK_API_URL: clerk,
+      NEXT_PUBLIC_CLERK_PROXY_URL: browserClerk,
+      NEXT_PUBLIC_CLERK_JS_URL: `${browserClerk}/npm/@clerk/clerk-js@6/dist/clerk.browser.js`,
+      CLERK_PROXY_URL: browserClerk,
       GOOGLE_CLIENT_ID: expect.stringMatching(/\.apps\.googleusercontent\.com$/),
     });
     expect(file.CLERK_SECRET_KEY).toMatch(/^sk_test_\w+$/);

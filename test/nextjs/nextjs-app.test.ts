@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signInByEmail } from '../../src/sandbox/clerk/driver.js';
 import { type Browser, launchBrowser, snap } from '../browser/browser.js';
 import { answerGoogle, CONSENT_LABEL } from '../browser/console.js';
 import { ROOT, type Started, start } from '../package/packed.js';
@@ -60,7 +59,7 @@ beforeAll(async () => {
     SANDBOX_CLERK_PORT: String(await freePort()),
     SANDBOX_DATA_DIR: join(work, 'sandbox'),
   };
-  sandbox = start('bash', ['-c', `${sandboxLine!.replaceAll(':3000', `:${port}`)}`], ROOT, env);
+  sandbox = start('bash', ['-c', sandboxLine!.replaceAll(':3000', `:${port}`)], ROOT, env);
   googleUrl = (await sandbox.waitFor(/GOOGLE_BASE_URL=(\S+)/))[1]!;
   await sandbox.waitFor(/Press Ctrl\+C to stop\./);
 
@@ -81,23 +80,22 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-async function signIn(page: Page, email: string): Promise<void> {
-  const clerkUrl = (sandbox.stdout().match(/CLERK_API_URL=(\S+)/) ?? [])[1]!;
-  const s = await signInByEmail({ url: clerkUrl }, email, { redirectUrl: `${appUrl}/` });
-  await browser.context.addCookies(
-    s.appCookieHeader.split('; ').map((pair) => {
-      const eq = pair.indexOf('=');
-      return { name: pair.slice(0, eq), value: pair.slice(eq + 1), url: appUrl };
-    }),
-  );
+/** Signs up with Clerk's own <SignUp/>, loaded from the Clerk emulator: the address, then Clerk's test code. */
+async function signUp(page: Page, email: string): Promise<void> {
   await page.goto(`${appUrl}/`);
+  await page.getByRole('link', { name: 'Sign up' }).click();
+  await page.getByLabel('Email address').fill(email);
+  await snap(page, SUITE, '0 clerk sign-up');
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
+  await page.getByRole('heading', { name: 'Verify your email' }).waitFor();
+  await page.keyboard.type('424242');
   await page.getByRole('heading', { name: 'Drive files' }).waitFor();
 }
 
 describe('examples/nextjs against the sandbox, in Chromium', () => {
-  it('signs in with Clerk, connects Google, lists Drive files, adds Gmail, and offers Reconnect after a revoke', async () => {
+  it('signs up with Clerk’s components, connects Google, lists Drive files, adds Gmail, and offers Reconnect after a revoke', async () => {
     const page = await browser.newPage();
-    await signIn(page, 'ada+clerk_test@example.com');
+    await signUp(page, 'ada+clerk_test@example.com');
     await snap(page, SUITE, '1 signed in, not connected');
 
     await page.getByRole('button', { name: 'Connect Google' }).first().click();
@@ -107,8 +105,15 @@ describe('examples/nextjs against the sandbox, in Chromium', () => {
     expect(await drive.getByRole('listitem').count()).toBeGreaterThan(0);
     await snap(page, SUITE, '2 drive files');
     // The Pages Router's API route reads the same Drive for the user getAuth(req) names.
+    // As the page's own code would, it asks once clerk-js has loaded the session (and set the session cookie).
+    await page.waitForFunction(() => {
+      const clerk = (window as unknown as { Clerk?: { loaded?: boolean; session?: unknown } }).Clerk;
+      return clerk?.loaded === true && Boolean(clerk.session);
+    });
     const fromPages = await page.evaluate(() => fetch('/api/drive-files').then((r) => r.json()));
-    expect((fromPages as { files: unknown[] }).files.length).toBeGreaterThan(0);
+    expect(fromPages).toMatchObject({
+      files: expect.arrayContaining([expect.objectContaining({ name: expect.any(String) })]),
+    });
 
     const gmail = page.getByRole('region', { name: 'Gmail labels' });
     await gmail.getByRole('button', { name: 'Allow access' }).click();

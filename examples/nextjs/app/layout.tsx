@@ -9,7 +9,7 @@ export const metadata: Metadata = { title: 'Notes · Tokenbridge example' };
 // clerk-js and Clerk's components from there.
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <ClerkProvider>
+    <ClerkProvider signInUrl="/sign-in" signUpUrl="/sign-up">
       <html lang="en">
         <body>{children}</body>
       </html>

@@ -18,9 +18,15 @@ export default async function Home() {
       <main>
         <h1>Notes</h1>
         <p>Sign in to see your Google Drive files here.</p>
-        <Link className="button" href="/sign-in">
-          Sign in
-        </Link>
+        <p>
+          <Link className="button" href="/sign-in">
+            Sign in
+          </Link>{' '}
+          or{' '}
+          <Link className="button" href="/sign-up">
+            Sign up
+          </Link>
+        </p>
       </main>
     );
   }

@@ -51,7 +51,7 @@ export function registerBackendSessions(app: FastifyInstance, instance: ClerkIns
     if (instance.store.statusOf(session) !== 'active') throw clerkErrors.sessionNotActive();
     const jwt = await mintSessionToken(instance.key, instance.clock, {
       session,
-      issuer: instance.url,
+      issuer: instance.issuer,
       ...(params.expires_in_seconds === undefined ? {} : { expiresInSeconds: params.expires_in_seconds }),
     });
     return { object: 'token', jwt };

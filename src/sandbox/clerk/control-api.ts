@@ -19,6 +19,19 @@ export function registerControlApi(app: FastifyInstance, control: ClerkEmulatorC
     return parsed.data;
   };
 
+  app.get('/__emulator/email-codes', async (request, reply) => {
+    const { email_address: email } = request.query as { email_address?: unknown };
+    const codes = control.emailCodes(typeof email === 'string' && email !== '' ? email : undefined);
+    return send(reply, {
+      data: codes.map((c) => ({
+        email_address: c.emailAddress,
+        code: c.code,
+        sent_at: c.sentAt,
+        expires_at: c.expiresAt,
+      })),
+    });
+  });
+
   app.get('/__emulator', async (_request, reply) =>
     send(reply, {
       operations: [
@@ -37,6 +50,7 @@ export function registerControlApi(app: FastifyInstance, control: ClerkEmulatorC
         'GET /__emulator/clock',
         'POST /__emulator/clock/advance {seconds}',
         'GET /__emulator/counters',
+        'GET /__emulator/email-codes?email_address=',
         'POST /__emulator/reset',
       ],
     }),

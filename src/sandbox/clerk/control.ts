@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CallCounters } from '../kit/counters.js';
 import { type FaultInjector, type FaultSpec, faultSpecSchema } from '../kit/faults.js';
 import { ClerkApiError, clerkErrors } from './clerk-errors.js';
+import type { EmailCodes, SentCode } from './email-codes.js';
 import { linkGoogleAccount } from './google-accounts.js';
 import { type ClerkInstance, endSession, requireSession, requireUser, userUpdated } from './instance.js';
 import { emailSchema } from './params.js';
@@ -84,6 +85,11 @@ export interface ClerkEmulatorControl {
   advanceClock(seconds: number): void;
   now(): number;
   counters(): ClerkEmulatorCounters;
+  /**
+   * The verification codes the emulator would have emailed (it sends no mail), newest last; only those to
+   * `emailAddress` when given. A `+clerk_test` address always gets Clerk's test code, `424242`.
+   */
+  emailCodes(emailAddress?: string): SentCode[];
   /** Back to empty: users, sessions, clients, faults, counters, webhook log, rate limit window, clock offset. */
   reset(): void;
 }
@@ -95,6 +101,7 @@ export interface ControlDeps {
   initialRateLimit: false | RateLimitSettings;
   /** The secret used when an endpoint is set without one (the emulator's `webhookSecret`). */
   webhookSecret: string;
+  codes: EmailCodes;
   onReset: Array<() => void>;
 }
 
@@ -138,7 +145,7 @@ export function createControl(deps: ControlDeps): ClerkEmulatorControl {
       if (store.statusOf(session) !== 'active') throw clerkErrors.sessionNotActive();
       return mintSessionToken(instance.key, instance.clock, {
         session,
-        issuer: instance.url,
+        issuer: instance.issuer,
         ...(options.azp === undefined ? {} : { azp: options.azp }),
         ...(options.expiresInSeconds === undefined ? {} : { expiresInSeconds: options.expiresInSeconds }),
       });
@@ -204,6 +211,7 @@ export function createControl(deps: ControlDeps): ClerkEmulatorControl {
       instance.clock.advance(seconds * 1000);
     },
     now: () => instance.clock.now(),
+    emailCodes: (emailAddress) => deps.codes.list(emailAddress),
     counters: () => {
       const deliveries = instance.webhooks.deliveries();
       return {

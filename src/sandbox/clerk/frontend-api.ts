@@ -1,7 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { activeSessionOf, clientOf } from './browser-client.js';
+import type { Attempts } from './attempts.js';
+import { signInJson, signUpJson } from './attempts-json.js';
+import { activeSessionOf, clientOf, ensureClient } from './browser-client.js';
 import { clerkErrors } from './clerk-errors.js';
+import type { EmailCodes } from './email-codes.js';
+import { environmentJson } from './environment.js';
+import { registerFrontendAuth } from './frontend-auth.js';
 import { unlinkExternalAccount } from './google-accounts.js';
 import { newId } from './ids.js';
 import { allowedRedirect, type ClerkInstance, endSession, isAllowedOrigin, userUpdated } from './instance.js';
@@ -12,29 +17,47 @@ import { requestInfo } from './request-info.js';
 import { externalAccountJson, frontendUserJson, sessionJson } from './serialize.js';
 import { mintSessionToken } from './session-token.js';
 
-const FRONTEND_PATHS = ['/v1/client', '/v1/me', '/v1/environment'];
+const FRONTEND_PATHS = ['/v1/client', '/v1/me', '/v1/environment', '/v1/dev_browser'];
 
 function isFrontendPath(path: string): boolean {
   return FRONTEND_PATHS.some((p) => path === p || path.startsWith(`${p}/`));
 }
 
-/** The client object of the Frontend API, with each active session's user and a fresh token for the last one. */
-function clientJson(instance: ClerkInstance, client: ClientRecord) {
-  const sessions = client.sessionIds
+/**
+ * The client object of the Frontend API: each active session with its user and its last active token (clerk-js puts
+ * it in the app's `__session` cookie on load), and the client's sign-in and sign-up under way.
+ */
+async function clientJson(instance: ClerkInstance, attempts: Attempts, client: ClientRecord, origin?: string) {
+  const active = client.sessionIds
     .map((id) => instance.store.sessions.get(id))
-    .filter((s): s is SessionRecord => s !== undefined && instance.store.statusOf(s) === 'active')
-    .flatMap((s) => {
-      const user = instance.store.users.get(s.userId);
-      return user === undefined ? [] : [{ ...sessionJson(s), user: frontendUserJson(user) }];
+    .filter((s): s is SessionRecord => s !== undefined && instance.store.statusOf(s) === 'active');
+  const sessions = [];
+  for (const session of active) {
+    const user = instance.store.users.get(session.userId);
+    if (user === undefined) continue;
+    const jwt = await mintSessionToken(instance.key, instance.clock, {
+      session,
+      issuer: instance.issuer,
+      ...(origin === undefined ? {} : { azp: origin }),
     });
+    sessions.push({
+      ...sessionJson(session),
+      user: frontendUserJson(user),
+      last_active_token: { object: 'token', jwt },
+    });
+  }
   const last = sessions.some((s) => s.id === client.lastActiveSessionId) ? client.lastActiveSessionId : null;
+  const signIn = attempts.signInOf(client.id);
+  const signUp = attempts.signUpOf(client.id);
   return {
     object: 'client',
     id: client.id,
     sessions,
     last_active_session_id: last,
-    sign_in: null,
-    sign_up: null,
+    sign_in: signIn === undefined ? null : signInJson(signIn, instance.store.users.get(signIn.userId ?? '')),
+    sign_up: signUp === undefined ? null : signUpJson(signUp),
+    last_authentication_strategy: null,
+    cookie_expires_at: null,
     created_at: client.createdAt,
     updated_at: client.updatedAt,
   };
@@ -58,7 +81,13 @@ const reauthorizeSchema = z.object({
 });
 
 /** Registers the Frontend API clerk.browser.js talks to (`/v1/client…`, `/v1/me…`), with CORS for allowed origins. */
-export function registerFrontendApi(app: FastifyInstance, instance: ClerkInstance, flows: OAuthTransactions): void {
+export function registerFrontendApi(
+  app: FastifyInstance,
+  instance: ClerkInstance,
+  flows: OAuthTransactions,
+  attempts: Attempts,
+  codes: EmailCodes,
+): void {
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '/';
     if (!isFrontendPath(path)) return;
@@ -81,32 +110,42 @@ export function registerFrontendApi(app: FastifyInstance, instance: ClerkInstanc
   app.options('/v1/me', async (_request, reply) => reply.code(204).send());
   app.options('/v1/me/*', async (_request, reply) => reply.code(204).send());
 
-  const wrap = (client: ClientRecord | undefined, response: unknown) => ({
+  const wrap = async (client: ClientRecord | undefined, response: unknown, origin?: string) => ({
     response,
-    client: client === undefined ? null : clientJson(instance, client),
+    client: client === undefined ? null : await clientJson(instance, attempts, client, origin),
   });
 
-  app.get('/v1/environment', async () => ({
-    object: 'environment',
-    auth_config: { object: 'auth_config', single_session_mode: false },
-    display_config: { object: 'display_config', sign_in_url: `${instance.url}/sign-in`, home_url: `${instance.url}/` },
-  }));
+  // clerk-js reads the environment, and writes back what it learnt (`POST …?_method=PATCH`): nothing to keep here.
+  app.get('/v1/environment', async () => environmentJson(instance));
+  app.patch('/v1/environment', async () => environmentJson(instance));
+  app.post('/v1/environment', async () => environmentJson(instance));
+
+  // A development browser: the client token clerk-js keeps on the app's origin (`__clerk_db_jwt`) and sends back.
+  app.post('/v1/dev_browser', async (request, reply) => {
+    const client = ensureClient(instance, request, reply);
+    return { object: 'dev_browser', id: client.token };
+  });
+
+  registerFrontendAuth(app, { instance, attempts, codes, flows, wrap: (client, response) => wrap(client, response) });
 
   app.get('/v1/client', async (request) => {
     const client = clientOf(instance, request);
-    return wrap(client, client === undefined ? null : clientJson(instance, client));
+    const origin = request.headers.origin;
+    return wrap(client, client === undefined ? null : await clientJson(instance, attempts, client, origin), origin);
   });
 
   app.delete('/v1/client', async (request) => {
     const client = clientOf(instance, request);
     if (client !== undefined) {
+      attempts.clear(client.id);
       for (const id of client.sessionIds) {
         const session = instance.store.sessions.get(id);
         if (session !== undefined && instance.store.statusOf(session) === 'active')
           endSession(instance, session, 'ended', requestInfo(request));
       }
     }
-    return wrap(client, client === undefined ? null : clientJson(instance, client));
+    const origin = request.headers.origin;
+    return wrap(client, client === undefined ? null : await clientJson(instance, attempts, client, origin), origin);
   });
 
   const clientSession = (request: FastifyRequest) => {
@@ -118,6 +157,15 @@ export function registerFrontendApi(app: FastifyInstance, instance: ClerkInstanc
     return { client, session };
   };
 
+  app.post('/v1/client/sessions/:sessionId/touch', async (request) => {
+    const { client, session } = clientSession(request);
+    if (instance.store.statusOf(session) !== 'active') throw clerkErrors.signedOut();
+    session.lastActiveAt = instance.clock.now();
+    client.lastActiveSessionId = session.id;
+    const user = instance.store.users.get(session.userId);
+    return wrap(client, { ...sessionJson(session), ...(user === undefined ? {} : { user: frontendUserJson(user) }) });
+  });
+
   app.post('/v1/client/sessions/:sessionId/tokens', async (request) => {
     const { session } = clientSession(request);
     if (instance.store.statusOf(session) !== 'active') throw clerkErrors.signedOut();
@@ -125,7 +173,7 @@ export function registerFrontendApi(app: FastifyInstance, instance: ClerkInstanc
     const origin = request.headers.origin;
     const jwt = await mintSessionToken(instance.key, instance.clock, {
       session,
-      issuer: instance.url,
+      issuer: instance.issuer,
       ...(origin === undefined ? {} : { azp: origin }),
     });
     return { object: 'token', jwt };

@@ -33,7 +33,7 @@ export class Handshakes {
     }
     const jwt = await mintSessionToken(instance.key, instance.clock, {
       session: active.session,
-      issuer: instance.url,
+      issuer: instance.issuer,
       azp: appOrigin,
     });
     return [

@@ -16,8 +16,13 @@ export interface ClerkInstance {
   store: ClerkStore;
   key: SigningKey;
   secretKey: string;
-  /** Filled in once the server listens: the origin, which is also the Frontend API URL and the token `iss`. */
+  /** Filled in once the server listens: the origin, which is also the Frontend API URL. */
   url: string;
+  /**
+   * Filled in once the server listens: the session tokens' `iss`, `https://` + the Frontend API host the publishable
+   * key names (the emulator's own origin when the key names it).
+   */
+  issuer: string;
   google: GoogleClient;
   googleTokens: GoogleTokenKeeper;
   webhooks: WebhookDispatcher;

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Attempts } from './attempts.js';
 import { ensureClient, withDevBrowser } from './browser-client.js';
 import { ClerkApiError } from './clerk-errors.js';
 import { linkGoogleAccount } from './google-accounts.js';
@@ -11,7 +12,8 @@ import { sessionJson, userJson } from './serialize.js';
 
 /** Why a trip to Google was started, and where it returns. */
 export type OAuthPurpose =
-  | { kind: 'sign_in' }
+  /** `signInId`/`signUpId`: the Frontend API attempt (clerk-js) the trip completes; none from the hosted page. */
+  | { kind: 'sign_in'; signInId?: string; signUpId?: string }
   | { kind: 'connect'; userId: string }
   | { kind: 'reauthorize'; userId: string; externalAccountId: string };
 
@@ -91,7 +93,12 @@ export function scopeList(value: unknown): string[] {
 }
 
 /** Registers `GET /v1/oauth_callback`, where Google returns with a code (or an error). */
-export function registerOAuthCallback(app: FastifyInstance, instance: ClerkInstance, flows: OAuthTransactions): void {
+export function registerOAuthCallback(
+  app: FastifyInstance,
+  instance: ClerkInstance,
+  flows: OAuthTransactions,
+  attempts: Attempts,
+): void {
   app.get(OAUTH_CALLBACK_PATH, async (request, reply) => {
     const query = request.query as Record<string, unknown>;
     const state = typeof query.state === 'string' ? query.state : '';
@@ -124,7 +131,7 @@ export function registerOAuthCallback(app: FastifyInstance, instance: ClerkInsta
       return reply.redirect(back(code).toString(), 303);
     }
     try {
-      return await finish(instance, request, reply, transaction, tokens, info);
+      return await finish(instance, attempts, request, reply, transaction, tokens, info);
     } catch (error) {
       if (!(error instanceof ClerkApiError)) throw error;
       if (transaction.purpose.kind === 'sign_in') return redirectToSignIn(reply, transaction.redirectUrl, error.code);
@@ -140,6 +147,7 @@ function redirectToSignIn(reply: FastifyReply, redirectUrl: URL, error: string) 
 
 async function finish(
   instance: ClerkInstance,
+  attempts: Attempts,
   request: FastifyRequest,
   reply: FastifyReply,
   transaction: Transaction,
@@ -156,9 +164,24 @@ async function finish(
     // The browser's request (back from Google) is the one Clerk records in the events' http_request.
     if (created) instance.webhooks.emit('user.created', userJson(user), requestInfo(request));
     else userUpdated(instance, user, requestInfo(request));
-    const client = ensureClient(instance, request, reply);
+    // A clerk-js sign-in or sign-up completes on the client that started it (its cookie may not reach this page).
+    const signIn = purpose.signInId === undefined ? undefined : attempts.signIns.get(purpose.signInId);
+    const signUp = purpose.signUpId === undefined ? undefined : attempts.signUps.get(purpose.signUpId);
+    const attemptClient = store.clients.get(signIn?.clientId ?? signUp?.clientId ?? '');
+    const client = attemptClient ?? ensureClient(instance, request, reply);
     const session = store.createSession(user, client);
     instance.webhooks.emit('session.created', sessionJson(session), requestInfo(request));
+    if (signIn !== undefined) {
+      signIn.userId = user.id;
+      signIn.identifier = info.email;
+      signIn.createdSessionId = session.id;
+      if (signIn.firstFactor !== null) signIn.firstFactor.status = 'verified';
+    }
+    if (signUp !== undefined) {
+      signUp.createdUserId = user.id;
+      signUp.createdSessionId = session.id;
+      if (signUp.externalAccount !== null) signUp.externalAccount.status = 'verified';
+    }
     return reply.redirect(withDevBrowser(transaction.redirectUrl, client), 303);
   }
   const user = store.users.get(purpose.userId);

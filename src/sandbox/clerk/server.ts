@@ -10,11 +10,14 @@ import { listen } from '../kit/listen.js';
 import { emulatorLogging } from '../kit/logging.js';
 import { persistingControl } from '../kit/persisting-control.js';
 import { StateFile } from '../kit/state-file.js';
+import { Attempts } from './attempts.js';
 import { registerBackendApi } from './backend-api.js';
+import { BrowserBundles, type BundlePackage } from './browser-bundles.js';
 import { clerkBrowserScript } from './clerk-browser-script.js';
 import { ClerkApiError, clerkErrors, errorBody } from './clerk-errors.js';
 import { type ClerkEmulatorControl, createControl } from './control.js';
 import { registerControlApi } from './control-api.js';
+import { EmailCodes } from './email-codes.js';
 import { registerFrontendApi } from './frontend-api.js';
 import { GoogleTokenKeeper } from './google-accounts.js';
 import { GoogleClient, type GoogleClientConfig } from './google-client.js';
@@ -62,6 +65,21 @@ export interface ClerkEmulatorOptions {
    */
   stateFile?: string;
   /**
+   * What `/npm/@clerk/clerk-js@…/dist/clerk.browser.js` serves: `real` (default), the @clerk/clerk-js and @clerk/ui
+   * browser builds this package was built with, as Clerk's Frontend API host serves them; or `stand-in`, a small script
+   * with the part of `window.Clerk` a plain page uses (sign-in by redirect to the hosted page, sessions, tokens,
+   * external accounts), for pages that must not run Clerk's own code. No `@clerk/ui` with the stand-in.
+   */
+  clerkJs?: 'real' | 'stand-in';
+  /**
+   * The Frontend API host the publishable key names. `emulator` (default): the emulator's own `127.0.0.1:<port>`.
+   * `development`: a Clerk development host, `sandbox-<port>.clerk.accounts.dev`, as a real development instance's
+   * key names one; reached through `proxyUrl` (the emulator's URL), it makes clerk-js keep a development browser
+   * (`__clerk_db_jwt` on the app's origin, which @clerk/backend requires of a development instance's requests) and
+   * session tokens carry `iss: https://sandbox-<port>.clerk.accounts.dev`.
+   */
+  frontendApiHost?: 'emulator' | 'development';
+  /**
    * Waits out a latency fault; default real timers. Inject one in a test to hold a delayed call until the test lets
    * that time pass.
    */
@@ -84,9 +102,16 @@ export interface ClerkEmulator {
 }
 
 const CONTROL_PREFIX = '/__emulator';
-/** The sandbox's clerk-js version string. */
+/** The stand-in's clerk-js version string. */
 const SCRIPT_VERSION = '6.0.0-sandbox';
 const CLERK_JS_PATH = /^\/npm\/@clerk\/clerk-js(@[^/]+)?\/dist\/clerk(\.browser|\.headless)?\.js$/;
+/** The provider icons the components show, served in place of Clerk's image host (`img.clerk.com/static/…`). */
+const PROVIDER_ICONS: Record<string, string> = {
+  'google.svg':
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 48 48"><path fill="#FFC107" d="M43.6 20.1H42V20H24v8h11.3C33.7 32.7 29.2 36 24 36c-6.6 0-12-5.4-12-12s5.4-12 12-12c3.1 0 5.8 1.2 7.9 3.1l5.7-5.7C34 6.1 29.3 4 24 4 12.9 4 4 12.9 4 24s8.9 20 20 20 20-8.9 20-20c0-1.3-.1-2.6-.4-3.9z"/><path fill="#FF3D00" d="M6.3 14.7l6.6 4.8C14.7 15.1 19 12 24 12c3.1 0 5.8 1.2 7.9 3.1l5.7-5.7C34 6.1 29.3 4 24 4 16.3 4 9.7 8.3 6.3 14.7z"/><path fill="#4CAF50" d="M24 44c5.2 0 9.9-2 13.4-5.2l-6.2-5.2C29.2 35.1 26.7 36 24 36c-5.2 0-9.6-3.3-11.3-8l-6.5 5C9.5 39.6 16.2 44 24 44z"/><path fill="#1976D2" d="M43.6 20.1H42V20H24v8h11.3c-.8 2.2-2.2 4.2-4.1 5.6l6.2 5.2C37 39.2 44 34 44 24c0-1.3-.1-2.6-.4-3.9z"/></svg>',
+};
+/** Clerk's CDN paths on the Frontend API host: `/npm/@clerk/clerk-js@6/dist/clerk.browser.js`, its chunks, @clerk/ui. */
+const NPM_PATH = /^\/npm\/@clerk\/(clerk-js|ui)(?:@[\w.-]+)?\/dist\/([\w.-]+\.js)$/;
 
 /**
  * Starts the Clerk emulator: Backend API, Frontend API, hosted sign-in, clerk.browser.js and webhooks on one origin.
@@ -119,6 +144,7 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
     key: saved === undefined ? await generateSigningKey(instanceId) : await importSigningKey(saved.signingKey),
     secretKey: options.secretKey ?? saved?.secretKey ?? `sk_test_${newSecret(40)}`,
     url: '',
+    issuer: '',
     google,
     googleTokens: new GoogleTokenKeeper(clock, google),
     webhooks: new WebhookDispatcher(
@@ -147,6 +173,8 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
     defaultBody: (status) => errorBody([injectedError(status).item()]),
   });
   const flows = new OAuthTransactions(instance);
+  const attempts = new Attempts();
+  const codes = new EmailCodes(clock);
   const handshakes = new Handshakes(instance);
 
   const app = Fastify({
@@ -169,19 +197,36 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   registerBackendApi(app, instance);
-  registerFrontendApi(app, instance, flows);
-  registerOAuthCallback(app, instance, flows);
+  registerFrontendApi(app, instance, flows, attempts, codes);
+  registerOAuthCallback(app, instance, flows, attempts);
   registerHandshake(app, instance, handshakes);
   registerSignInPages(app, instance, flows, () => publishableKey);
   app.get('/.well-known/jwks.json', async () => ({ keys: [instance.key.jwk] }));
+  const bundles = options.clerkJs === 'stand-in' ? undefined : new BrowserBundles(() => `${instance.url}/img/`);
+  app.get('/img/static/:file', async (request, reply) => {
+    const icon = PROVIDER_ICONS[(request.params as { file: string }).file];
+    if (icon === undefined) throw clerkErrors.pathNotFound();
+    return reply
+      .type('image/svg+xml')
+      .header('access-control-allow-origin', '*')
+      .header('cache-control', 'public, max-age=86400')
+      .send(icon);
+  });
   app.get('/npm/*', async (request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '';
-    if (!CLERK_JS_PATH.test(path)) throw clerkErrors.pathNotFound();
+    reply.type('application/javascript; charset=utf-8').header('access-control-allow-origin', '*');
+    if (bundles === undefined) {
+      if (!CLERK_JS_PATH.test(path)) throw clerkErrors.pathNotFound();
+      return reply.header('cache-control', 'no-cache').send(clerkBrowserScript(instance.url, SCRIPT_VERSION));
+    }
+    const [, pkg, name] = NPM_PATH.exec(path) ?? [];
+    const bytes = pkg === undefined || name === undefined ? undefined : bundles.file(pkg as BundlePackage, name);
+    if (bytes === undefined) throw clerkErrors.pathNotFound();
+    // The entry's URL names a major version (`@6`), so it is revalidated; a chunk's name carries its build's hash.
+    const entry = BrowserBundles.isEntry(pkg as BundlePackage, name as string);
     return reply
-      .type('application/javascript; charset=utf-8')
-      .header('access-control-allow-origin', '*')
-      .header('cache-control', 'no-cache')
-      .send(clerkBrowserScript(instance.url, SCRIPT_VERSION));
+      .header('cache-control', entry ? 'public, max-age=300' : 'public, max-age=31536000, immutable')
+      .send(bytes);
   });
 
   const controlDeps = {
@@ -190,7 +235,8 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
     calls,
     initialRateLimit,
     webhookSecret,
-    onReset: [() => flows.reset(), () => handshakes.reset()],
+    codes,
+    onReset: [() => flows.reset(), () => handshakes.reset(), () => attempts.reset(), () => codes.reset()],
   };
   const control =
     stateFile === undefined
@@ -203,7 +249,11 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
     ...(options.port === undefined ? {} : { port: options.port }),
   });
   instance.url = listening.url;
-  publishableKey = publishableKeyFor(new URL(listening.url).host);
+  const port = new URL(listening.url).port;
+  const frontendApi =
+    options.frontendApiHost === 'development' ? `sandbox-${port}.clerk.accounts.dev` : new URL(listening.url).host;
+  instance.issuer = options.frontendApiHost === 'development' ? `https://${frontendApi}` : listening.url;
+  publishableKey = publishableKeyFor(frontendApi);
   return {
     url: listening.url,
     publishableKey,

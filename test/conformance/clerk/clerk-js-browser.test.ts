@@ -57,7 +57,8 @@ window.addEventListener('load', async () => {
 }
 
 beforeAll(async () => {
-  world = await startWorld();
+  // The stand-in clerk.browser.js (an explicit option): the real one is driven in real-clerk-js.test.ts.
+  world = await startWorld({ clerkJs: 'stand-in' });
   app = Fastify();
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(appPage()));
   app.get('/api/me', async (request, reply) => {

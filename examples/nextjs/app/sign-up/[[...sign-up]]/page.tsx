@@ -1,0 +1,9 @@
+import { SignUp } from '@clerk/nextjs';
+
+export default function SignUpPage() {
+  return (
+    <main>
+      <SignUp />
+    </main>
+  );
+}
