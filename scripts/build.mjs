@@ -26,7 +26,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const STAMP = '.build-stamp';
@@ -44,7 +44,7 @@ if (args.includes('--if-typescript') && !existsSync(TSC)) {
   process.stderr.write('TypeScript is not installed (a development dependency): not building.\n');
   process.exit(0);
 }
-build(outDir);
+await build(outDir);
 
 /** True when dist/ has no stamp, or when any input (or a folder holding one, which a deletion touches) is newer. */
 function isStale(dir) {
@@ -69,7 +69,27 @@ function newerThan(path, time) {
   return readdirSync(path).some((name) => newerThan(join(path, name), time));
 }
 
-function build(dir) {
+/**
+ * Copies the browser builds of @clerk/clerk-js and @clerk/ui (development dependencies) beside the Clerk emulator, with
+ * their licences, so an installed package's emulator serves them: only the entry and its own build's chunks, as the
+ * emulator serves them (`src/sandbox/clerk/browser-bundles.ts` decides which, from the installed packages).
+ */
+async function vendorClerkBundles(partial) {
+  const { findBundle } = await import(pathToFileURL(join(partial, 'sandbox', 'clerk', 'browser-bundles.js')).href);
+  for (const pkg of ['clerk-js', 'ui']) {
+    const bundle = findBundle(pkg, join(partial, 'no-vendor'));
+    if (bundle === undefined)
+      throw new Error(`@clerk/${pkg} is not installed: run npm install (a development dependency).`);
+    const target = join(partial, 'sandbox', 'clerk', 'vendor', pkg);
+    mkdirSync(target, { recursive: true });
+    for (const file of bundle.files) cpSync(join(bundle.dir, file), join(target, file));
+    cpSync(join(bundle.dir, '..', 'LICENSE'), join(target, 'LICENSE'));
+    const manifest = { package: `@clerk/${pkg}`, version: bundle.version, files: [...bundle.files].sort() };
+    writeFileSync(join(target, 'version.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  }
+}
+
+async function build(dir) {
   const began = new Date();
   const partial = `${dir}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
@@ -79,6 +99,7 @@ function build(dir) {
     }
     execFileSync(TSC, ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', partial], { cwd: ROOT, stdio: 'inherit' });
     cpSync(join(ROOT, 'src'), partial, { recursive: true, filter: (path) => !path.endsWith('.ts') });
+    await vendorClerkBundles(partial);
     writeFileSync(join(partial, STAMP), `${began.toISOString()}\n`);
     utimesSync(join(partial, STAMP), began, began);
     swapIn(partial, dir);

@@ -271,6 +271,13 @@ describe('the packed package', () => {
     ]) {
       expect(printed, name).toHaveProperty(name);
     }
+    // The installed package's Clerk emulator serves Clerk's own browser builds, which the package carries.
+    for (const path of ['/npm/@clerk/clerk-js@6/dist/clerk.browser.js', '/npm/@clerk/ui@1/dist/ui.browser.js']) {
+      const script = await fetch(`${printed.CLERK_API_URL}${path}`);
+      expect(script.status, path).toBe(200);
+      expect(script.headers.get('content-type')).toMatch(/^application\/javascript/);
+      expect((await script.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+    }
     const app = inProject(process.execPath, ['app.mjs'], printed);
     const appUrl = (await app.waitFor(/App (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
 

@@ -179,6 +179,21 @@ export function registerFrontendApi(
     return { object: 'token', jwt };
   });
 
+  // `Clerk.signOut()`: every session of this client ends (`DELETE /v1/client/sessions`, or POST with `_method`).
+  const removeSessions = async (request: FastifyRequest) => {
+    const client = clientOf(instance, request);
+    if (client === undefined) throw clerkErrors.signedOut();
+    attempts.clear(client.id);
+    for (const id of client.sessionIds) {
+      const session = instance.store.sessions.get(id);
+      if (session !== undefined && instance.store.statusOf(session) === 'active')
+        endSession(instance, session, 'removed', requestInfo(request));
+    }
+    return wrap(client, await clientJson(instance, attempts, client));
+  };
+  app.delete('/v1/client/sessions', removeSessions);
+  app.post('/v1/client/sessions', removeSessions);
+
   for (const action of ['end', 'remove'] as const) {
     app.post(`/v1/client/sessions/:sessionId/${action}`, async (request) => {
       const { client, session } = clientSession(request);
@@ -233,7 +248,7 @@ export function registerFrontendApi(
     return wrap(client, pending);
   });
 
-  app.patch('/v1/me/external_accounts/:externalAccountId/reauthorize', async (request) => {
+  const reauthorize = async (request: FastifyRequest) => {
     const { client, user } = me(request);
     const { externalAccountId } = request.params as { externalAccountId: string };
     const account = user.externalAccounts.find((a) => a.id === externalAccountId);
@@ -250,7 +265,10 @@ export function registerFrontendApi(
       loginHint: params.oidc_login_hint ?? account.emailAddress,
     });
     return wrap(client, externalAccountJson(account, url));
-  });
+  };
+  // clerk-js sends it as `POST …?_method=PATCH`.
+  app.patch('/v1/me/external_accounts/:externalAccountId/reauthorize', reauthorize);
+  app.post('/v1/me/external_accounts/:externalAccountId/reauthorize', reauthorize);
 
   // clerk-js's `externalAccount.destroy()`: the signed-in user removes one of their own external accounts.
   app.delete('/v1/me/external_accounts/:externalAccountId', async (request) => {

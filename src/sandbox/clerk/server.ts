@@ -310,7 +310,14 @@ function installErrorHandlers(app: FastifyInstance): void {
       reply.header('content-type', 'application/json');
     return payload;
   });
-  app.setNotFoundHandler((_request, reply) => {
+  // A path Clerk has and the emulator does not: said once per route, so gaps show instead of failing silently.
+  const unknown = new Set<string>();
+  app.setNotFoundHandler((request, reply) => {
+    const route = `${request.method} ${(request.url.split('?', 1)[0] ?? '').replace(/\/[a-z]+_[A-Za-z0-9]{20,}/g, '/:id')}`;
+    if (!unknown.has(route) && unknown.size < 1000) {
+      unknown.add(route);
+      request.log.warn({ route }, 'clerk emulator: not implemented, answered 404');
+    }
     const error = clerkErrors.pathNotFound();
     return reply
       .code(404)
