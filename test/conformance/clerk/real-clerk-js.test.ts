@@ -28,7 +28,13 @@ interface BrowserClerk {
     }>;
   } | null;
   session: { id: string; getToken(): Promise<string> } | null;
-  client: { signIn: { create(params: object): Promise<{ status: string; createdSessionId: string }> } };
+  client: {
+    signIn: { create(params: object): Promise<{ status: string; createdSessionId: string }> };
+    signUp: {
+      create(params: object): Promise<{ prepareEmailAddressVerification(params: object): Promise<unknown> }>;
+      attemptEmailAddressVerification(params: object): Promise<{ createdSessionId: string }>;
+    };
+  };
   setActive(params: object): Promise<void>;
   signOut(): Promise<void>;
 }
@@ -137,9 +143,26 @@ describe('the real clerk-js and @clerk/ui against the Clerk emulator, in Chromiu
     await snap(p, SUITE, '2 signed up');
   });
 
-  it('signs in with a password through clerk-js’s sign-in resource; a wrong one is form_password_incorrect', async () => {
-    world.clerk.control.createUser({ email: 'linus@example.org', password: 'correct horse battery' });
+  it('signs up with a password through clerk-js’s sign-up resource, then signs in with it; a wrong one is refused', async () => {
     const p = await open();
+    await p.evaluate(async () => {
+      const c = (window as unknown as { Clerk: BrowserClerk }).Clerk;
+      const signUp = await c.client.signUp.create({
+        emailAddress: 'linus@example.org',
+        password: 'correct horse battery',
+      });
+      await signUp.prepareEmailAddressVerification({ strategy: 'email_code' });
+    });
+    const [sent] = world.clerk.control.emailCodes('linus@example.org');
+    await p.evaluate(async (code) => {
+      const c = (window as unknown as { Clerk: BrowserClerk }).Clerk;
+      const done = await c.client.signUp.attemptEmailAddressVerification({ code });
+      await c.setActive({ session: done.createdSessionId });
+    }, sent!.code);
+    await signedInAs(p, 'linus@example.org');
+    await p.evaluate(() => (window as unknown as { Clerk: BrowserClerk }).Clerk.signOut());
+    await p.getByRole('status').filter({ hasText: 'signed out' }).waitFor();
+
     const wrong = await p.evaluate(() =>
       (window as unknown as { Clerk: BrowserClerk }).Clerk.client.signIn
         .create({ identifier: 'linus@example.org', password: 'wrong password' })
