@@ -97,6 +97,23 @@ describe.each([
     expect(await violations(clerk), 'the Clerk emulator’s sign-in page').toEqual([]);
   });
 
+  it('loads with no failed request and no error in the browser console (the @clerk/ui script included)', async () => {
+    const session = await openConsole(`clean load ${name}`, width === undefined ? {} : { width });
+    const { page } = session;
+    const failed: string[] = [];
+    page.on('response', (response) => {
+      if (response.status() >= 400) failed.push(`${response.status()} ${new URL(response.url()).pathname}`);
+    });
+    page.on('requestfailed', (request) => failed.push(`failed ${request.url()}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') failed.push(`console: ${message.text()}`);
+    });
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in to try Tokenbridge' }).waitFor();
+    expect(session.requests.some((url) => url.includes('/npm/@clerk/ui@'))).toBe(true);
+    expect(failed).toEqual([]);
+  });
+
   it('finds no violation while the console asks before disconnecting', async () => {
     const session = await openConsole(`axe disconnect ${name}`, width === undefined ? {} : { width });
     const { page } = session;

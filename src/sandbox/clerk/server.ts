@@ -202,7 +202,8 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
   registerHandshake(app, instance, handshakes);
   registerSignInPages(app, instance, flows, () => publishableKey);
   app.get('/.well-known/jwks.json', async () => ({ keys: [instance.key.jwk] }));
-  const bundles = options.clerkJs === 'stand-in' ? undefined : new BrowserBundles(() => `${instance.url}/img/`);
+  const bundles = new BrowserBundles(() => `${instance.url}/img/`);
+  const standIn = options.clerkJs === 'stand-in';
   app.get('/img/static/:file', async (request, reply) => {
     const icon = PROVIDER_ICONS[(request.params as { file: string }).file];
     if (icon === undefined) throw clerkErrors.pathNotFound();
@@ -215,8 +216,8 @@ export async function startClerkEmulator(options: ClerkEmulatorOptions): Promise
   app.get('/npm/*', async (request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '';
     reply.type('application/javascript; charset=utf-8').header('access-control-allow-origin', '*');
-    if (bundles === undefined) {
-      if (!CLERK_JS_PATH.test(path)) throw clerkErrors.pathNotFound();
+    // The stand-in replaces clerk-js only: a page that also loads @clerk/ui (as Clerk's own loaders do) still gets it.
+    if (standIn && CLERK_JS_PATH.test(path)) {
       return reply.header('cache-control', 'no-cache').send(clerkBrowserScript(instance.url, SCRIPT_VERSION));
     }
     const [, pkg, name] = NPM_PATH.exec(path) ?? [];
