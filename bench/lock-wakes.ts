@@ -12,7 +12,7 @@ import pg from 'pg';
 import { ManualClock } from '../src/clock.js';
 import { openStore } from '../src/storage/index.js';
 import { PG_URL, uniqueSchema } from '../test/core/pg.js';
-import { writeResult } from './lib/report.js';
+import { printTable, writeResult } from './lib/report.js';
 import { log } from './lib/seed.js';
 
 const { values } = parseArgs({ options: { users: { type: 'string', default: '200' } } });
@@ -54,7 +54,18 @@ try {
     endedBy: byKind,
     msAfterWrites: { p50: pick(0.5), p99: pick(0.99), max: pick(1) },
   };
-  log(JSON.stringify(result));
+  printTable(
+    `lock-wakes: ${users.length} refresh-lock holders on one store, ${ended.length} waiters on two others, over PostgreSQL`,
+    [
+      {
+        waiters: ended.length,
+        ...Object.fromEntries(Object.entries(byKind).map(([kind, n]) => [`ended ${kind}`, n])),
+        'ms after the writes p50': result.msAfterWrites.p50,
+        p99: result.msAfterWrites.p99,
+        max: result.msAfterWrites.max,
+      },
+    ],
+  );
   log(`wrote ${writeResult('lock-wakes', result)}`);
   for (const { turn } of ended) if (turn.kind === 'lease') await turn.lease.release();
 } finally {

@@ -15,9 +15,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startCluster } from '../test/scale/cluster.js';
 import { cpuMs } from './lib/cpu.js';
-import { formatSummary, readProfile, summariseProfile } from './lib/cpu-profile.js';
+import { readProfile, summariseProfile } from './lib/cpu-profile.js';
 import { BridgeInstance } from './lib/processes.js';
-import { writeResult } from './lib/report.js';
+import { printTable, writeResult } from './lib/report.js';
 import { log, seedConnectedUsers, warm } from './lib/seed.js';
 import { runWrk, WRK_CONNECTIONS, WRK_THREADS, wrkVersion } from './lib/wrk.js';
 
@@ -76,12 +76,26 @@ try {
     summary = summariseProfile(profile, undefined, 40);
     windowed = false;
   }
-  console.log(`\n### CPU profile (${values.label}, LOG_LEVEL=${logLevel}, ${windowed ? 'wrk window' : 'whole run'})\n`);
-  console.log(formatSummary(summary, 25));
+  const where = `${values.label}, LOG_LEVEL=${logLevel}, ${windowed ? 'wrk window' : 'whole run'}`;
+  const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
+  printTable(
+    `profile: self time per area (${where}; ${summary.samples} samples, ${load.rps.toFixed(0)} req/s under the profiler, ${cpuMicrosPerRequest.toFixed(0)} µs CPU per request)`,
+    summary.areas.slice(0, 12).map((a) => ({ area: a.name, 'self ms': Math.round(a.selfMs), share: pct(a.share) })),
+  );
+  printTable(
+    `profile: the top functions by self time (${where})`,
+    summary.functions.slice(0, 15).map((f) => ({
+      function: f.name,
+      where: f.where,
+      'self ms': Math.round(f.selfMs),
+      share: pct(f.share),
+    })),
+  );
   const written = writeResult(`profile-${values.label}`, {
     load: { generator: wrkVersion(), threads: WRK_THREADS, connections: WRK_CONNECTIONS, seconds, users: userCount },
     logLevel,
     underProfiler: load,
+    cpuMicrosPerRequest,
     window: windowed ? 'wrk run only' : 'whole process',
     profileFile: path.join(dir, file),
     profile: summary,

@@ -1,4 +1,4 @@
-/** Prints a scenario's table and writes its JSON, with the machine it ran on, under bench/results/. */
+/** Prints a scenario's tables and writes its JSON, with the machine it ran on and those tables, under bench/results/. */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -24,23 +24,43 @@ export function machine() {
 /** "yes" or "NO", for a target column. */
 export const yes = (met: boolean): string => (met ? 'yes' : 'NO');
 
+/** A printed table, as the result file keeps it (the READMEs' figures are rendered from these). */
+export interface Table {
+  title: string;
+  rows: Row[];
+}
+
+/** Tables printed since the last {@link writeResult}, which stores them with the result. */
+const printed: Table[] = [];
+
 export function printTable(title: string, rows: Row[]): void {
+  printed.push({ title, rows });
+  console.log(`\n${markdownTable({ title, rows })}`);
+}
+
+/** A table as markdown: `#### title`, then the rows, columns padded, numbers with two decimals. */
+export function markdownTable({ title, rows }: Table): string {
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
   const cell = (v: unknown) =>
     typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v ?? '');
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (values: string[]) => `| ${values.map((v, i) => v.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-  console.log(`\n### ${title}\n`);
-  console.log(line(columns));
-  console.log(`|${widths.map((w) => ` ${'-'.repeat(w)} `).join('|')}|`);
-  for (const row of rows) console.log(line(columns.map((c) => cell(row[c]))));
+  return [
+    `#### ${title}`,
+    '',
+    line(columns),
+    `|${widths.map((w) => ` ${'-'.repeat(w)} `).join('|')}|`,
+    ...rows.map((row) => line(columns.map((c) => cell(row[c])))),
+  ].join('\n');
 }
 
+/** Writes bench/results/<scenario>.json: the machine, the tables printed since the last write, and `result`. */
 export function writeResult(scenario: string, result: Record<string, unknown>): string {
   const dir = path.join(import.meta.dirname, '..', 'results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${scenario}.json`);
-  writeFileSync(file, `${JSON.stringify({ scenario, machine: machine(), ...result }, null, 2)}\n`);
+  const tables = printed.splice(0);
+  writeFileSync(file, `${JSON.stringify({ scenario, machine: machine(), tables, ...result }, null, 2)}\n`);
   return file;
 }
 

@@ -48,23 +48,35 @@ export async function measureRounds(
       );
     }
   }
-  const median = Object.fromEntries(
+  return { median: medianRounds(rounds), rounds };
+}
+
+/** Each server's median round by throughput. */
+export function medianRounds(rounds: Record<string, RoundResult[]>): Record<string, RoundResult> {
+  return Object.fromEntries(
     Object.entries(rounds).map(([name, results]) => {
       const sorted = [...results].sort((a, b) => a.rps - b.rps);
       return [name, sorted[Math.floor(sorted.length / 2)]!];
     }),
   );
-  return { median, rounds };
+}
+
+/** The lowest and highest throughput over a server's rounds, e.g. "9,420–11,870": the spread behind a median. */
+export function spread(results: readonly RoundResult[]): string {
+  const rps = results.map((r) => Math.round(r.rps));
+  return `${Math.min(...rps).toLocaleString('en-US')}–${Math.max(...rps).toLocaleString('en-US')}`;
 }
 
 /** A table row for one server's result. */
 export function loadRow(
   name: string,
   result: Pick<WrkResult, 'rps' | 'p50' | 'p99' | 'max' | 'errors'> & { cpuMicrosPerRequest?: number },
+  rounds?: readonly RoundResult[],
 ): Row {
   return {
     server: name,
     'req/s': Math.round(result.rps),
+    ...(rounds ? { 'req/s over rounds': spread(rounds) } : {}),
     'p50 ms': result.p50,
     'p99 ms': result.p99,
     'max ms': result.max,

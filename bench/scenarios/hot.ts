@@ -1,8 +1,9 @@
 /**
  * hot: `/api/google-token` for 1,000 users with warm tokens, each reusing its session token as a browser does, driven
  * by wrk (1 thread, 32 connections), against baselines in the same run: the ceiling (a bare node:http hello world),
- * the floor (node:http + jose verifying the same Clerk JWT, constant JSON) and the generator's own ceiling (a minimal
- * C responder: what wrk reaches when the server costs nearly nothing). The bridge runs twice: at the bench's log level
+ * the floor (node:http + jose verifying the same Clerk JWT and remembering it until its `exp`, as the bridge does;
+ * constant JSON) and the generator's own ceiling (a minimal C responder: what wrk reaches when the server costs nearly
+ * nothing). Then the rotated case (bench/lib/rotated.ts): every request with a session token the server has not seen. The bridge runs twice: at the bench's log level
  * (`warn`) and at `info`, where every request writes its log line. Every server gets the same requests, session
  * tokens included. Rounds alternate between the servers so a noisy neighbour hurts all alike; the median round (by
  * throughput) of each is reported, and the ratios are between figures of the same run.
@@ -10,6 +11,7 @@
 import { startCluster } from '../../test/scale/cluster.js';
 import { BridgeInstance, type ChildServer, forkServer, startResponder } from '../lib/processes.js';
 import { printTable, writeResult, yes } from '../lib/report.js';
+import { measureRotated, ROTATED_CONCURRENCY, ROTATED_REQUESTS } from '../lib/rotated.js';
 import { CONCURRENCY, loadRow, measureRounds, ROUND_SECONDS, ROUNDS, type Target, THREADS } from '../lib/rounds.js';
 import { seedConnectedUsers, warm } from '../lib/seed.js';
 import { ensureWrk, wrkVersion } from '../lib/wrk.js';
@@ -52,11 +54,13 @@ export async function hot(): Promise<void> {
     const throughputRatio = tb.rps / c.rps;
     const p99Ratio = tb.p99 / c.p99;
     const rows = [
-      ...(median['generator'] ? [loadRow('generator ceiling (wrk → minimal C responder)', median['generator'])] : []),
-      loadRow('ceiling (node:http hello world)', c),
-      loadRow('floor (node:http + jose verify)', median['floor']!),
-      loadRow('tokenbridge (LOG_LEVEL=warn)', tb),
-      loadRow('tokenbridge (LOG_LEVEL=info, a line per request)', info),
+      ...(median['generator']
+        ? [loadRow('generator ceiling (wrk → minimal C responder)', median['generator'], rounds['generator'])]
+        : []),
+      loadRow('ceiling (node:http hello world)', c, rounds['ceiling']),
+      loadRow('floor (node:http + jose verify, cached until exp)', median['floor']!, rounds['floor']),
+      loadRow('tokenbridge (LOG_LEVEL=warn)', tb, rounds['tokenbridge']),
+      loadRow('tokenbridge (LOG_LEVEL=info, a line per request)', info, rounds['tokenbridgeInfo']),
     ];
     printTable(
       `hot: /api/google-token, ${USERS} users with warm tokens, wrk ${THREADS} thread ${CONCURRENCY} connections, ` +
@@ -96,6 +100,41 @@ export async function hot(): Promise<void> {
           ]
         : []),
     ]);
+
+    const rotated = await measureRotated(
+      world,
+      users,
+      {
+        ...(targets['generator'] ? { generator: targets['generator'] } : {}),
+        floor: targets['floor']!,
+        tokenbridge: targets['tokenbridge']!,
+      },
+      '/api/google-token',
+    );
+    const rf = rotated.median['floor']!;
+    const rtb = rotated.median['tokenbridge']!;
+    printTable(
+      `hot, rotated: every request with a 60-s session token the server has not seen (as clerk-js rotates them), ` +
+        `Node generator ${ROTATED_CONCURRENCY} connections, median of ${ROUNDS} × ${ROTATED_REQUESTS} requests`,
+      [
+        ...(rotated.median['generator']
+          ? [
+              loadRow(
+                'generator ceiling (Node generator → minimal C responder)',
+                rotated.median['generator'],
+                rotated.rounds['generator'],
+              ),
+            ]
+          : []),
+        loadRow('floor (node:http + jose verify)', rf, rotated.rounds['floor']),
+        loadRow('tokenbridge (LOG_LEVEL=warn)', rtb, rotated.rounds['tokenbridge']),
+        {
+          server: 'tokenbridge / floor',
+          'req/s': (rtb.rps / rf.rps).toFixed(2),
+          'CPU µs/req': rtb.cpuMicrosPerRequest / rf.cpuMicrosPerRequest,
+        },
+      ],
+    );
     const stats = await bridge.stats();
     writeResult('hot', {
       load: {
@@ -117,6 +156,16 @@ export async function hot(): Promise<void> {
         infoThroughput: info.rps / c.rps,
         infoP99: info.p99 / c.p99,
         floorThroughput: tb.rps / median['floor']!.rps,
+        rotatedFloorThroughput: rtb.rps / rf.rps,
+        rotatedFloorCpuPerRequest: rtb.cpuMicrosPerRequest / rf.cpuMicrosPerRequest,
+      },
+      rotated: {
+        generator: 'bench/lib/load.ts (Node, closed loop)',
+        connections: ROTATED_CONCURRENCY,
+        requestsPerRound: ROTATED_REQUESTS,
+        sessionTokenSeconds: 60,
+        results: rotated.median,
+        rounds: rotated.rounds,
       },
       targets: {
         throughput: TARGET_THROUGHPUT,

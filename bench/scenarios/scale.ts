@@ -3,7 +3,8 @@
  * 10,000 distinct users (the default cache size). Each runs in its own bridge process on its own schema, warmed by
  * one pass over its users (which reads each row from PostgreSQL once); rounds alternate between the three so load
  * from elsewhere on the machine hits them alike. Reports p99 against the 1,000-connection case and each process's
- * peak RSS.
+ * peak RSS. Then the cold path, which does touch the database: each case again on a freshly started instance, every
+ * user's first request (session token never seen, row read from PostgreSQL and decrypted; no Google call).
  *
  * The first 1,000 connections come through the real connect flow (and are copied to the large schema). The other
  * 99,000 are written through the store API (`putConnection`, 24 at a time), with tokens encrypted by the
@@ -16,6 +17,8 @@ import { riscTokenLookupKeys } from '../../src/core/risc.js';
 import { openStore, type StoredConnection } from '../../src/storage/index.js';
 import { dropSchema, PG_URL, uniqueSchema } from '../../test/core/pg.js';
 import { type ClusterUser, type ClusterWorld, inBatches, PUBLIC_URL, startCluster } from '../../test/scale/cluster.js';
+import { cpuMs } from '../lib/cpu.js';
+import { percentile, runLoad } from '../lib/load.js';
 import { BridgeInstance } from '../lib/processes.js';
 import { printTable, writeResult, yes } from '../lib/report.js';
 import {
@@ -27,7 +30,7 @@ import {
   type RoundResult,
   THREADS,
 } from '../lib/rounds.js';
-import { log, seedConnectedUsers, warm } from '../lib/seed.js';
+import { authorization, log, seedConnectedUsers, warm } from '../lib/seed.js';
 import { ensureWrk, wrkVersion } from '../lib/wrk.js';
 
 const FLOW_USERS = 1000;
@@ -70,6 +73,13 @@ export async function scale(): Promise<void> {
     for (const [label, { bridge }] of Object.entries(servers)) {
       rss[label] = Math.round((await bridge.stats()).maxRssBytes / 2 ** 20);
     }
+    // The cold path: a restarted instance (new process, empty caches) meets each user for the first time, so every
+    // request verifies a session token it has not seen and reads the user's row from PostgreSQL.
+    const cold: ColdCase[] = [];
+    for (const [label, { databaseUrl, users: caseUsers }] of Object.entries(cases)) {
+      cold.push(await coldPass(`${label}: first request per user after a restart`, world, databaseUrl, caseUsers));
+    }
+    const coldP99Ratio = cold[1]!.result.p99 / cold[0]!.result.p99;
     const [small, large, wide] = Object.keys(cases).map((label) => ({
       label,
       result: results[label]!,
@@ -81,7 +91,21 @@ export async function scale(): Promise<void> {
     printTable(
       `scale: hot path with ${FLOW_USERS} vs ${STORED} stored connections (wrk ${THREADS} thread, ` +
         `${CONCURRENCY} connections, median of ${ROUNDS} × ${ROUND_SECONDS} s)`,
-      [...[small, large, wide].map((c) => ({ ...loadRow(c.label, c.result), 'peak RSS MiB': c.rssMiB }))],
+      [
+        ...[small, large, wide].map((c) => ({
+          ...loadRow(c.label, c.result, rounds[c.label]),
+          'peak RSS MiB': c.rssMiB,
+        })),
+      ],
+    );
+    printTable(
+      `scale, cold path: each user's first request to a freshly started instance (Node generator, ` +
+        `${COLD_CONCURRENCY} connections, every user once)`,
+      cold.map((c) => ({
+        ...loadRow(c.label, c.result),
+        'Google refreshes': c.refreshes,
+        'answered 200': c.ok,
+      })),
     );
     printTable('scale: targets', [
       {
@@ -93,6 +117,12 @@ export async function scale(): Promise<void> {
       {
         measure: `p99 over ${WIDE_USERS} users / with ${FLOW_USERS}`,
         value: wide.result.p99 / small.result.p99,
+        target: '',
+        met: '',
+      },
+      {
+        measure: `cold p99 with ${STORED} / with ${FLOW_USERS} (same ${FLOW_USERS} users)`,
+        value: coldP99Ratio,
         target: '',
         met: '',
       },
@@ -109,13 +139,54 @@ export async function scale(): Promise<void> {
       storedConnections: STORED,
       cases: [small, large, wide].map((c) => ({ label: c.label, rssMiB: c.rssMiB, load: c.result })),
       rounds,
-      ratios: { p99: p99Ratio, wideP99: wide.result.p99 / small.result.p99 },
+      cold: cold.map(({ label, result, refreshes, ok }) => ({ label, refreshes, ok, load: result })),
+      ratios: { p99: p99Ratio, wideP99: wide.result.p99 / small.result.p99, coldP99: coldP99Ratio },
       targets: { p99Ratio: 1.2, rssMiB: RSS_LIMIT_MIB, met: p99Ratio <= 1.2 && rssMiB <= RSS_LIMIT_MIB },
     });
   } finally {
     await Promise.allSettled(bridges.map((bridge) => bridge.stop()));
     await world.close();
     await dropSchema(bigSchema);
+  }
+}
+
+const COLD_CONCURRENCY = 32;
+
+interface ColdCase {
+  label: string;
+  result: RoundResult;
+  refreshes: number;
+  ok: number;
+}
+
+/** Starts a new instance on `databaseUrl` and sends each of `users` one request, `COLD_CONCURRENCY` at a time. */
+async function coldPass(
+  label: string,
+  world: ClusterWorld,
+  databaseUrl: string,
+  users: readonly ClusterUser[],
+): Promise<ColdCase> {
+  const bridge = await BridgeInstance.start({ ...world.env, DATABASE_URL: databaseUrl });
+  try {
+    const pid = bridge.server.child.pid;
+    const cpuBefore = cpuMs(pid);
+    const { latencies, statuses, ...measured } = await runLoad({
+      url: bridge.url,
+      concurrency: COLD_CONCURRENCY,
+      requests: users.length,
+      request: (i) => ({ path: '/api/google-token', headers: authorization(users[i]!) }),
+    });
+    const cpu = cpuMs(pid) - cpuBefore;
+    const { refreshes } = await bridge.stats();
+    log(`${label}: ${measured.rps.toFixed(0)} req/s, p99 ${measured.p99.toFixed(1)} ms, ${refreshes} refreshes`);
+    return {
+      label,
+      result: { ...measured, p90: percentile(latencies, 0.9), cpuMicrosPerRequest: (cpu * 1000) / users.length },
+      refreshes,
+      ok: statuses[200] ?? 0,
+    };
+  } finally {
+    await bridge.stop();
   }
 }
 

@@ -173,10 +173,12 @@ export async function connectGoogle(bridgeUrl: string, user: ClusterUser, scopes
     headers: { cookie: `${cookie}; ${returnCookie}` },
     redirect: 'manual',
   });
+  // A JSON error names its code (never a secret), so a failure says which fault it was.
+  const answer = back.status === 302 ? '' : ` ${(await back.text()).slice(0, 300)}`;
   await back.body?.cancel();
   const landed = new URL(back.headers.get('location') ?? '/', PUBLIC_URL);
   if (back.status !== 302 || landed.searchParams.has('error')) {
-    throw new Error(`connecting ${user.email} ended on ${back.status} ${landed.pathname}${landed.search}`);
+    throw new Error(`connecting ${user.email} ended on ${back.status} ${landed.pathname}${landed.search}${answer}`);
   }
 }
 
