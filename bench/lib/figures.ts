@@ -85,7 +85,9 @@ function renderSummary(results: Map<string, ResultFile>): string {
         sameBurstFreshTokens: { p99: number };
       })
     | undefined;
-  const scale = results.get('scale') as (ResultFile & { ratios: Numbers }) | undefined;
+  const scale = results.get('scale') as
+    | (ResultFile & { ratios: Numbers; cases: Array<{ rssMiB: number }>; targets: { rssMiB: number } })
+    | undefined;
   const start = results.get('start') as (ResultFile & { npmStartMs: number[] }) | undefined;
   if (!hot || !storm || !scale || !start) return 'missing results: hot, storm, scale and start are needed';
   const tb = hot.results['tokenbridge']!;
@@ -94,6 +96,7 @@ function renderSummary(results: Map<string, ResultFile>): string {
   const met = (yes: boolean) => (yes ? 'met' : '**missed**');
   const stormRatio = storm.load.p99 / storm.sameBurstFreshTokens.p99;
   const npmStart = median(start.npmStartMs);
+  const rss = Math.max(...scale.cases.map((c) => c.rssMiB));
   const rows = [
     {
       scenario: '**hot**: `/api/google-token`, 1,000 users, warm tokens, wrk 1 thread 32 connections',
@@ -120,7 +123,9 @@ function renderSummary(results: Map<string, ResultFile>): string {
       result:
         `hot p99 ${fixed(scale.ratios['p99']!)} ×; cold path (first request per user after a restart) p99 ` +
         `${fixed(scale.ratios['coldP99']!)} ×`,
-      target: `hot p99 ≤ 1.2 ×: ${met(scale.ratios['p99']! <= 1.2)}`,
+      target:
+        `hot p99 ≤ 1.2 ×: ${met(scale.ratios['p99']! <= 1.2)}; peak RSS ${rss} MiB ≤ ${scale.targets.rssMiB}: ` +
+        met(rss <= scale.targets.rssMiB),
     },
     {
       scenario: '**start**: spawn to the first 200 on `/healthz`, median of 5',
