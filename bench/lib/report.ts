@@ -65,7 +65,8 @@ export function writeResult(scenario: string, result: Record<string, unknown>): 
 }
 
 /**
- * The commit the bench ran on (`-dirty` when tracked files have changes), so a figure can be traced to its code;
+ * The commit the bench ran on (`-dirty` when tracked files other than bench/results have changes), so a figure can
+ * be traced to its code;
  * `BENCH_COMMIT` names it for a tree that is not a git checkout (an exported older commit measured for comparison).
  */
 export function commit(): string {
@@ -73,7 +74,9 @@ export function commit(): string {
   try {
     const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: 'pipe' }).trim();
     const head = git('rev-parse', '--short=12', 'HEAD');
-    return git('status', '--porcelain', '--untracked-files=no') === '' ? head : `${head}-dirty`;
+    // The results this run writes are not the code it measures: a run stays clean while it writes them.
+    const changed = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results');
+    return changed === '' ? head : `${head}-dirty`;
   } catch {
     return 'unknown';
   }
