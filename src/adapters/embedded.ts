@@ -123,3 +123,23 @@ export function optionalImport<T>(load: () => Promise<T>, message: string): () =
     return loaded;
   };
 }
+
+/**
+ * A Clerk SDK's `getAuth(req)`, loaded on first use (see {@link optionalImport}). A throw from it means the SDK's
+ * middleware did not run for this request: a `configuration_error` with `middleware`, which says where it goes.
+ */
+export function optionalGetAuth<Req>(
+  load: () => Promise<{ getAuth(req: unknown): ClerkAuthLike }>,
+  missing: string,
+  middleware: string,
+): (req: Req) => Promise<ClerkAuthLike> {
+  const sdk = optionalImport(load, missing);
+  return async (req) => {
+    const { getAuth } = await sdk();
+    try {
+      return getAuth(req);
+    } catch (error) {
+      throw new ConfigurationError(middleware, { cause: error instanceof Error ? error.message : String(error) });
+    }
+  };
+}

@@ -19,7 +19,7 @@ import { Router } from 'express';
 import {
   type ClerkAuthLike,
   lazyEmbeddedBridge,
-  optionalImport,
+  optionalGetAuth,
   PendingIdentities,
   type TokenbridgeMountOptions,
 } from '../adapters/embedded.js';
@@ -56,23 +56,12 @@ export interface ExpressTokenbridge {
   close(): Promise<void>;
 }
 
-type ClerkExpress = { getAuth(req: unknown): ClerkAuthLike };
-const clerkExpress = optionalImport(
-  () => import('@clerk/express') as Promise<ClerkExpress>,
-  'tokenbridge/express needs @clerk/express installed, or an `auth` option.',
-);
-
 /** `@clerk/express`'s `getAuth`, loaded on first use so an app that passes `auth` need not install it. */
-async function clerkGetAuth(req: ExpressRequestLike): Promise<ClerkAuthLike> {
-  const { getAuth } = await clerkExpress();
-  try {
-    return getAuth(req);
-  } catch (error) {
-    throw new ConfigurationError('clerkMiddleware() from @clerk/express must run before the Tokenbridge router.', {
-      cause: error instanceof Error ? error.message : String(error),
-    });
-  }
-}
+const clerkGetAuth = optionalGetAuth<ExpressRequestLike>(
+  () => import('@clerk/express'),
+  'tokenbridge/express needs @clerk/express installed, or an `auth` option.',
+  'clerkMiddleware() from @clerk/express must run before the Tokenbridge router.',
+);
 
 /**
  * The bridge's routes as an Express router, and the server helper. The routes answer exactly what the standalone

@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type ClerkAuthLike,
   lazyEmbeddedBridge,
-  optionalImport,
+  optionalGetAuth,
   PendingIdentities,
   type TokenbridgeMountOptions,
 } from '../adapters/embedded.js';
@@ -47,22 +47,12 @@ export interface NextPagesTokenbridge {
   close(): Promise<void>;
 }
 
-type ClerkNextPages = { getAuth(req: unknown): ClerkAuthLike };
-const clerkNext = optionalImport<ClerkNextPages>(
+/** `getAuth` from `@clerk/nextjs/server`, loaded on first use so an app that passes `auth` need not install it. */
+const clerkGetAuth = optionalGetAuth<PagesRequestLike>(
   () => import('@clerk/nextjs/server'),
   'tokenbridge/next needs @clerk/nextjs installed, or an `auth` option.',
+  'getAuth() needs clerkMiddleware() from @clerk/nextjs in middleware.ts/proxy.ts.',
 );
-
-async function clerkGetAuth(req: PagesRequestLike): Promise<ClerkAuthLike> {
-  const { getAuth } = await clerkNext();
-  try {
-    return getAuth(req);
-  } catch (error) {
-    throw new ConfigurationError('getAuth() needs clerkMiddleware() from @clerk/nextjs in middleware.ts/proxy.ts.', {
-      cause: error instanceof Error ? error.message : String(error),
-    });
-  }
-}
 
 interface Made {
   options: NextPagesTokenbridgeOptions;
