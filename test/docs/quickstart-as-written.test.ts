@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, launchBrowser, snap } from '../browser/browser.js';
 import { ROOT, type Started, start } from '../package/packed.js';
+import { freePort } from '../support/readme-commands.js';
 
 // docs/quickstart.md followed as a newcomer reads it: `npm start` (its printout compared with the page's), the steps
 // of section 2 done in Chromium by pressing the buttons the page names in bold, in its order, and every `curl` line of
@@ -20,17 +20,6 @@ function section(title: string): string {
   const from = DOC.indexOf(`## ${title}`);
   const to = DOC.indexOf('\n## ', from + 1);
   return DOC.slice(from, to === -1 ? undefined : to);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** The sample answer of a `# 200 {…}` line: `…` inside a string, `[…]`, `{…}` and a trailing `,…` match anything. */

@@ -1,35 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BrowserSignIn, signInByEmail } from '../../src/sandbox/clerk/index.js';
 import { completeConsent } from '../../src/sandbox/google/index.js';
 import { ROOT, type Started, start } from '../package/packed.js';
+import { freePort, readmeCommands } from '../support/readme-commands.js';
 
 // examples/express and examples/fastify started with the commands their README.md gives, run by bash: the sandbox with
 // `--write-env`, then the app with Node's `--env-file`. Only the port and the dotenv file's place differ (a free port,
 // a temporary file), so a developer's own run, or a second suite, can go on beside. Then a signed-in user connects
 // Google through the app's own bridge routes and gets a token.
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** The shell commands of a README's `sh` blocks, comments and blank lines left out. */
-function readmeCommands(example: string): string[] {
-  const readme = readFileSync(join(ROOT, 'examples', example, 'README.md'), 'utf8');
-  return [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((block) =>
-    (block[1] ?? '').split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#')),
-  );
-}
 
 const running: Started[] = [];
 let work: string | undefined;
@@ -41,7 +22,7 @@ afterEach(async () => {
 
 describe.each(['express', 'fastify'])('examples/%s, run as its README says', (example) => {
   it('starts against the sandbox, and a signed-in user connects Google and gets a token through the app', async () => {
-    const [sandboxLine, appLine] = readmeCommands(example);
+    const [sandboxLine, appLine] = readmeCommands(join(ROOT, 'examples', example, 'README.md'));
     const envFile = `examples/${example}/.env`;
     expect(sandboxLine).toBe(
       `PUBLIC_URL=http://localhost:3000/api/tokenbridge npm run sandbox -- --write-env ${envFile}`,

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, launchBrowser, snap } from '../browser/browser.js';
 import { answerGoogle, CONSENT_LABEL } from '../browser/console.js';
 import { ROOT, type Started, start } from '../package/packed.js';
+import { freePort, readmeCommands } from '../support/readme-commands.js';
 
 // examples/nextjs, run as its README says: the sandbox's emulators started with `--write-env`, then `next build` and
 // `next start`, and a person in Chromium signing in with Clerk, connecting Google, seeing Drive files listed by a
@@ -17,25 +17,6 @@ import { ROOT, type Started, start } from '../package/packed.js';
 const APP = join(ROOT, 'examples', 'nextjs');
 const SUITE = 'nextjs-app';
 
-/** The shell commands of the README's `sh` blocks, comments and blank lines left out. */
-function readmeCommands(): string[] {
-  const readme = readFileSync(join(APP, 'README.md'), 'utf8');
-  return [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((block) =>
-    (block[1] ?? '').split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#')),
-  );
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 let work: string;
 let sandbox: Started;
 let app: Started | undefined;
@@ -44,7 +25,7 @@ let appUrl: string;
 let googleUrl: string;
 
 beforeAll(async () => {
-  const [sandboxLine, cd, buildAndStart] = readmeCommands();
+  const [sandboxLine, cd, buildAndStart] = readmeCommands(join(APP, 'README.md'));
   expect(sandboxLine).toMatch(/^PUBLIC_URL=http:\/\/localhost:3000\/api\/tokenbridge npm run sandbox -- --write-env /);
   expect(cd).toBe('cd examples/nextjs');
   expect(buildAndStart).toBe('npx next build && npx next start --port 3000');
