@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issuersFromPublishableKey, SessionVerifier } from '../../../src/http/session-verifier.js';
 import { type Browser, launchBrowser, snap } from '../../browser/browser.js';
 import { answerGoogle } from '../../browser/console.js';
+import { until } from '../../support/patience.js';
 import { ADA, type ClerkWorld, DRIVE_READONLY, startWorld } from './harness.js';
 
 // Clerk's own clerk-js and @clerk/ui, loaded from the Clerk emulator by a plain page the way Clerk documents it for a
@@ -136,7 +137,12 @@ describe('the real clerk-js and @clerk/ui against the Clerk emulator, in Chromiu
     await p.getByLabel('Email address').fill('grace@example.org');
     await p.getByRole('button', { name: 'Continue', exact: true }).click();
     await p.getByRole('heading', { name: 'Verify your email' }).waitFor();
-    const [sent] = world.clerk.control.emailCodes('grace@example.org');
+    // <SignUp/> shows this step while its prepare_verification request is still on its way: wait for the code to be
+    // sent, as a person waits for the email.
+    const [sent] = await until(
+      async () => world.clerk.control.emailCodes('grace@example.org'),
+      (codes) => codes.length > 0,
+    );
     expect(sent?.code).toMatch(/^\d{6}$/);
     await p.keyboard.type(sent!.code);
     await signedInAs(p, 'grace@example.org');
