@@ -50,13 +50,6 @@ export interface StartSandboxOptions extends Omit<StartServiceOptions, 'server'>
   emulatorClock?: Clock;
   /** Log the emulators' requests (paths only) through `logger` too. Default false. */
   emulatorLogs?: boolean;
-  /**
-   * The Clerk emulator as the console needs it (`console`: the clerk-js stand-in, whose sign-in asks for no code, and
-   * a publishable key naming the emulator itself), or as other apps' Clerk SDKs need it (`apps`: Clerk's own clerk-js
-   * and components, and a key naming a Clerk development host reached through the proxy URL, so clerk-js keeps a
-   * development browser as with a real development instance). Default `console` with the bridge, `apps` without.
-   */
-  clerkFor?: 'console' | 'apps';
 }
 
 /**
@@ -130,9 +123,9 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
       clock: options.emulatorClock ?? systemClock,
       ...(options.withBridge ? { webhook: { url: `${publicUrl}/webhooks/clerk` } } : {}),
       allowedOrigins: appOrigins,
-      ...((options.clerkFor ?? (options.withBridge ? 'console' : 'apps')) === 'apps'
-        ? { clerkJs: 'real' as const, frontendApiHost: 'development' as const }
-        : { clerkJs: 'stand-in' as const, frontendApiHost: 'emulator' as const }),
+      // Clerk's own clerk-js and components, and a key naming a Clerk development host reached through the proxy URL
+      // (the emulator's), so clerk-js keeps a development browser as with a real development instance.
+      frontendApiHost: 'development',
       ...(options.emulatorLogs ? { logger } : {}),
       ...(stateFiles ? { stateFile: stateFiles.clerk } : {}),
     });
@@ -153,6 +146,7 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
           secretKey: clerk.secretKey,
           publishableKey: clerk.publishableKey,
           apiUrl: clerk.url,
+          proxyUrl: clerk.url,
           jwtKey: clerk.jwtKey,
           // Unset, CLERK_AUTHORIZED_PARTIES means the public origin: in the sandbox, under each of its loopback names.
           authorizedParties: env.clerk.authorizedParties.length > 0 ? env.clerk.authorizedParties : appOrigins,
@@ -180,7 +174,6 @@ export async function startSandbox(env: EnvConfig, options: StartSandboxOptions)
       emulatorClock: ___,
       emulatorLogs: ____,
       keepState: _____,
-      clerkFor: ______,
       ...serviceOptions
     } = options;
     const service = server ? await startService(config, { ...serviceOptions, server }) : undefined;

@@ -40,6 +40,8 @@ export interface ClerkConfig {
   secretKey: string;
   publishableKey: string | undefined;
   apiUrl: string | undefined;
+  /** Where browsers reach the Frontend API when not at the host the publishable key names (Clerk's `proxyUrl`). */
+  proxyUrl?: string | undefined;
   jwtKey: string | undefined;
   /** The `azp` origins a session token may come from. */
   authorizedParties: string[];

@@ -53,7 +53,9 @@ describe('configuration from the environment', () => {
       TOKENBRIDGE_API_KEYS: 'backend:0123456789abcdef0123456789abcdef',
       TOKEN_SOURCE: 'oauth',
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      CLERK_PROXY_URL: 'https://app.example.com/__clerk',
     });
+    expect(config.clerk.proxyUrl).toBe('https://app.example.com/__clerk');
     expect(config.mode).toBe('production');
     expect(config.publicUrl).toBe('https://bridge.example.com');
     expect(config.clerk.authorizedParties).toEqual(['https://app.example.com', 'https://admin.example.com']);
@@ -99,6 +101,7 @@ describe('configuration from the environment', () => {
     ['CLERK_JWT_KEY', { CLERK_JWT_KEY: 'not a pem' }],
     ['CLERK_WEBHOOK_SIGNING_SECRET', { CLERK_WEBHOOK_SIGNING_SECRET: 'secret' }],
     ['CLERK_PUBLISHABLE_KEY', { CLERK_PUBLISHABLE_KEY: 'pk_nope' }],
+    ['CLERK_PROXY_URL', { CLERK_PROXY_URL: '/__clerk' }],
     ['GOOGLE_BASE_URL', { GOOGLE_BASE_URL: 'http://127.0.0.1:3001/some/path' }],
   ])('an invalid %s stops start-up with a message naming it', (variable, env) => {
     const error = failure(env as Record<string, string>);

@@ -38,6 +38,7 @@ export function parseEnv(env: Env): EnvConfig {
       secretKey: v.CLERK_SECRET_KEY,
       publishableKey: v.CLERK_PUBLISHABLE_KEY,
       apiUrl: v.CLERK_API_URL,
+      proxyUrl: v.CLERK_PROXY_URL,
       jwtKey: v.CLERK_JWT_KEY,
       authorizedParties: v.CLERK_AUTHORIZED_PARTIES,
       webhookSigningSecret: v.CLERK_WEBHOOK_SIGNING_SECRET,

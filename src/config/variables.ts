@@ -62,6 +62,11 @@ export const VARIABLES = {
     shownDefault: 'sandbox',
   }),
   CLERK_API_URL: origin({ description: "Clerk's Backend API", shownDefault: '`https://api.clerk.com`' }),
+  CLERK_PROXY_URL: url({
+    description:
+      "Clerk's proxy URL, when the Frontend API is reached through one (`proxyUrl` in Clerk's SDKs): the console loads clerk-js there",
+    shownDefault: 'the Frontend API the publishable key names',
+  }),
   CLERK_JWT_KEY: optional(
     'PEM public key',
     { description: "the instance's PEM public key: verifies sessions with no network (recommended in production)" },

@@ -189,6 +189,7 @@ export async function bridgeRoutes(app: FastifyInstance, options: BridgeRoutesOp
         clientRoot: options.clientRoot ?? DEFAULT_CLIENT_ROOT,
         contentSecurityPolicy: consoleContentSecurityPolicy({
           clerkPublishableKey: clerk?.publishableKey,
+          clerkProxyUrl: clerk?.proxyUrl,
           googleBaseUrl: config.google.baseUrl,
         }),
       });

@@ -19,7 +19,7 @@ import {
 import { loadConnection, renderConnection, tick } from './console/connection-panel.js';
 import { $, show } from './console/dom.js';
 import { clearNotice, fixes } from './console/notice.js';
-import { loadClerk, loadConfig } from './console/sign-in.js';
+import { loadClerk, loadConfig, SIGN_IN_APPEARANCE } from './console/sign-in.js';
 import { state } from './console/state.js';
 import { copyToken, getToken, renderToken } from './console/token-panel.js';
 import { listContacts, listDrive, listLabels } from './console/try-panel.js';
@@ -59,7 +59,14 @@ async function render() {
     show('signed-out', true);
     forgetUser();
     if (!state.signInMounted) {
-      state.clerk.mountSignIn($('sign-in'));
+      // One box for everyone: an address Clerk does not know goes on to sign-up. Back here once signed in.
+      const here = new URL('.', location.href).href;
+      state.clerk.mountSignIn($('sign-in'), {
+        withSignUp: true,
+        forceRedirectUrl: here,
+        signUpForceRedirectUrl: here,
+        appearance: SIGN_IN_APPEARANCE,
+      });
       state.signInMounted = true;
     }
     return;

@@ -19,7 +19,7 @@ describe('the console: a Google account held by Clerk', () => {
   it('shows the Clerk-held source, adds Drive the Clerk way (reauthorize) and lists files with Clerk’s token', async () => {
     const session = await openConsole('clerk held');
     const { page } = session;
-    await page.getByRole('link', { name: 'Continue with Google' }).click();
+    await page.getByRole('button', { name: /Continue with Google/ }).click();
     await answerGoogle(page, { account: 'grace@example.com', snap: (step) => session.snap(`1 sign-in ${step}`) });
     await page.getByText('Signed in as grace@example.com').waitFor();
     await expectStatus(page, 'Connected');
@@ -50,7 +50,7 @@ describe('the console: a Google account held by Clerk', () => {
   it('can add a scope through Tokenbridge’s own connection instead', async () => {
     const session = await openConsole('clerk held, own flow');
     const { page } = session;
-    await page.getByRole('link', { name: 'Continue with Google' }).click();
+    await page.getByRole('button', { name: /Continue with Google/ }).click();
     await answerGoogle(page, { account: 'linus@acme.test' });
     await expectStatus(page, 'Connected');
     await page.getByRole('button', { name: 'Add Contacts' }).click();
@@ -67,7 +67,7 @@ describe('the console: a Google account held by Clerk', () => {
   it('a Clerk-held account revoked at Google: a reload says Needs reconnect, and Reconnect mends it through Clerk', async () => {
     const session = await openConsole('clerk held, revoked at google');
     const { page, stack } = session;
-    await page.getByRole('link', { name: 'Continue with Google' }).click();
+    await page.getByRole('button', { name: /Continue with Google/ }).click();
     await answerGoogle(page, { account: 'ada@example.com' });
     await page.getByText('Signed in as ada@example.com').waitFor();
     await expectStatus(page, 'Connected');

@@ -50,7 +50,7 @@ describe.each([
   it('offers the Clerk way for a Clerk-held account: removes it from Clerk and says what that does', async () => {
     const session = await openConsole(`disconnect clerk ${name}`, size);
     const { page, stack } = session;
-    await page.getByRole('link', { name: 'Continue with Google' }).click();
+    await page.getByRole('button', { name: /Continue with Google/ }).click();
     await answerGoogle(page, { account: 'grace@example.com' });
     await expectStatus(page, 'Connected');
     expect(await fact(page, 'Source')).toBe('Held by Clerk (signed in with Google)');

@@ -1,5 +1,6 @@
 import type { Locator, Page } from 'playwright-core';
 import { afterEach, expect, vi } from 'vitest';
+import { until } from '../support/patience.js';
 import { type Browser, launchBrowser, snap } from './browser.js';
 import { type Stack, startStack } from './stack.js';
 
@@ -67,12 +68,34 @@ export function consoleSessions(): typeof openConsole {
   };
 }
 
-/** Signs in through Clerk's sign-in on the console, as a person types it. */
+/**
+ * Signs in through Clerk's `<SignIn/>` on the console, as a person does: types the address, presses Continue, and
+ * enters the code Clerk "mailed" (an address Clerk does not know goes on to sign-up and is verified the same way). The
+ * code is read where a person would read their mail in the sandbox: the Clerk emulator's `/__emulator/email-codes`,
+ * at the Frontend API the console names in `/api/config`.
+ */
 export async function signInByEmail(page: Page, email: string): Promise<void> {
   await page.getByRole('heading', { name: 'Sign in to try Tokenbridge' }).waitFor();
+  const mailbox = await clerkMailbox(page, email);
+  const before = (await mailbox()).length;
   await page.getByLabel('Email address').fill(email);
   await page.getByRole('button', { name: 'Continue', exact: true }).click();
+  await page.getByRole('heading', { name: /^(Check|Verify) your email$/ }).waitFor();
+  // Clerk's UI shows the code step while its request for the code is still on its way: wait for the mail.
+  const codes = await until(mailbox, (sent) => sent.length > before);
+  await page.keyboard.type(codes[codes.length - 1]!);
   await page.getByText(`Signed in as ${email}`).waitFor();
+}
+
+/** The codes the Clerk emulator has "mailed" to `email`, oldest first, read at the console's Frontend API. */
+async function clerkMailbox(page: Page, email: string): Promise<() => Promise<string[]>> {
+  const config = (await (await fetch(new URL('api/config', page.url()))).json()) as { clerkProxyUrl: string | null };
+  if (config.clerkProxyUrl === null) throw new Error('the console names no Clerk proxy URL: is this the sandbox?');
+  const url = `${config.clerkProxyUrl}/__emulator/email-codes?email_address=${encodeURIComponent(email)}`;
+  return async () => {
+    const body = (await (await fetch(url)).json()) as { data: Array<{ code: string }> };
+    return body.data.map((sent) => sent.code);
+  };
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   sampleConnection,
   sampleToken,
   startTestServer,
+  testConfig,
   WEBHOOK_SECRET,
 } from './fixtures.js';
 
@@ -577,6 +578,7 @@ describe('the web console', () => {
     const body = await response.text();
     expect(JSON.parse(body)).toEqual({
       clerkPublishableKey: null,
+      clerkProxyUrl: null,
       googleClientId: 'client',
       gsiClientUrl: 'http://127.0.0.1:9/gsi/client',
     });
@@ -590,5 +592,27 @@ describe('the web console', () => {
     expect(response.headers.get('content-type')).toContain('text/html');
     expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect((await fetch(`${server.url}/web/../package.json`)).status).toBe(404);
+  });
+
+  it('with CLERK_PROXY_URL: names it to the console, and its CSP lets clerk-js load and talk there, nowhere else', async () => {
+    const clerk = {
+      ...testConfig('unused').clerk,
+      // A development instance (clerk.example.accounts.dev) served through the app's own /__clerk path.
+      publishableKey: 'pk_test_Y2xlcmsuZXhhbXBsZS5hY2NvdW50cy5kZXYk',
+      proxyUrl: 'https://app.example.com/__clerk',
+    };
+    server = await startTestServer({ config: { clerk } });
+    const config = await (await fetch(`${server.url}/api/config`)).json();
+    expect(config).toMatchObject({
+      clerkPublishableKey: clerk.publishableKey,
+      clerkProxyUrl: 'https://app.example.com/__clerk',
+    });
+    const csp = (await fetch(`${server.url}/`)).headers.get('content-security-policy') ?? '';
+    const scriptSrc = csp.split('; ').find((d) => d.startsWith('script-src ')) ?? '';
+    expect(scriptSrc.split(' ').slice(1).sort()).toEqual(
+      ["'self'", 'http://127.0.0.1:9', 'https://app.example.com', 'https://clerk.example.accounts.dev'].sort(),
+    );
+    expect(csp).toContain('connect-src ');
+    expect(csp.split('; ').find((d) => d.startsWith('connect-src '))).toContain('https://app.example.com');
   });
 });

@@ -96,6 +96,8 @@ async function run(
             `  Bridge            ${sandbox.config.publicUrl}`,
             `  Console           ${sandbox.config.publicUrl}/${consoleAliases.length > 0 ? `  (or ${consoleAliases.join(', ')})` : ''}`,
             `  Sign in           ${sandbox.clerk.url}/sign-in?redirect_url=${encodeURIComponent(`${sandbox.config.publicUrl}/`)}`,
+            // The emulator mails nothing: Clerk's sign-in codes are read here, or name+clerk_test@… takes 424242.
+            `  Email codes       ${sandbox.clerk.url}/__emulator/email-codes  (name+clerk_test@… addresses: 424242)`,
             `  Token API         ${sandbox.config.publicUrl}/api/google-token`,
           ]
         : []),

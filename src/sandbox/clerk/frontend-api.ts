@@ -110,9 +110,10 @@ export function registerFrontendApi(
   app.options('/v1/me', async (_request, reply) => reply.code(204).send());
   app.options('/v1/me/*', async (_request, reply) => reply.code(204).send());
 
-  const wrap = async (client: ClientRecord | undefined, response: unknown, origin?: string) => ({
+  // Every answer carries the client, its sessions' tokens minted for the page that asked (`azp`), as Clerk's do.
+  const wrap = async (request: FastifyRequest, client: ClientRecord | undefined, response: unknown) => ({
     response,
-    client: client === undefined ? null : await clientJson(instance, attempts, client, origin),
+    client: client === undefined ? null : await clientJson(instance, attempts, client, request.headers.origin),
   });
 
   // clerk-js reads the environment, and writes back what it learnt (`POST …?_method=PATCH`): nothing to keep here.
@@ -126,12 +127,12 @@ export function registerFrontendApi(
     return { object: 'dev_browser', id: client.token };
   });
 
-  registerFrontendAuth(app, { instance, attempts, codes, flows, wrap: (client, response) => wrap(client, response) });
+  registerFrontendAuth(app, { instance, attempts, codes, flows, wrap });
 
   app.get('/v1/client', async (request) => {
     const client = clientOf(instance, request);
     const origin = request.headers.origin;
-    return wrap(client, client === undefined ? null : await clientJson(instance, attempts, client, origin), origin);
+    return wrap(request, client, client === undefined ? null : await clientJson(instance, attempts, client, origin));
   });
 
   app.delete('/v1/client', async (request) => {
@@ -145,7 +146,7 @@ export function registerFrontendApi(
       }
     }
     const origin = request.headers.origin;
-    return wrap(client, client === undefined ? null : await clientJson(instance, attempts, client, origin), origin);
+    return wrap(request, client, client === undefined ? null : await clientJson(instance, attempts, client, origin));
   });
 
   const clientSession = (request: FastifyRequest) => {
@@ -163,7 +164,10 @@ export function registerFrontendApi(
     session.lastActiveAt = instance.clock.now();
     client.lastActiveSessionId = session.id;
     const user = instance.store.users.get(session.userId);
-    return wrap(client, { ...sessionJson(session), ...(user === undefined ? {} : { user: frontendUserJson(user) }) });
+    return wrap(request, client, {
+      ...sessionJson(session),
+      ...(user === undefined ? {} : { user: frontendUserJson(user) }),
+    });
   });
 
   app.post('/v1/client/sessions/:sessionId/tokens', async (request) => {
@@ -189,7 +193,7 @@ export function registerFrontendApi(
       if (session !== undefined && instance.store.statusOf(session) === 'active')
         endSession(instance, session, 'removed', requestInfo(request));
     }
-    return wrap(client, await clientJson(instance, attempts, client));
+    return wrap(request, client, await clientJson(instance, attempts, client, request.headers.origin));
   };
   app.delete('/v1/client/sessions', removeSessions);
   app.post('/v1/client/sessions', removeSessions);
@@ -199,7 +203,7 @@ export function registerFrontendApi(
       const { client, session } = clientSession(request);
       if (instance.store.statusOf(session) === 'active')
         endSession(instance, session, action === 'end' ? 'ended' : 'removed', requestInfo(request));
-      return wrap(client, sessionJson(session));
+      return wrap(request, client, sessionJson(session));
     });
   }
 
@@ -212,7 +216,7 @@ export function registerFrontendApi(
 
   app.get('/v1/me', async (request) => {
     const { client, user } = me(request);
-    return wrap(client, frontendUserJson(user));
+    return wrap(request, client, frontendUserJson(user));
   });
 
   app.post('/v1/me/external_accounts', async (request) => {
@@ -245,7 +249,7 @@ export function registerFrontendApi(
       },
       url,
     );
-    return wrap(client, pending);
+    return wrap(request, client, pending);
   });
 
   const reauthorize = async (request: FastifyRequest) => {
@@ -264,21 +268,28 @@ export function registerFrontendApi(
       ...(params.oidc_prompt === undefined ? {} : { prompt: params.oidc_prompt }),
       loginHint: params.oidc_login_hint ?? account.emailAddress,
     });
-    return wrap(client, externalAccountJson(account, url));
+    return wrap(request, client, externalAccountJson(account, url));
   };
   // clerk-js sends it as `POST …?_method=PATCH`.
   app.patch('/v1/me/external_accounts/:externalAccountId/reauthorize', reauthorize);
   app.post('/v1/me/external_accounts/:externalAccountId/reauthorize', reauthorize);
 
-  // clerk-js's `externalAccount.destroy()`: the signed-in user removes one of their own external accounts.
-  app.delete('/v1/me/external_accounts/:externalAccountId', async (request) => {
+  // clerk-js's `externalAccount.destroy()`: the signed-in user removes one of their own external accounts. clerk-js
+  // sends it as `POST …?_method=DELETE`.
+  const removeExternalAccount = async (request: FastifyRequest) => {
     const { client, user } = me(request);
     const { externalAccountId } = request.params as { externalAccountId: string };
     const account = user.externalAccounts.find((a) => a.id === externalAccountId);
     if (account === undefined) throw clerkErrors.notFound('External account');
     unlinkExternalAccount(instance.clock, user, account);
     userUpdated(instance, user, requestInfo(request));
-    return wrap(client, { object: 'external_account', id: account.id, deleted: true });
+    return wrap(request, client, { object: 'external_account', id: account.id, deleted: true });
+  };
+  app.delete('/v1/me/external_accounts/:externalAccountId', removeExternalAccount);
+  app.post('/v1/me/external_accounts/:externalAccountId', async (request) => {
+    const { _method: method } = (request.query ?? {}) as { _method?: unknown };
+    if (typeof method !== 'string' || method.toUpperCase() !== 'DELETE') throw clerkErrors.pathNotFound();
+    return removeExternalAccount(request);
   });
 }
 

@@ -68,8 +68,8 @@ export interface FrontendAuthDeps {
   attempts: Attempts;
   codes: EmailCodes;
   flows: OAuthTransactions;
-  /** Answers `{response, client}` as every Frontend API call does. */
-  wrap: (client: ClientRecord, response: unknown) => unknown;
+  /** Answers `{response, client}` as every Frontend API call does, its session tokens minted for the request's origin. */
+  wrap: (request: FastifyRequest, client: ClientRecord, response: unknown) => unknown;
 }
 
 /**
@@ -82,8 +82,8 @@ export function registerFrontendAuth(app: FastifyInstance, deps: FrontendAuthDep
   const { store } = instance;
   const now = () => instance.clock.now();
 
-  const signInReply = (client: ClientRecord, attempt: SignInAttempt) =>
-    wrap(client, signInJson(attempt, attempt.userId === null ? undefined : store.users.get(attempt.userId)));
+  const signInReply = (request: FastifyRequest, client: ClientRecord, attempt: SignInAttempt) =>
+    wrap(request, client, signInJson(attempt, attempt.userId === null ? undefined : store.users.get(attempt.userId)));
 
   const ownSignIn = (request: FastifyRequest, reply: FastifyReply) => {
     const client = ensureClient(instance, request, reply);
@@ -120,9 +120,10 @@ export function registerFrontendAuth(app: FastifyInstance, deps: FrontendAuthDep
     const attempt = attempts.newSignIn(client.id, now());
     if (params.strategy === 'oauth_google') {
       attempt.firstFactor = googleTrip(params.redirect_url, { signInId: attempt.id });
-      return signInReply(client, attempt);
+      return signInReply(request, client, attempt);
     }
-    if (params.identifier === undefined || params.identifier.trim() === '') return signInReply(client, attempt);
+    if (params.identifier === undefined || params.identifier.trim() === '')
+      return signInReply(request, client, attempt);
     const email = emailSchema.safeParse(params.identifier);
     const user = email.success ? store.findUserByEmail(email.data) : undefined;
     if (user === undefined) {
@@ -134,14 +135,14 @@ export function registerFrontendAuth(app: FastifyInstance, deps: FrontendAuthDep
       checkPassword(user, params.password, attempt);
       attempt.createdSessionId = startSession(request, client, user);
     }
-    return signInReply(client, attempt);
+    return signInReply(request, client, attempt);
   });
 
   app.get('/v1/client/sign_ins/:id', async (request, reply) => {
     const client = ensureClient(instance, request, reply);
     const attempt = attempts.signIns.get((request.params as { id: string }).id);
     if (attempt === undefined || attempt.clientId !== client.id) throw clerkErrors.notFound('Sign in');
-    return signInReply(client, attempt);
+    return signInReply(request, client, attempt);
   });
 
   app.post('/v1/client/sign_ins/:id/prepare_first_factor', async (request, reply) => {
@@ -150,7 +151,7 @@ export function registerFrontendAuth(app: FastifyInstance, deps: FrontendAuthDep
     const user = attempt.userId === null ? undefined : store.users.get(attempt.userId);
     if (params.strategy === 'oauth_google') {
       attempt.firstFactor = googleTrip(params.redirect_url, { signInId: attempt.id });
-      return signInReply(client, attempt);
+      return signInReply(request, client, attempt);
     }
     if (params.strategy !== 'email_code' || user === undefined) {
       throw formError('strategy_for_user_invalid', 'Invalid verification strategy', 'strategy');
@@ -161,7 +162,7 @@ export function registerFrontendAuth(app: FastifyInstance, deps: FrontendAuthDep
     if (email === undefined) throw formError('form_param_format_invalid', 'is invalid', 'email_address_id');
     const sent = codes.send(email.emailAddress);
     attempt.firstFactor = { strategy: 'email_code', status: 'unverified', attempts: 0, expireAt: sent.expiresAt };
-    return signInReply(client, attempt);
+    return signInReply(request, client, attempt);
   });
 
   app.post('/v1/client/sign_ins/:id/attempt_first_factor', async (request, reply) => {
@@ -186,7 +187,7 @@ export function registerFrontendAuth(app: FastifyInstance, deps: FrontendAuthDep
       throw formError('strategy_for_user_invalid', 'Invalid verification strategy', 'strategy');
     }
     attempt.createdSessionId = startSession(request, client, user);
-    return signInReply(client, attempt);
+    return signInReply(request, client, attempt);
   });
 
   const ownSignUp = (request: FastifyRequest, reply: FastifyReply) => {
@@ -204,7 +205,7 @@ export function registerFrontendAuth(app: FastifyInstance, deps: FrontendAuthDep
     const params = parseParams(signUpSchema, body);
     if (params.strategy === 'oauth_google') {
       attempt.externalAccount = googleTrip(params.redirect_url, { signUpId: attempt.id });
-      return wrap(client, signUpJson(attempt));
+      return wrap(request, client, signUpJson(attempt));
     }
     if (params.email_address !== undefined) {
       const email = emailSchema.safeParse(params.email_address);
@@ -239,7 +240,7 @@ export function registerFrontendAuth(app: FastifyInstance, deps: FrontendAuthDep
       attempt.createdUserId = user.id;
       attempt.createdSessionId = startSession(request, client, user);
     }
-    return wrap(client, signUpJson(attempt));
+    return wrap(request, client, signUpJson(attempt));
   };
 
   app.post('/v1/client/sign_ups', async (request, reply) => {
@@ -251,7 +252,7 @@ export function registerFrontendAuth(app: FastifyInstance, deps: FrontendAuthDep
     const client = ensureClient(instance, request, reply);
     const attempt = attempts.signUps.get((request.params as { id: string }).id);
     if (attempt === undefined || attempt.clientId !== client.id) throw clerkErrors.notFound('Sign up');
-    return wrap(client, signUpJson(attempt));
+    return wrap(request, client, signUpJson(attempt));
   });
 
   // clerk-js sends an update as `POST …?_method=PATCH`.
@@ -270,7 +271,7 @@ export function registerFrontendAuth(app: FastifyInstance, deps: FrontendAuthDep
     }
     const sent = codes.send(attempt.emailAddress);
     attempt.emailVerification = { strategy: 'email_code', status: 'unverified', attempts: 0, expireAt: sent.expiresAt };
-    return wrap(client, signUpJson(attempt));
+    return wrap(request, client, signUpJson(attempt));
   });
 
   app.post('/v1/client/sign_ups/:id/attempt_verification', async (request, reply) => {

@@ -2,7 +2,7 @@
 
 import { el } from './dom.js';
 
-/** `GET api/config` (next to the page): `{clerkPublishableKey, googleClientId, gsiClientUrl}`. */
+/** `GET api/config` (next to the page): `{clerkPublishableKey, clerkProxyUrl, googleClientId, gsiClientUrl}`. */
 export async function loadConfig() {
   let response;
   try {
@@ -18,6 +18,7 @@ export async function loadConfig() {
   }
   return {
     publishableKey,
+    proxyUrl: typeof raw.clerkProxyUrl === 'string' ? raw.clerkProxyUrl.replace(/\/+$/, '') : null,
     googleClientId: typeof raw.googleClientId === 'string' ? raw.googleClientId : null,
     gsiClientUrl: typeof raw.gsiClientUrl === 'string' ? raw.gsiClientUrl : 'https://accounts.google.com/gsi/client',
   };
@@ -43,8 +44,23 @@ export function loadScript(src, attrs = {}) {
   });
 }
 
+/**
+ * Clerk's `<SignIn/>` in the console's colours, with targets a finger can hit (44 px) and no second card shadow
+ * inside the page's card. Clerk's appearance API: https://clerk.com/docs/customization/overview
+ */
+export const SIGN_IN_APPEARANCE = {
+  variables: { colorPrimary: '#0b57d0', fontSize: '1rem', borderRadius: '0.5rem' },
+  elements: {
+    cardBox: { boxShadow: 'none', border: '1px solid #d5d9de' },
+    formFieldInput: { minHeight: '2.75rem' },
+    formButtonPrimary: { minHeight: '2.75rem' },
+    socialButtonsBlockButton: { minHeight: '2.75rem' },
+  },
+};
+
 export async function loadClerk(config) {
-  const fapi = frontendApi(config.publishableKey);
+  // Behind a proxy URL, clerk-js and every Frontend API call go there, as Clerk's SDKs do with `proxyUrl`.
+  const fapi = config.proxyUrl ?? frontendApi(config.publishableKey);
   // clerk-js 6 ships its prebuilt UI as @clerk/ui; an emulator whose clerk-js draws its own UI may not serve it.
   // Loaded as Clerk's own loader does (crossorigin=anonymous); Google's script is loaded as Google documents it.
   await loadScript(`${fapi}/npm/@clerk/ui@1/dist/ui.browser.js`, { crossorigin: 'anonymous' }).catch(() => undefined);
@@ -52,6 +68,7 @@ export async function loadClerk(config) {
     await loadScript(`${fapi}/npm/@clerk/clerk-js@6/dist/clerk.browser.js`, {
       crossorigin: 'anonymous',
       'data-clerk-publishable-key': config.publishableKey,
+      ...(config.proxyUrl ? { 'data-clerk-proxy-url': config.proxyUrl } : {}),
     });
   } catch {
     throw new Error(await unreachableOrRefused(fapi, "Clerk's sign-in script"));

@@ -261,7 +261,7 @@ describe('adding Google scopes the Clerk way', () => {
     expect(token.data[0]?.scopes).toContain(GMAIL_READONLY);
   });
 
-  it('externalAccount.destroy (DELETE /v1/me/external_accounts/:id) removes the signed-in user’s own account', async () => {
+  it('externalAccount.destroy (POST …?_method=DELETE, as clerk-js sends it) removes the user’s own account', async () => {
     const signIn = await signInWithGoogle(world.clerk, { account: ADA, redirectUrl: `${APP}/` });
     const me = await fetch(`${world.clerk.url}/v1/me?__clerk_db_jwt=${signIn.clientToken}`, {
       headers: { origin: APP },
@@ -270,10 +270,17 @@ describe('adding Google scopes the Clerk way', () => {
     const path = (id: string) =>
       `${world.clerk.url}/v1/me/external_accounts/${id}?__clerk_db_jwt=${signIn.clientToken}`;
 
-    const removed = await fetch(path(account.id), { method: 'DELETE', headers: { origin: APP } });
+    const plainPost = await fetch(path(account.id), { method: 'POST', headers: { origin: APP } });
+    expect(plainPost.status).toBe(404);
+    const removed = await fetch(`${path(account.id)}&_method=DELETE`, { method: 'POST', headers: { origin: APP } });
     expect(removed.status).toBe(200);
     expect(removed.headers.get('access-control-allow-origin')).toBe(APP);
-    expect((await removed.json()).response).toEqual({ object: 'external_account', id: account.id, deleted: true });
+    const body = await removed.json();
+    expect(body.response).toEqual({ object: 'external_account', id: account.id, deleted: true });
+    // The client that comes with the answer carries a session token for the page that asked, as every answer does:
+    // clerk-js uses it for the app's next call.
+    const token = body.client.sessions[0].last_active_token.jwt;
+    expect((await verifyToken(token, { jwtKey: world.clerk.jwtKey, authorizedParties: [APP] })).azp).toBe(APP);
     const user = await world.backend.users.getUser(signIn.userId);
     expect(user.externalAccounts).toEqual([]);
     // The email stays, no longer linked to Google; Clerk forgets the tokens (it does not revoke them at Google).
