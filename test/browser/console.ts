@@ -89,7 +89,10 @@ export async function signInByEmail(page: Page, email: string): Promise<void> {
 
 /** The codes the Clerk emulator has "mailed" to `email`, oldest first, read at the console's Frontend API. */
 async function clerkMailbox(page: Page, email: string): Promise<() => Promise<string[]>> {
-  const config = (await (await fetch(new URL('api/config', page.url()))).json()) as { clerkProxyUrl: string | null };
+  // Asked from the page, as the console asks: behind a TLS proxy only the browser trusts the certificate.
+  const config = await page.evaluate(
+    async () => (await (await fetch('api/config')).json()) as { clerkProxyUrl: string | null },
+  );
   if (config.clerkProxyUrl === null) throw new Error('the console names no Clerk proxy URL: is this the sandbox?');
   const url = `${config.clerkProxyUrl}/__emulator/email-codes?email_address=${encodeURIComponent(email)}`;
   return async () => {

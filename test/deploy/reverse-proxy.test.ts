@@ -138,9 +138,16 @@ describe.each(proxies)('behind %s, under /tokenbridge, with TLS', (name, startPr
       // Google sent the browser back to the callback under the path, through the proxy.
       expect(requests.some((url) => url.startsWith(`${publicUrl}/oauth/google/callback?`))).toBe(true);
       expect(requests.some((url) => url.startsWith(`${publicUrl}/api/google-token`))).toBe(true);
-      // Nothing the page asked of the site left the bridge's path.
-      const onSite = requests.filter((url) => new URL(url).origin === `https://localhost:${port}`);
-      expect(onSite.filter((url) => !new URL(url).pathname.startsWith(`${PATH}/`))).toEqual([]);
+      // Nothing the page asked of the site left the bridge's path. (clerk-js returns to the page after sign-in at the
+      // path without its trailing slash, which the proxy sends on to the console; `blob:` URLs are clerk-js's worker.)
+      const onSite = requests.filter(
+        (url) => !url.startsWith('blob:') && new URL(url).origin === `https://localhost:${port}`,
+      );
+      const underPath = (url: string) => {
+        const { pathname } = new URL(url);
+        return pathname === PATH || pathname.startsWith(`${PATH}/`);
+      };
+      expect(onSite.filter((url) => !underPath(url))).toEqual([]);
       // The return cookie: on the prefixed callback path, Secure, HttpOnly; set by connect, cleared by the callback.
       const returnCookies = setCookies.filter((cookie) => cookie.value.startsWith('tb_return_to='));
       expect(returnCookies.map((cookie) => new URL(cookie.url).pathname)).toEqual([
