@@ -111,10 +111,17 @@ export function registerFrontendApi(
   app.options('/v1/me/*', async (_request, reply) => reply.code(204).send());
 
   // Every answer carries the client, its sessions' tokens minted for the page that asked (`azp`), as Clerk's do.
+  const clientOfAnswer = (request: FastifyRequest, client: ClientRecord | undefined) =>
+    client === undefined ? null : clientJson(instance, attempts, client, request.headers.origin);
   const wrap = async (request: FastifyRequest, client: ClientRecord | undefined, response: unknown) => ({
     response,
-    client: client === undefined ? null : await clientJson(instance, attempts, client, request.headers.origin),
+    client: await clientOfAnswer(request, client),
   });
+  // An answer that is the client itself: built (and its tokens signed) once, sent as both.
+  const answerClient = async (request: FastifyRequest, client: ClientRecord | undefined) => {
+    const json = await clientOfAnswer(request, client);
+    return { response: json, client: json };
+  };
 
   // clerk-js reads the environment, and writes back what it learnt (`POST …?_method=PATCH`): nothing to keep here.
   app.get('/v1/environment', async () => environmentJson(instance));
@@ -131,8 +138,7 @@ export function registerFrontendApi(
 
   app.get('/v1/client', async (request) => {
     const client = clientOf(instance, request);
-    const origin = request.headers.origin;
-    return wrap(request, client, client === undefined ? null : await clientJson(instance, attempts, client, origin));
+    return answerClient(request, client);
   });
 
   app.delete('/v1/client', async (request) => {
@@ -145,8 +151,7 @@ export function registerFrontendApi(
           endSession(instance, session, 'ended', requestInfo(request));
       }
     }
-    const origin = request.headers.origin;
-    return wrap(request, client, client === undefined ? null : await clientJson(instance, attempts, client, origin));
+    return answerClient(request, client);
   });
 
   const clientSession = (request: FastifyRequest) => {
@@ -193,7 +198,7 @@ export function registerFrontendApi(
       if (session !== undefined && instance.store.statusOf(session) === 'active')
         endSession(instance, session, 'removed', requestInfo(request));
     }
-    return wrap(request, client, await clientJson(instance, attempts, client, request.headers.origin));
+    return answerClient(request, client);
   };
   app.delete('/v1/client/sessions', removeSessions);
   app.post('/v1/client/sessions', removeSessions);
